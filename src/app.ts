@@ -1,0 +1,54 @@
+/**
+ * createApp(deps): the whole HTTP surface as one Elysia app, built from feature
+ * plugins. It does not listen; main.ts (serve) does, tests call app.handle().
+ *
+ * Order matters:
+ *  1. request bookkeeping (start time, remote address) and the body limit;
+ *  2. device routers (added by the device roles) answer in onRequest, before
+ *     Elysia's body parser can reject a device's odd Content-Type (spec §1.3);
+ *  3. the staff API and page.
+ */
+import { Elysia } from "elysia";
+import type { Deps } from "./deps.ts";
+import { errorHandler, jsonError } from "./http/errors.ts";
+import { healthPlugin } from "./http/health.ts";
+
+const started = new WeakMap<Request, { t0: number; remote: string | null }>();
+
+export function remoteAddress(
+  server: { requestIP(r: Request): { address: string } | null } | null | undefined,
+  request: Request,
+): string | null {
+  try {
+    return server?.requestIP(request)?.address ?? null;
+  } catch {
+    return null;
+  }
+}
+
+export function createApp(deps: Deps) {
+  const { log, config } = deps;
+  return new Elysia({ name: "bodydock" })
+    .onRequest(({ request, server, set }) => {
+      started.set(request, { t0: performance.now(), remote: remoteAddress(server, request) });
+      const len = request.headers.get("content-length");
+      if (len !== null && Number(len) > config.bodyLimit) {
+        set.status = 413;
+        return jsonError(413, "payload_too_large", `request body is larger than the limit of ${config.bodyLimit} bytes`);
+      }
+    })
+    .onAfterResponse(({ request, set }) => {
+      const info = started.get(request);
+      log.info("request", {
+        method: request.method,
+        path: new URL(request.url, "http://x.invalid").pathname,
+        status: typeof set.status === "number" ? set.status : 200,
+        ms: info === undefined ? null : Math.round((performance.now() - info.t0) * 100) / 100,
+        remote: info?.remote ?? null,
+      });
+    })
+    .use(errorHandler(log))
+    .use(healthPlugin(deps));
+}
+
+export type App = ReturnType<typeof createApp>;

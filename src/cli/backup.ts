@@ -1,0 +1,43 @@
+import { resolve } from "node:path";
+import { configFromProcess, optionsHelp } from "../config/config.ts";
+import { backupTo, BackupError } from "../store/backup.ts";
+import { dbPath } from "../store/db.ts";
+import { EXIT_USAGE, parseFlags, type Command } from "./command.ts";
+import { startupError } from "./errors.ts";
+
+const backup: Command = {
+  name: "backup",
+  summary: "write a consistent copy of the database to a file (safe while serving)",
+  help: `Usage: bodydock backup <file> [--data-dir DIR]
+
+Writes a consistent, compacted copy of the database to <file> with SQLite's
+VACUUM INTO. Safe while the server runs. <file> must not exist yet.
+
+Options:
+${optionsHelp()}`,
+  async run(args) {
+    const { flags, positional } = parseFlags(args);
+    if (flags.help) {
+      console.log(backup.help);
+      return 0;
+    }
+    if (positional.length !== 1) {
+      console.error("bodydock backup: give exactly one target file, e.g. bodydock backup /mnt/usb/bodydock-2026-11-22.sqlite");
+      return EXIT_USAGE;
+    }
+    try {
+      const config = configFromProcess(flags);
+      const target = resolve(positional[0]!);
+      backupTo(dbPath(config.dataDir), target);
+      console.log(`backup written to ${target}`);
+      return 0;
+    } catch (e) {
+      if (e instanceof BackupError) {
+        console.error(`bodydock backup: ${e.message}`);
+        return 1;
+      }
+      return startupError(e);
+    }
+  },
+};
+export default backup;

@@ -1,0 +1,54 @@
+/**
+ * The composition root and program entry (`bodydock [command]`).
+ *
+ * startServer() wires the runtime (data dir, database, write queue, settings)
+ * into the app and listens; `bodydock serve` calls it. Everything else is a
+ * plugin or a repository that receives what it needs from here.
+ */
+import { createApp } from "./app.ts";
+import { runCli } from "./cli/index.ts";
+import type { Config } from "./config/config.ts";
+import type { Logger } from "./log.ts";
+import { openRuntime, type Runtime } from "./runtime.ts";
+
+/** Hard cap for any request body, enforced by Bun itself (covers chunked bodies too). Roles enforce their own, smaller, limits. */
+const SERVER_MAX_BODY = 16 * 1024 * 1024;
+
+export interface RunningServer {
+  runtime: Runtime;
+  port: number;
+  /** Stops accepting, finishes requests in flight, commits queued writes, checkpoints and closes the database. */
+  stop(): Promise<void>;
+}
+
+export class ListenError extends Error {}
+
+export async function startServer(config: Config, opts: { log?: Logger } = {}): Promise<RunningServer> {
+  const runtime = openRuntime(config, opts);
+  const { log } = runtime;
+  if (runtime.migration.applied.length) log.info("database migrated", { from: runtime.migration.from, to: runtime.migration.to });
+  const app = createApp(runtime);
+  try {
+    app.listen({ port: config.port, hostname: config.host, maxRequestBodySize: SERVER_MAX_BODY });
+  } catch (e) {
+    await runtime.close();
+    const code = (e as NodeJS.ErrnoException).code;
+    throw new ListenError(
+      `cannot listen on ${config.host}:${config.port}: ${code === "EADDRINUSE" ? "the port is already in use (is bodydock already running?)" : (e as Error).message}`,
+    );
+  }
+  const port = app.server!.port!;
+  log.info("listening", { version: runtime.version, host: config.host, port, dataDir: config.dataDir });
+  return {
+    runtime,
+    port,
+    async stop() {
+      await app.server?.stop(false);
+      await runtime.close();
+    },
+  };
+}
+
+if (import.meta.main) {
+  process.exit(await runCli(process.argv.slice(2)));
+}

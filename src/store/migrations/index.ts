@@ -1,0 +1,62 @@
+/**
+ * Numbered SQL migrations, embedded in the binary as text imports. Each runs in
+ * its own transaction together with the row that records it. A database whose
+ * recorded version is newer than the newest migration here is refused: a gym
+ * that rolls back an upgrade must not let an old binary write to a newer schema.
+ */
+import type { Database } from "bun:sqlite";
+import m001 from "./001_foundation.sql" with { type: "text" };
+
+export interface Migration {
+  version: number;
+  name: string;
+  sql: string;
+}
+
+export const MIGRATIONS: readonly Migration[] = [
+  { version: 1, name: "foundation", sql: m001 },
+];
+
+export const LATEST_VERSION = MIGRATIONS.reduce((v, m) => Math.max(v, m.version), 0);
+
+export class SchemaTooNewError extends Error {
+  constructor(
+    readonly dbVersion: number,
+    readonly binaryVersion: number,
+  ) {
+    super(
+      `the database schema is version ${dbVersion}, but this bodydock knows only up to version ${binaryVersion}. ` +
+        `It was written by a newer bodydock; run that version (or restore a backup made by this one). Nothing was changed.`,
+    );
+    this.name = "SchemaTooNewError";
+  }
+}
+
+export interface MigrationResult {
+  from: number;
+  to: number;
+  applied: number[];
+}
+
+export function schemaVersion(db: Database): number {
+  return (db.query("PRAGMA user_version").get() as { user_version: number }).user_version;
+}
+
+export function migrate(db: Database, migrations: readonly Migration[] = MIGRATIONS): MigrationResult {
+  const latest = migrations.reduce((v, m) => Math.max(v, m.version), 0);
+  const from = schemaVersion(db);
+  if (from > latest) throw new SchemaTooNewError(from, latest);
+  db.run(`CREATE TABLE IF NOT EXISTS schema_migrations (
+    version INTEGER PRIMARY KEY, name TEXT NOT NULL, applied_at INTEGER NOT NULL)`);
+  const applied: number[] = [];
+  for (const m of [...migrations].sort((a, b) => a.version - b.version)) {
+    if (m.version <= from) continue;
+    db.transaction(() => {
+      db.exec(m.sql);
+      db.run("INSERT INTO schema_migrations (version, name, applied_at) VALUES (?, ?, ?)", [m.version, m.name, Date.now()]);
+      db.run(`PRAGMA user_version = ${m.version | 0}`);
+    }).immediate();
+    applied.push(m.version);
+  }
+  return { from, to: schemaVersion(db), applied };
+}

@@ -1,0 +1,127 @@
+/**
+ * Write queue with group commit.
+ *
+ * Every durable write goes through `enqueue(fn)`. Jobs that arrive while a
+ * transaction is being committed wait and are committed together in the next
+ * one. Each job runs inside its own SAVEPOINT: a job that throws is rolled back
+ * alone and its caller gets the error, while the other jobs of the batch still
+ * commit. A caller's promise resolves only after the COMMIT that contains its
+ * job has returned; with synchronous=FULL that means the data is on disk.
+ *
+ * bun:sqlite is synchronous, so "while committing" is literal: the event loop is
+ * blocked in fsync, requests pile up, and the next flush takes them all.
+ */
+import type { Database } from "bun:sqlite";
+
+type Job = {
+  fn: (db: Database) => unknown;
+  resolve: (v: unknown) => void;
+  reject: (e: unknown) => void;
+};
+
+export interface WriteQueueStats {
+  batches: number;
+  jobs: number;
+  largestBatch: number;
+}
+
+export class WriteQueue {
+  private pending: Job[] = [];
+  private scheduled = false;
+  private closed = false;
+  private idleWaiters: Array<() => void> = [];
+  readonly stats: WriteQueueStats = { batches: 0, jobs: 0, largestBatch: 0 };
+
+  constructor(
+    private readonly db: Database,
+    private readonly maxBatch = 1000,
+  ) {}
+
+  get depth(): number {
+    return this.pending.length;
+  }
+
+  /** Runs `fn` inside the next group transaction; resolves after that transaction is committed. */
+  enqueue<T>(fn: (db: Database) => T): Promise<T> {
+    if (this.closed) return Promise.reject(new Error("write queue is closed"));
+    return new Promise<T>((resolve, reject) => {
+      this.pending.push({ fn, resolve: resolve as (v: unknown) => void, reject });
+      this.schedule();
+    });
+  }
+
+  private schedule(): void {
+    if (this.scheduled) return;
+    this.scheduled = true;
+    // setImmediate lets every request that is already readable enqueue first.
+    setImmediate(() => this.flush());
+  }
+
+  /** Commits everything pending now. Normally called by the scheduler. */
+  flush(): void {
+    this.scheduled = false;
+    while (this.pending.length > 0) {
+      const batch = this.pending.splice(0, this.maxBatch);
+      this.commitBatch(batch);
+    }
+    const waiters = this.idleWaiters;
+    this.idleWaiters = [];
+    for (const w of waiters) w();
+  }
+
+  private commitBatch(batch: Job[]): void {
+    const results: Array<{ ok: true; value: unknown } | { ok: false; error: unknown }> = [];
+    try {
+      this.db.run("BEGIN IMMEDIATE");
+    } catch (error) {
+      for (const job of batch) job.reject(error);
+      return;
+    }
+    for (const job of batch) {
+      this.db.run("SAVEPOINT job");
+      try {
+        const value = job.fn(this.db);
+        this.db.run("RELEASE job");
+        results.push({ ok: true, value });
+      } catch (error) {
+        this.db.run("ROLLBACK TO job");
+        this.db.run("RELEASE job");
+        results.push({ ok: false, error });
+      }
+    }
+    try {
+      this.db.run("COMMIT");
+    } catch (error) {
+      try {
+        this.db.run("ROLLBACK");
+      } catch {
+        /* already rolled back */
+      }
+      for (const job of batch) job.reject(error);
+      return;
+    }
+    this.stats.batches++;
+    this.stats.jobs += batch.length;
+    if (batch.length > this.stats.largestBatch) this.stats.largestBatch = batch.length;
+    batch.forEach((job, i) => {
+      const r = results[i]!;
+      if (r.ok) job.resolve(r.value);
+      else job.reject(r.error);
+    });
+  }
+
+  /** Resolves once nothing is pending (used on graceful stop). */
+  drain(): Promise<void> {
+    if (this.pending.length === 0 && !this.scheduled) return Promise.resolve();
+    return new Promise((r) => {
+      this.idleWaiters.push(r);
+      this.schedule();
+    });
+  }
+
+  /** Commits what is queued, then refuses new work. */
+  async close(): Promise<void> {
+    await this.drain();
+    this.closed = true;
+  }
+}

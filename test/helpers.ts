@@ -1,0 +1,58 @@
+/** Shared test helpers: a runtime in a fresh temp data dir, a pinned clock, a memory logger. */
+import { mkdtempSync, rmSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { createApp } from "../src/app.ts";
+import type { Config } from "../src/config/config.ts";
+import { memoryLogger } from "../src/log.ts";
+import { openRuntime, type Runtime } from "../src/runtime.ts";
+
+export const REPO_ROOT = join(import.meta.dir, "..");
+
+export function tempDir(prefix = "bodydock-test-"): string {
+  return mkdtempSync(join(tmpdir(), prefix));
+}
+
+export function testConfig(over: Partial<Config> = {}): Config {
+  return { port: 0, host: "127.0.0.1", dataDir: tempDir(), logLevel: "debug", bodyLimit: 1024 * 1024, ...over };
+}
+
+export interface TestClock {
+  now: () => number;
+  set(ms: number): void;
+  advance(ms: number): void;
+}
+
+export function testClock(start = 1762430400000): TestClock {
+  let t = start;
+  return { now: () => t, set: (ms) => void (t = ms), advance: (ms) => void (t += ms) };
+}
+
+export function testRuntime(over: Partial<Config> = {}, clock = testClock()) {
+  const log = memoryLogger("debug");
+  const rt: Runtime = openRuntime(testConfig(over), { log, now: clock.now, env: {} });
+  const app = createApp(rt);
+  return {
+    rt,
+    app,
+    log,
+    clock,
+    async dispose() {
+      await rt.close();
+      rmSync(rt.config.dataDir, { recursive: true, force: true });
+    },
+  };
+}
+
+/** Runs the CLI as a child process from source; returns exit code and output. */
+export async function runBodydock(args: string[], opts: { cwd?: string; env?: Record<string, string>; stdin?: string } = {}) {
+  const proc = Bun.spawn([process.execPath, join(REPO_ROOT, "src/main.ts"), ...args], {
+    cwd: opts.cwd ?? REPO_ROOT,
+    env: { PATH: process.env.PATH ?? "", HOME: process.env.HOME ?? "/tmp", ...opts.env },
+    stdin: opts.stdin === undefined ? "ignore" : new Blob([opts.stdin]),
+    stdout: "pipe",
+    stderr: "pipe",
+  });
+  const [stdout, stderr, code] = await Promise.all([new Response(proc.stdout).text(), new Response(proc.stderr).text(), proc.exited]);
+  return { code, stdout, stderr };
+}
