@@ -26,13 +26,34 @@ export function remoteAddress(
   }
 }
 
+/**
+ * True if the body is over `limit` bytes. Uses Content-Length when present;
+ * otherwise (chunked, or an in-process Request) it counts a clone of the body,
+ * stopping as soon as the limit is passed.
+ */
+export async function bodyTooLarge(request: Request, limit: number): Promise<boolean> {
+  const len = request.headers.get("content-length");
+  if (len !== null) return Number(len) > limit;
+  if (request.body === null) return false;
+  const reader = request.clone().body!.getReader();
+  let total = 0;
+  for (;;) {
+    const { done, value } = await reader.read();
+    if (done) return false;
+    total += value.byteLength;
+    if (total > limit) {
+      await reader.cancel();
+      return true;
+    }
+  }
+}
+
 export function createApp(deps: Deps) {
   const { log, config } = deps;
   return new Elysia({ name: "bodydock" })
-    .onRequest(({ request, server, set }) => {
+    .onRequest(async ({ request, server, set }) => {
       started.set(request, { t0: performance.now(), remote: remoteAddress(server, request) });
-      const len = request.headers.get("content-length");
-      if (len !== null && Number(len) > config.bodyLimit) {
+      if (await bodyTooLarge(request, config.bodyLimit)) {
         set.status = 413;
         return jsonError(413, "payload_too_large", `request body is larger than the limit of ${config.bodyLimit} bytes`);
       }

@@ -36,6 +36,14 @@ Flags win over environment variables, which win over the defaults.`,
       console.log(serve.help);
       return 0;
     }
+    // Signal handlers go in before anything starts, so a stop asked for during
+    // start-up is honoured as soon as the server is up.
+    let stopRequested: string | null = null;
+    let onStop: (signal: string) => void = (signal) => (stopRequested = signal);
+    const handler = (signal: string) => () => onStop(signal);
+    process.once("SIGTERM", handler("SIGTERM"));
+    process.once("SIGINT", handler("SIGINT"));
+
     let server: RunningServer;
     try {
       server = await startServer(configFromProcess(flags));
@@ -51,7 +59,7 @@ Flags win over environment variables, which win over the defaults.`,
 
     return await new Promise<number>((resolveExit) => {
       let stopping = false;
-      const stop = async (signal: string) => {
+      onStop = async (signal: string) => {
         if (stopping) return;
         stopping = true;
         log.info("stopping", { signal });
@@ -70,8 +78,7 @@ Flags win over environment variables, which win over the defaults.`,
           clearTimeout(force);
         }
       };
-      process.once("SIGTERM", () => void stop("SIGTERM"));
-      process.once("SIGINT", () => void stop("SIGINT"));
+      if (stopRequested) onStop(stopRequested);
     });
   },
 };

@@ -1,0 +1,144 @@
+import { Database } from "bun:sqlite";
+import { describe, expect, test } from "bun:test";
+import { existsSync, readdirSync, writeFileSync } from "node:fs";
+import { join } from "node:path";
+import { backupTo, BackupError, checkBackup, restoreFrom } from "../../src/store/backup.ts";
+import { openDatabase } from "../../src/store/db.ts";
+import { LATEST_VERSION, SchemaTooNewError } from "../../src/store/migrations/index.ts";
+import { SettingError, SettingsRepo } from "../../src/store/settings-repo.ts";
+import { runBodydock, tempDir } from "../helpers.ts";
+
+function freshDb() {
+  const dir = tempDir();
+  const file = join(dir, "bodydock.sqlite");
+  return { dir, file, db: openDatabase(file).db };
+}
+
+describe("settings repository", () => {
+  test("defaults, set, get, reset", () => {
+    const { db } = freshDb();
+    const s = new SettingsRepo(db, () => 1000);
+    expect(s.get("youjiu.requireToken")).toBe(false);
+    s.set("youjiu.requireToken", true, "alice");
+    expect(s.get("youjiu.requireToken")).toBe(true);
+    expect(new SettingsRepo(db).get("youjiu.requireToken")).toBe(true); // persisted
+    s.reset("youjiu.requireToken");
+    expect(s.get("youjiu.requireToken")).toBe(false);
+  });
+  test("a value of the wrong type is refused and nothing changes", () => {
+    const { db } = freshDb();
+    const s = new SettingsRepo(db);
+    expect(() => s.set("diagnostics.captureRetentionDays", "forever", "bob")).toThrow(SettingError);
+    expect(s.get("diagnostics.captureRetentionDays")).toBe(30);
+  });
+  test("secrets are masked in list()", () => {
+    const { db } = freshDb();
+    const s = new SettingsRepo(db);
+    s.set("yolanda.mini.jwtSecret", "hunter2-very-secret", "admin");
+    const v = s.list().find((x) => x.key === "yolanda.mini.jwtSecret")!;
+    expect(v.value).toBe("********");
+    expect(v.isSet).toBe(true);
+    expect(JSON.stringify(s.list())).not.toContain("hunter2");
+  });
+  test("an env var seeds the first value only", () => {
+    const { db } = freshDb();
+    const s = new SettingsRepo(db);
+    expect(s.seedFromEnv({ BODYDOCK_YOLANDA_MINI_JWT_SECRET: "from-env", BODYDOCK_SETTING_YOUJIU_LOCALE: "zh-CN" })).toEqual([
+      "yolanda.mini.jwtSecret",
+      "youjiu.locale",
+    ]);
+    expect(s.get("yolanda.mini.jwtSecret")).toBe("from-env");
+    expect(s.get("youjiu.locale")).toBe("zh-CN");
+    s.set("yolanda.mini.jwtSecret", "changed-by-staff", "admin");
+    expect(s.seedFromEnv({ BODYDOCK_YOLANDA_MINI_JWT_SECRET: "from-env" })).toEqual([]);
+    expect(s.get("yolanda.mini.jwtSecret")).toBe("changed-by-staff");
+  });
+  test("an invalid seed value names the variable", () => {
+    const { db } = freshDb();
+    expect(() => new SettingsRepo(db).seedFromEnv({ BODYDOCK_SETTING_YOUJIU_LOCALE: "klingon" })).toThrow(/BODYDOCK_SETTING_YOUJIU_LOCALE/);
+  });
+});
+
+describe("backup and restore", () => {
+  test("backup is a consistent copy made while the database is open and being written", () => {
+    const { dir, file, db } = freshDb();
+    db.run("CREATE TABLE t (v INTEGER)");
+    for (let i = 0; i < 100; i++) db.run("INSERT INTO t VALUES (?)", [i]);
+    const target = join(dir, "copy.sqlite");
+    backupTo(file, target);
+    db.run("INSERT INTO t VALUES (999)"); // after the backup
+    const copy = new Database(target, { readonly: true });
+    expect(copy.query("SELECT COUNT(*) AS n FROM t").get()).toEqual({ n: 100 });
+    copy.close();
+    expect(checkBackup(target).schemaVersion).toBe(LATEST_VERSION);
+    expect(() => backupTo(file, target)).toThrow(/already exists/);
+    db.close();
+  });
+
+  test("restore refuses while the server holds the database", () => {
+    const { dir, file, db } = freshDb();
+    const target = join(dir, "copy.sqlite");
+    backupTo(file, target);
+    db.run("BEGIN IMMEDIATE"); // a live server mid-write
+    expect(() => restoreFrom(file, target)).toThrow(/stop the bodydock server/);
+    db.run("ROLLBACK");
+    db.close();
+  });
+
+  test("restore checks the file first: not SQLite, corrupt, or newer schema are refused and nothing changes", () => {
+    const { dir, file, db } = freshDb();
+    db.close();
+    const junk = join(dir, "junk.sqlite");
+    writeFileSync(junk, "this is not a database at all, just text");
+    expect(() => restoreFrom(file, junk)).toThrow(BackupError);
+    const newer = join(dir, "newer.sqlite");
+    const n = new Database(newer);
+    n.run("CREATE TABLE schema_migrations (version INTEGER)");
+    n.run(`PRAGMA user_version = ${LATEST_VERSION + 3}`);
+    n.close();
+    expect(() => restoreFrom(file, newer)).toThrow(SchemaTooNewError);
+    const foreign = join(dir, "foreign.sqlite");
+    const f = new Database(foreign);
+    f.run("CREATE TABLE x (y)");
+    f.close();
+    expect(() => restoreFrom(file, foreign)).toThrow(/not a bodydock database/);
+    // The live database is untouched and no dated copy was made.
+    expect(readdirSync(dir).filter((x) => x.includes("replaced"))).toEqual([]);
+  });
+
+  test("restore replaces the database and keeps the old one as a dated copy", () => {
+    const { dir, file, db } = freshDb();
+    db.run("CREATE TABLE t (v TEXT)");
+    db.run("INSERT INTO t VALUES ('backed-up')");
+    const target = join(dir, "copy.sqlite");
+    backupTo(file, target);
+    db.run("DELETE FROM t");
+    db.run("INSERT INTO t VALUES ('later')");
+    db.close();
+    const kept = restoreFrom(file, target, new Date("2026-11-22T10:00:00Z"));
+    expect(kept).toBe(`${file}.replaced-20261122T100000Z`);
+    expect(existsSync(kept!)).toBe(true);
+    const now = new Database(file);
+    expect(now.query("SELECT v FROM t").all()).toEqual([{ v: "backed-up" }]);
+    now.close();
+    const old = new Database(kept!);
+    expect(old.query("SELECT v FROM t").all()).toEqual([{ v: "later" }]);
+    old.close();
+  });
+
+  test("the CLI commands work end to end", async () => {
+    const dir = tempDir();
+    expect((await runBodydock(["migrate", "--data-dir", dir])).code).toBe(0);
+    const target = join(tempDir(), "b.sqlite");
+    const b = await runBodydock(["backup", target, "--data-dir", dir]);
+    expect(b.code).toBe(0);
+    expect(b.stdout).toContain("backup written");
+    const r = await runBodydock(["restore", target, "--data-dir", dir]);
+    expect(r.code).toBe(0);
+    expect(r.stdout).toContain("kept as");
+    const bad = await runBodydock(["restore", join(dir, "nope.sqlite"), "--data-dir", dir]);
+    expect(bad.code).toBe(1);
+    expect(bad.stderr).toContain("does not exist");
+    expect((await runBodydock(["backup", "--data-dir", dir])).code).toBe(2);
+  });
+});
