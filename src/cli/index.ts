@@ -1,12 +1,13 @@
 /** The command table and dispatcher. Each subcommand is its own file. */
 import backup from "./backup.ts";
 import { EXIT_USAGE, type Command } from "./command.ts";
+import healthcheck from "./healthcheck.ts";
 import migrate from "./migrate.ts";
 import restore from "./restore.ts";
 import serve from "./serve.ts";
 import version from "./version.ts";
 
-export const COMMANDS: readonly Command[] = [serve, migrate, backup, restore, version];
+export const COMMANDS: readonly Command[] = [serve, migrate, backup, restore, healthcheck, version];
 
 export function programHelp(): string {
   const width = Math.max(...COMMANDS.map((c) => c.name.length));

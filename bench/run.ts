@@ -1,0 +1,22 @@
+/**
+ * `npm run bench`: runs every benchmark script in this folder that exists, one after another.
+ * Each prints its own figures; bench/README.md holds the written-down results.
+ */
+import { existsSync } from "node:fs";
+import { join } from "node:path";
+
+const here = import.meta.dir;
+const only = process.argv.slice(2);
+const scripts: Array<[string, string[]]> = [
+  ["core.ts", [process.execPath, join(here, "core.ts")]],
+  ["startup.sh", ["bash", join(here, "startup.sh")]],
+];
+let failed = 0;
+for (const [name, cmd] of scripts) {
+  if (only.length && !only.some((o) => name.startsWith(o))) continue;
+  if (!existsSync(join(here, name))) continue;
+  console.log(`\n=== ${name}`);
+  const p = Bun.spawn(cmd, { stdout: "inherit", stderr: "inherit", cwd: join(here, "..") });
+  if ((await p.exited) !== 0) failed++;
+}
+process.exit(failed ? 1 : 0);
