@@ -12,19 +12,10 @@ import { Elysia } from "elysia";
 import type { Deps } from "./deps.ts";
 import { errorHandler, jsonError } from "./http/errors.ts";
 import { healthPlugin } from "./http/health.ts";
+import { remoteAddress } from "./http/remote.ts";
+import { lefuPlugin } from "./devices/lefu/plugin.ts";
 
 const started = new WeakMap<Request, { t0: number; remote: string | null }>();
-
-export function remoteAddress(
-  server: { requestIP(r: Request): { address: string } | null } | null | undefined,
-  request: Request,
-): string | null {
-  try {
-    return server?.requestIP(request)?.address ?? null;
-  } catch {
-    return null;
-  }
-}
 
 /**
  * True if the body is over `limit` bytes. Uses Content-Length when present;
@@ -51,8 +42,14 @@ export async function bodyTooLarge(request: Request, limit: number): Promise<boo
 export function createApp(deps: Deps) {
   const { log, config } = deps;
   return new Elysia({ name: "bodydock" })
-    .onRequest(async ({ request, server, set }) => {
+    .onRequest(({ request, server }) => {
       started.set(request, { t0: performance.now(), remote: remoteAddress(server, request) });
+    })
+    // Device routers answer in their own onRequest hooks, in the order of device-protocols §1.3,
+    // with their own body limits and error envelopes.
+    .use(lefuPlugin(deps))
+    // Everything else is the staff API and page.
+    .onRequest(async ({ request, set }) => {
       if (await bodyTooLarge(request, config.bodyLimit)) {
         set.status = 413;
         return jsonError(413, "payload_too_large", `request body is larger than the limit of ${config.bodyLimit} bytes`);

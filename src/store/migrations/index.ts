@@ -7,6 +7,7 @@
 import type { Database } from "bun:sqlite";
 import m001 from "./001_foundation.sql" with { type: "text" };
 import m002 from "./002_members.sql" with { type: "text" };
+import m003 from "./003_devices.sql" with { type: "text" };
 
 export interface Migration {
   version: number;
@@ -17,6 +18,7 @@ export interface Migration {
 export const MIGRATIONS: readonly Migration[] = [
   { version: 1, name: "foundation", sql: m001 },
   { version: 2, name: "members", sql: m002 },
+  { version: 3, name: "devices", sql: m003 },
 ];
 
 export const LATEST_VERSION = MIGRATIONS.reduce((v, m) => Math.max(v, m.version), 0);

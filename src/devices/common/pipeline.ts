@@ -1,0 +1,93 @@
+/**
+ * The shared end of every device request: write the capture and the data rows
+ * in one group-committed transaction, then answer (device-protocols §1.6–§1.7).
+ * Role handlers decide the answer and what to persist; this decides when.
+ */
+import type { Database } from "bun:sqlite";
+import type { Deps } from "../../deps.ts";
+import type { ParseStatus } from "./body.ts";
+import { requestTarget } from "./path.ts";
+import { redactHeaders, redactTarget, redactText } from "./redact.ts";
+import { deviceStore } from "./store.ts";
+
+export interface DeviceReply {
+  status: number;
+  /** Serialized body (JSON text or plain text). */
+  body: string;
+  contentType: string;
+  headers?: Record<string, string>;
+}
+
+export interface PersistResult {
+  deviceId: number | null;
+  duplicate?: boolean;
+  quarantine?: boolean;
+}
+
+export interface Handled {
+  router: string;
+  routeKey: string | null;
+  prefix: string | null;
+  parseStatus: ParseStatus | null;
+  authResult?: string | null;
+  /** Body text as it should be captured (already redacted), or null for none. */
+  captureBody: string | null;
+  bodyBytes: number;
+  unknownPath?: boolean;
+  quarantine?: boolean;
+  authFailure?: boolean;
+  reply: DeviceReply;
+  /** Answer when storage fails (the only case a data endpoint reports failure). */
+  storageFailure: DeviceReply;
+  /** Writes the data rows; runs in the capture's transaction. */
+  persist?: (db: Database, captureId: number) => PersistResult;
+  /** Skip the capture row (e.g. repeated Youjiu waiting polls); persist still runs if given. */
+  skipCapture?: boolean;
+  /** Redact secrets in the captured response too (Youjiu tokens). */
+  redactResponse?: boolean;
+}
+
+export function toResponse(r: DeviceReply): Response {
+  return new Response(r.body, { status: r.status, headers: { "content-type": r.contentType, ...r.headers } });
+}
+
+export async function commitDeviceRequest(deps: Deps, request: Request, remote: string | null, h: Handled): Promise<Response> {
+  const { captures } = deviceStore(deps.db);
+  const now = deps.now();
+  const rawTarget = redactTarget(requestTarget(request.url));
+  try {
+    await deps.writes.enqueue((db) => {
+      let captureId = 0;
+      if (!h.skipCapture) {
+        captureId = captures.insert({
+          receivedAt: now,
+          remoteIp: remote,
+          method: request.method,
+          rawPath: rawTarget,
+          router: h.router,
+          routeKey: h.routeKey,
+          pathPrefix: h.prefix,
+          headers: redactHeaders(request.headers),
+          bodyText: h.captureBody,
+          bodyBytes: h.bodyBytes,
+          parseStatus: h.parseStatus,
+          authResult: h.authResult ?? null,
+          responseStatus: h.reply.status,
+          responseBody: h.redactResponse ? redactText(h.reply.body) : h.reply.body,
+          deviceId: null,
+          unknownPath: h.unknownPath,
+          quarantine: h.quarantine,
+          authFailure: h.authFailure,
+        });
+      }
+      if (h.persist) {
+        const r = h.persist(db, captureId);
+        if (captureId) captures.finish(captureId, r.deviceId, r.duplicate === true, r.quarantine === true);
+      }
+    });
+  } catch (e) {
+    deps.log.error("device request not stored", { router: h.router, route: h.routeKey, error: (e as Error).message });
+    return toResponse(h.storageFailure);
+  }
+  return toResponse(h.reply);
+}

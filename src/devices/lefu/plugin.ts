@@ -1,0 +1,252 @@
+/**
+ * Role A: the Lefu Wi-Fi scale server (device-protocols §2), as an Elysia
+ * plugin. It answers in onRequest, on the normalised path, before Elysia's body
+ * parser sees the request (§1.3). Everything is answered with success except a
+ * body over 1 MiB (413), `lefu.enabled=false` (404) and a storage failure (500).
+ */
+import type { Database } from "bun:sqlite";
+import { Elysia } from "elysia";
+import type { Deps } from "../../deps.ts";
+import { remoteAddress } from "../../http/remote.ts";
+import { mergeQuery, parseLenient, readBody } from "../common/body.ts";
+import { int, isObj, field, type Obj } from "../common/coerce.ts";
+import { devicePath } from "../common/request.ts";
+import { commitDeviceRequest, toResponse, type DeviceReply, type Handled, type PersistResult } from "../common/pipeline.ts";
+import { redactText, redactValue } from "../common/redact.ts";
+import { deviceStore } from "../common/store.ts";
+import type { DeviceRow } from "../../store/devices-repo.ts";
+import {
+  FAILURE,
+  configAnswer,
+  deviceInfo,
+  eightElectrode,
+  idemKey,
+  keyFromSn,
+  matchLefu,
+  normaliseItem,
+  recordAnswer,
+  registerAnswer,
+  torreItems,
+  unknownPathItems,
+  updateAnswer,
+  type ItemShape,
+  type LefuRoute,
+} from "./wire.ts";
+
+export const LEFU_BODY_LIMIT = 1024 * 1024;
+const JSON_TYPE = "application/json; charset=utf-8";
+
+function reply(status: number, body: unknown): DeviceReply {
+  return { status, body: JSON.stringify(body), contentType: JSON_TYPE, headers: { connection: "close" } };
+}
+
+/** Staff-facing note stored with a measurement that has no full report. */
+export const NOTE_ENCRYPTED = "composition unavailable: impedance is encrypted";
+export const NOTE_NO_IMPEDANCE = "composition unavailable: weight-only weighing";
+
+export function lefuPlugin(deps: Deps) {
+  const store = deviceStore(deps.db);
+  const { devices, measurements } = store;
+
+  function source(route: LefuRoute): string {
+    return route.endpoint === "unknown" ? "lefu-unknown-path" : route.family === "torre" ? "lefu-torre" : "lefu-v2";
+  }
+
+  async function handle(request: Request, route: LefuRoute, remote: string | null): Promise<Response> {
+    const now = deps.now();
+    const storageFailure = reply(500, FAILURE.storage);
+    if (!deps.settings.get<boolean>("lefu.enabled")) return toResponse(reply(404, FAILURE.disabled));
+
+    const read = await readBody(request, LEFU_BODY_LIMIT);
+    const base = { router: "lefu", routeKey: route.key, prefix: route.prefix, storageFailure, unknownPath: route.endpoint === "unknown" };
+    if (read.tooLarge) {
+      return commitDeviceRequest(deps, request, remote, {
+        ...base,
+        parseStatus: null,
+        captureBody: null,
+        bodyBytes: read.bytes,
+        reply: reply(413, FAILURE.tooLarge),
+      });
+    }
+    const parsed = parseLenient(read.text);
+    const query = new URL(request.url, "http://device.invalid").searchParams;
+    const value = mergeQuery(parsed.value, query);
+    const body: Obj = isObj(value) ? value : {};
+    const captureBody = parsed.status === "ok" || parsed.status === "empty" ? JSON.stringify(redactValue(parsed.value)) : redactText(read.text);
+
+    const unit = deps.settings.get<number>("lefu.displayUnit");
+    let answer: DeviceReply;
+    switch (route.endpoint) {
+      case "register":
+        answer = reply(200, registerAnswer(now, unit));
+        break;
+      case "config":
+        answer = reply(200, configAnswer(now, unit));
+        break;
+      case "update":
+        answer = reply(200, updateAnswer());
+        break;
+      default:
+        answer = reply(200, recordAnswer(now));
+    }
+    const info = deviceInfo(body);
+    const unparseable = parsed.status === "unparseable";
+    const handled: Handled = {
+      ...base,
+      parseStatus: parsed.status,
+      captureBody,
+      bodyBytes: read.bytes,
+      quarantine: unparseable && (route.endpoint === "record" || route.endpoint === "unknown"),
+      reply: answer,
+      persist: (db, captureId) => persist(db, captureId, route, body, value, info, remote, now, unparseable),
+    };
+    // The register/config answer carries the unit; a per-device override needs the device row first.
+    if ((route.endpoint === "register" || route.endpoint === "config") && info.sn) {
+      const known = devices.byKey("lefu", keyFromSn(info.sn)!);
+      if (known?.unit_override != null) {
+        handled.reply = reply(200, route.endpoint === "register" ? registerAnswer(now, known.unit_override) : configAnswer(now, known.unit_override));
+      }
+    }
+    return commitDeviceRequest(deps, request, remote, handled);
+  }
+
+  function resolveDevice(route: LefuRoute, info: ReturnType<typeof deviceInfo>, remote: string | null, now: number): DeviceRow | null {
+    let key = keyFromSn(info.sn);
+    if (!key && info.mac) key = devices.byMac("lefu", info.mac)?.device_key ?? `MAC:${info.mac}`;
+    if (!key) return null;
+    return devices.seen(
+      {
+        vendor: "lefu",
+        deviceKey: key,
+        family: route.family,
+        sn: info.sn,
+        mac: info.mac,
+        model: info.model,
+        ip: remote,
+        pathPrefix: route.prefix,
+        versions: info.versions,
+        battery: info.battery,
+        batteryRaw: info.batteryRaw,
+        rssi: info.rssi,
+        timezone: info.timezone,
+        wifiSsid: info.wifiSsid,
+        approveNew: deps.settings.get<boolean>("lefu.autoApproveDevices"),
+      },
+      now,
+    );
+  }
+
+  function persist(
+    _db: Database,
+    captureId: number,
+    route: LefuRoute,
+    body: Obj,
+    value: unknown,
+    info: ReturnType<typeof deviceInfo>,
+    remote: string | null,
+    now: number,
+    unparseable: boolean,
+  ): PersistResult {
+    const device = resolveDevice(route, info, remote, now);
+    const src = source(route);
+    if (unparseable) {
+      if (route.endpoint === "record" || route.endpoint === "unknown") measurements.quarantine(captureId, src, "unparseable", null, now);
+      return { deviceId: device?.id ?? null, quarantine: route.endpoint === "record" || route.endpoint === "unknown" };
+    }
+    let items: Array<{ item: unknown; shape: ItemShape }> = [];
+    if (route.endpoint === "record") {
+      items = route.family === "torre" ? torreItems(body).map((item) => ({ item, shape: "torre" as const })) : [{ item: body, shape: "v2" as const }];
+    } else if (route.endpoint === "unknown") {
+      items = unknownPathItems(value);
+    }
+    if (items.length === 0) {
+      if (route.endpoint === "record") {
+        measurements.quarantine(captureId, src, "no_items", body, now);
+        return { deviceId: device?.id ?? null, quarantine: true };
+      }
+      return { deviceId: device?.id ?? null };
+    }
+    if (!device) {
+      for (const { item } of items) measurements.quarantine(captureId, src, "no_device_identity", redactValue(item), now);
+      return { deviceId: null, quarantine: true };
+    }
+    const scaleType = int(field(body, "scaleType")) ?? null;
+    let duplicate = false;
+    let quarantined = false;
+    for (const { item, shape } of items) {
+      const n = normaliseItem(item, shape, now);
+      if (!n.ok) {
+        measurements.quarantine(captureId, src, n.reason, redactValue(n.raw), now);
+        quarantined = true;
+        continue;
+      }
+      const key = idemKey(device.device_key, n.measuredAt, n.memberid);
+      // Attribution (§2.4).
+      let memberId: number | null = null;
+      let claimReason: string | null = null;
+      let groupKey: string | null = null;
+      if (n.memberid) {
+        const identity = measurements.lefuIdentitySeen(n.memberid, n.userid, device.id, now);
+        memberId = identity.member_id;
+        groupKey = `lefu:${n.memberid}`;
+        if (memberId === null) claimReason = "unlinked_identity";
+      } else if (device.default_member_id !== null) {
+        memberId = device.default_member_id;
+      } else claimReason = "no_default_member";
+      if (!device.approved) {
+        memberId = null;
+        claimReason = "unapproved_device";
+      }
+      const candidates = memberId === null ? measurements.suggest(n.weightKg) : [];
+      const id = measurements.insert({
+        idemKey: key,
+        source: src,
+        deviceId: device.id,
+        memberId,
+        status: memberId === null ? "unassigned" : "assigned",
+        claimReason,
+        suggestedMemberId: candidates[0] ?? null,
+        groupKey,
+        candidates,
+        measuredAt: n.measuredAt,
+        deviceTsRaw: n.deviceTsRaw,
+        clockSuspect: n.clockSuspect,
+        receivedAt: now,
+        weightKg: n.weightKg,
+        heartRate: n.heartRate,
+        impedance: n.impedance,
+        scaleType,
+        eightElectrode: eightElectrode(scaleType) || (n.impedance?.length ?? 0) === 10,
+        backlogTotal: n.backlogTotal,
+        backlogCurrent: n.backlogCurrent,
+        rssi: n.rssi,
+        dataType: n.dataType,
+        lefuMemberid: n.memberid,
+        lefuUserid: n.userid,
+        captureId: captureId || null,
+        rawItem: redactValue(n.raw),
+        indicators: null,
+        indicatorsNote: n.impedance === null ? NOTE_NO_IMPEDANCE : device.impedance_mode === "encrypted" ? NOTE_ENCRYPTED : null,
+        indicatorsProfileMemberId: null,
+      });
+      if (id === null) {
+        duplicate = true;
+        devices.countDuplicate(device.id);
+        const first = measurements.byIdem(key);
+        if (first && Math.abs(first.weight_kg - n.weightKg) > 0.05) {
+          measurements.diagnostic("conflicting_duplicate", device.id, captureId || null, { idemKey: key, firstWeightKg: first.weight_kg, replayWeightKg: n.weightKg }, now);
+        }
+      }
+    }
+    return { deviceId: device.id, duplicate, quarantine: quarantined };
+  }
+
+  return new Elysia({ name: "device-lefu" }).onRequest(async ({ request, server, set }) => {
+    const dp = devicePath(request);
+    const route = matchLefu(dp);
+    if (!route) return;
+    const res = await handle(request, route, remoteAddress(server, request));
+    set.status = res.status;
+    return res;
+  });
+}

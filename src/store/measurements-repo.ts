@@ -1,0 +1,195 @@
+/**
+ * Measurements, quarantine, claim queue, Lefu identities and diagnostics.
+ * Inserts are idempotent on `idem_key` (device-protocols §1.7): a replay stores
+ * nothing and is reported as a duplicate so the caller can count it.
+ */
+import type { Database, Statement } from "bun:sqlite";
+
+export type MeasurementStatus = "assigned" | "unassigned" | "discarded";
+
+export interface NewMeasurement {
+  idemKey: string;
+  source: string;
+  deviceId: number | null;
+  memberId: number | null;
+  status: MeasurementStatus;
+  claimReason: string | null;
+  suggestedMemberId: number | null;
+  groupKey: string | null;
+  candidates: number[] | null;
+  measuredAt: number;
+  deviceTsRaw: string | null;
+  clockSuspect: boolean;
+  receivedAt: number;
+  weightKg: number;
+  heartRate: number | null;
+  impedance: string[] | null;
+  scaleType: number | null;
+  eightElectrode: boolean;
+  backlogTotal: number | null;
+  backlogCurrent: number | null;
+  rssi: number | null;
+  dataType: string | null;
+  lefuMemberid: string | null;
+  lefuUserid: string | null;
+  captureId: number | null;
+  rawItem: unknown;
+  indicators: unknown | null;
+  indicatorsNote: string | null;
+  indicatorsProfileMemberId: number | null;
+  hmac?: string | null;
+}
+
+export interface MeasurementRow {
+  id: number;
+  idem_key: string;
+  source: string;
+  device_id: number | null;
+  member_id: number | null;
+  status: MeasurementStatus;
+  claim_reason: string | null;
+  suggested_member_id: number | null;
+  group_key: string | null;
+  candidates_json: string | null;
+  measured_at: number;
+  device_ts_raw: string | null;
+  clock_suspect: number;
+  received_at: number;
+  weight_kg: number;
+  heart_rate: number | null;
+  impedance_json: string | null;
+  scale_type: number | null;
+  indicators_json: string | null;
+  indicators_note: string | null;
+  indicators_profile_member_id: number | null;
+  eight_electrode: number;
+  backlog_total: number | null;
+  backlog_current: number | null;
+  rssi: number | null;
+  data_type: string | null;
+  lefu_memberid: string | null;
+  lefu_userid: string | null;
+  capture_id: number | null;
+  raw_item_json: string | null;
+  hmac: string | null;
+}
+
+export interface LefuIdentityRow {
+  memberid: string;
+  userid: string | null;
+  member_id: number | null;
+  device_id: number | null;
+  first_seen: number;
+  last_seen: number;
+}
+
+export class MeasurementsRepo {
+  private readonly insertStmt: Statement<{ id: number }>;
+  private readonly byIdemStmt: Statement<MeasurementRow, [string]>;
+  private readonly byIdStmt: Statement<MeasurementRow, [number]>;
+  private readonly quarantineStmt: Statement<unknown>;
+  private readonly diagStmt: Statement<unknown>;
+  private readonly identityUpsertStmt: Statement<LefuIdentityRow>;
+  private readonly identityStmt: Statement<LefuIdentityRow, [string]>;
+  private readonly suggestStmt: Statement<{ id: number; w: number }, [number, number]>;
+
+  constructor(db: Database) {
+    this.insertStmt = db.query(`
+      INSERT INTO measurements (idem_key, source, device_id, member_id, status, claim_reason, suggested_member_id, group_key,
+        candidates_json, measured_at, device_ts_raw, clock_suspect, received_at, weight_kg, heart_rate, impedance_json, scale_type,
+        eight_electrode, backlog_total, backlog_current, rssi, data_type, lefu_memberid, lefu_userid, capture_id, raw_item_json,
+        indicators_json, indicators_note, indicators_profile_member_id, hmac, assigned_at)
+      VALUES ($idemKey, $source, $deviceId, $memberId, $status, $claimReason, $suggested, $groupKey, $candidates, $measuredAt,
+        $deviceTsRaw, $clockSuspect, $receivedAt, $weightKg, $heartRate, $impedance, $scaleType, $eight, $backlogTotal,
+        $backlogCurrent, $rssi, $dataType, $lefuMemberid, $lefuUserid, $captureId, $rawItem, $indicators, $indicatorsNote,
+        $profileMemberId, $hmac, CASE WHEN $memberId IS NULL THEN NULL ELSE $receivedAt END)
+      ON CONFLICT (idem_key) DO NOTHING
+      RETURNING id`);
+    this.byIdemStmt = db.query("SELECT * FROM measurements WHERE idem_key = ?");
+    this.byIdStmt = db.query("SELECT * FROM measurements WHERE id = ?");
+    this.quarantineStmt = db.query(
+      "INSERT INTO quarantine (capture_id, source, reason, raw_item_json, created_at) VALUES ($captureId, $source, $reason, $raw, $now)",
+    );
+    this.diagStmt = db.query(
+      "INSERT INTO diagnostics (at, kind, device_id, capture_id, detail_json) VALUES ($at, $kind, $deviceId, $captureId, $detail)",
+    );
+    this.identityUpsertStmt = db.query(`
+      INSERT INTO lefu_identities (memberid, userid, device_id, first_seen, last_seen) VALUES ($memberid, $userid, $deviceId, $now, $now)
+      ON CONFLICT (memberid) DO UPDATE SET userid = COALESCE($userid, userid), device_id = COALESCE($deviceId, device_id), last_seen = $now
+      RETURNING *`);
+    this.identityStmt = db.query("SELECT * FROM lefu_identities WHERE memberid = ?");
+    // Active members whose last weight (latest assigned measurement, else the reference weight) is nearest.
+    this.suggestStmt = db.query(`
+      SELECT id, w FROM (
+        SELECT m.id, COALESCE(
+          (SELECT x.weight_kg FROM measurements x WHERE x.member_id = m.id AND x.status = 'assigned' ORDER BY x.measured_at DESC LIMIT 1),
+          m.reference_weight_kg) AS w
+        FROM members m WHERE m.status = 'active')
+      WHERE w IS NOT NULL AND abs(w - ?1) <= ?2
+      ORDER BY abs(w - ?1), id LIMIT 3`);
+  }
+
+  /** Returns the new row id, or null when the idem_key exists already (a replay). Call inside a write job. */
+  insert(m: NewMeasurement): number | null {
+    const row = this.insertStmt.get({
+      idemKey: m.idemKey,
+      source: m.source,
+      deviceId: m.deviceId,
+      memberId: m.memberId,
+      status: m.status,
+      claimReason: m.claimReason,
+      suggested: m.suggestedMemberId,
+      groupKey: m.groupKey,
+      candidates: m.candidates && m.candidates.length ? JSON.stringify(m.candidates) : null,
+      measuredAt: m.measuredAt,
+      deviceTsRaw: m.deviceTsRaw,
+      clockSuspect: m.clockSuspect ? 1 : 0,
+      receivedAt: m.receivedAt,
+      weightKg: m.weightKg,
+      heartRate: m.heartRate,
+      impedance: m.impedance ? JSON.stringify(m.impedance) : null,
+      scaleType: m.scaleType,
+      eight: m.eightElectrode ? 1 : 0,
+      backlogTotal: m.backlogTotal,
+      backlogCurrent: m.backlogCurrent,
+      rssi: m.rssi,
+      dataType: m.dataType,
+      lefuMemberid: m.lefuMemberid,
+      lefuUserid: m.lefuUserid,
+      captureId: m.captureId,
+      rawItem: m.rawItem === undefined ? null : JSON.stringify(m.rawItem),
+      indicators: m.indicators == null ? null : JSON.stringify(m.indicators),
+      indicatorsNote: m.indicatorsNote,
+      profileMemberId: m.indicatorsProfileMemberId,
+      hmac: m.hmac ?? null,
+    } as never);
+    return row ? row.id : null;
+  }
+
+  byIdem(key: string): MeasurementRow | null {
+    return this.byIdemStmt.get(key);
+  }
+  byId(id: number): MeasurementRow | null {
+    return this.byIdStmt.get(id);
+  }
+
+  quarantine(captureId: number | null, source: string, reason: string, raw: unknown, now: number): void {
+    this.quarantineStmt.run({ captureId, source, reason, raw: raw === undefined ? null : JSON.stringify(raw), now } as never);
+  }
+
+  diagnostic(kind: string, deviceId: number | null, captureId: number | null, detail: unknown, at: number): void {
+    this.diagStmt.run({ at, kind, deviceId, captureId, detail: JSON.stringify(detail) } as never);
+  }
+
+  lefuIdentitySeen(memberid: string, userid: string | null, deviceId: number | null, now: number): LefuIdentityRow {
+    return this.identityUpsertStmt.get({ memberid, userid, deviceId, now } as never)!;
+  }
+  lefuIdentity(memberid: string): LefuIdentityRow | null {
+    return this.identityStmt.get(memberid);
+  }
+
+  /** Up to 3 active members whose last weight is within `withinKg` of `weightKg`, nearest first. */
+  suggest(weightKg: number, withinKg = 3): number[] {
+    return this.suggestStmt.all(weightKg, withinKg).map((r) => r.id);
+  }
+}
