@@ -71,7 +71,8 @@ export function lefuPlugin(deps: Deps) {
     const parsed = parseLenient(read.text);
     const query = new URL(request.url, "http://device.invalid").searchParams;
     const value = mergeQuery(parsed.value, query);
-    const body: Obj = isObj(value) ? value : {};
+    // A body that is not an object (an array, a number) still has the query's fields.
+    const body: Obj = isObj(value) ? value : Object.fromEntries(query);
     const captureBody = parsed.status === "ok" || parsed.status === "empty" ? JSON.stringify(redactValue(parsed.value)) : redactText(read.text);
 
     const unit = deps.settings.get<number>("lefu.displayUnit");
