@@ -74,7 +74,7 @@ export class CapturesRepo {
     this.dismissStmt = db.query("UPDATE captures SET dismissed = 1 WHERE id = ?");
     this.pruneStmt = db.query("DELETE FROM captures WHERE received_at < ? AND unknown_path = 0 AND quarantine = 0");
     this.finishStmt = db.query(
-      "UPDATE captures SET device_id = $deviceId, duplicate = max(duplicate, $duplicate), quarantine = max(quarantine, $quarantine) WHERE id = $id",
+      "UPDATE captures SET duplicate = max(duplicate, $duplicate), quarantine = max(quarantine, $quarantine) WHERE id = $id",
     );
   }
 
@@ -106,9 +106,9 @@ export class CapturesRepo {
     } as never)!.id;
   }
 
-  /** Records what persisting the request's data found out (its device, duplicate, quarantine). */
-  finish(id: number, deviceId: number | null, duplicate: boolean, quarantine: boolean): void {
-    this.finishStmt.run({ id, deviceId, duplicate: duplicate ? 1 : 0, quarantine: quarantine ? 1 : 0 } as never);
+  /** Flags what persisting the request's data found out (a replay, a quarantined item). */
+  flag(id: number, duplicate: boolean, quarantine: boolean): void {
+    this.finishStmt.run({ id, duplicate: duplicate ? 1 : 0, quarantine: quarantine ? 1 : 0 } as never);
   }
 
   byId(id: number): CaptureRow | null {

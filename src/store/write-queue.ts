@@ -11,7 +11,7 @@
  * bun:sqlite is synchronous, so "while committing" is literal: the event loop is
  * blocked in fsync, requests pile up, and the next flush takes them all.
  */
-import type { Database } from "bun:sqlite";
+import type { Database, Statement } from "bun:sqlite";
 
 type Job = {
   fn: (db: Database) => unknown;
@@ -32,10 +32,22 @@ export class WriteQueue {
   private idleWaiters: Array<() => void> = [];
   readonly stats: WriteQueueStats = { batches: 0, jobs: 0, largestBatch: 0 };
 
+  /** Transaction control statements, prepared once (db.run would compile them on every call). */
+  private readonly sql: Record<"begin" | "commit" | "rollback" | "savepoint" | "release" | "rollbackTo", Statement>;
+
   constructor(
     private readonly db: Database,
     private readonly maxBatch = 1000,
-  ) {}
+  ) {
+    this.sql = {
+      begin: db.prepare("BEGIN IMMEDIATE"),
+      commit: db.prepare("COMMIT"),
+      rollback: db.prepare("ROLLBACK"),
+      savepoint: db.prepare("SAVEPOINT job"),
+      release: db.prepare("RELEASE job"),
+      rollbackTo: db.prepare("ROLLBACK TO job"),
+    };
+  }
 
   get depth(): number {
     return this.pending.length;
@@ -72,28 +84,28 @@ export class WriteQueue {
   private commitBatch(batch: Job[]): void {
     const results: Array<{ ok: true; value: unknown } | { ok: false; error: unknown }> = [];
     try {
-      this.db.run("BEGIN IMMEDIATE");
+      this.sql.begin.run();
     } catch (error) {
       for (const job of batch) job.reject(error);
       return;
     }
     for (const job of batch) {
-      this.db.run("SAVEPOINT job");
+      this.sql.savepoint.run();
       try {
         const value = job.fn(this.db);
-        this.db.run("RELEASE job");
+        this.sql.release.run();
         results.push({ ok: true, value });
       } catch (error) {
-        this.db.run("ROLLBACK TO job");
-        this.db.run("RELEASE job");
+        this.sql.rollbackTo.run();
+        this.sql.release.run();
         results.push({ ok: false, error });
       }
     }
     try {
-      this.db.run("COMMIT");
+      this.sql.commit.run();
     } catch (error) {
       try {
-        this.db.run("ROLLBACK");
+        this.sql.rollback.run();
       } catch {
         /* already rolled back */
       }

@@ -18,6 +18,10 @@ export async function readBody(request: Request, limit: number): Promise<ReadBod
   const declared = request.headers.get("content-length");
   if (declared !== null && Number(declared) > limit) return { text: "", bytes: Number(declared), tooLarge: true };
   if (request.body === null) return { text: "", bytes: 0, tooLarge: false };
+  if (declared !== null) {
+    // Length known and within the limit: one native read.
+    return decode(new Uint8Array(await request.arrayBuffer()));
+  }
   const reader = request.body.getReader();
   const chunks: Uint8Array[] = [];
   let total = 0;
@@ -31,10 +35,15 @@ export async function readBody(request: Request, limit: number): Promise<ReadBod
     }
     chunks.push(value);
   }
-  const buf = chunks.length === 1 ? chunks[0]! : Buffer.concat(chunks);
-  let text = new TextDecoder("utf-8", { fatal: false }).decode(buf);
+  return decode(chunks.length === 1 ? chunks[0]! : Buffer.concat(chunks));
+}
+
+const utf8 = new TextDecoder("utf-8", { fatal: false });
+
+function decode(buf: Uint8Array): ReadBody {
+  let text = utf8.decode(buf);
   if (text.charCodeAt(0) === 0xfeff) text = text.slice(1);
-  return { text, bytes: total, tooLarge: false };
+  return { text, bytes: buf.byteLength, tooLarge: false };
 }
 
 /** Removes // and /* *\/ comments outside strings, and trailing commas before } or ]. */

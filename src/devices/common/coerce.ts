@@ -12,12 +12,22 @@ export function isObj(v: unknown): v is Obj {
   return v !== null && typeof v === "object" && !Array.isArray(v);
 }
 
-/** Exact key first, then the first key whose keynorm matches. */
+const normIndex = new WeakMap<Obj, Map<string, string>>();
+
+/** Exact key first, then the first key whose keynorm matches (the normalised index is built once per object). */
 export function field(o: Obj, key: string): unknown {
   if (Object.hasOwn(o, key)) return o[key];
-  const want = keynorm(key);
-  for (const k of Object.keys(o)) if (keynorm(k) === want) return o[k];
-  return undefined;
+  let index = normIndex.get(o);
+  if (!index) {
+    index = new Map();
+    for (const k of Object.keys(o)) {
+      const n = keynorm(k);
+      if (!index.has(n)) index.set(n, k);
+    }
+    normIndex.set(o, index);
+  }
+  const k = index.get(keynorm(key));
+  return k === undefined ? undefined : o[k];
 }
 
 const NUM = /^[+-]?(\d+(\.\d*)?|\.\d+)([eE][+-]?\d+)?$/;

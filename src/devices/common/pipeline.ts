@@ -19,7 +19,6 @@ export interface DeviceReply {
 }
 
 export interface PersistResult {
-  deviceId: number | null;
   duplicate?: boolean;
   quarantine?: boolean;
 }
@@ -39,7 +38,9 @@ export interface Handled {
   reply: DeviceReply;
   /** Answer when storage fails (the only case a data endpoint reports failure). */
   storageFailure: DeviceReply;
-  /** Writes the data rows; runs in the capture's transaction. */
+  /** Resolves (upserts) the device first, so the capture is written once with its device id. */
+  device?: (db: Database) => number | null;
+  /** Writes the data rows; runs in the capture's transaction, after it (captureId is 0 when skipped). */
   persist?: (db: Database, captureId: number) => PersistResult;
   /** Skip the capture row (e.g. repeated Youjiu waiting polls); persist still runs if given. */
   skipCapture?: boolean;
@@ -57,6 +58,7 @@ export async function commitDeviceRequest(deps: Deps, request: Request, remote: 
   const rawTarget = redactTarget(requestTarget(request.url));
   try {
     await deps.writes.enqueue((db) => {
+      const deviceId = h.device ? h.device(db) : null;
       let captureId = 0;
       if (!h.skipCapture) {
         captureId = captures.insert({
@@ -74,7 +76,7 @@ export async function commitDeviceRequest(deps: Deps, request: Request, remote: 
           authResult: h.authResult ?? null,
           responseStatus: h.reply.status,
           responseBody: h.redactResponse ? redactText(h.reply.body) : h.reply.body,
-          deviceId: null,
+          deviceId,
           unknownPath: h.unknownPath,
           quarantine: h.quarantine,
           authFailure: h.authFailure,
@@ -82,7 +84,7 @@ export async function commitDeviceRequest(deps: Deps, request: Request, remote: 
       }
       if (h.persist) {
         const r = h.persist(db, captureId);
-        if (captureId) captures.finish(captureId, r.deviceId, r.duplicate === true, r.quarantine === true);
+        if (captureId && (r.duplicate || (r.quarantine && !h.quarantine))) captures.flag(captureId, r.duplicate === true, r.quarantine === true);
       }
     });
   } catch (e) {

@@ -26,6 +26,13 @@ export function redactValue(v: unknown): unknown {
   return out;
 }
 
+const MAY_NEED = /pass|pwd|secret|token|face/i;
+
+/** Cheap pre-check: false means the text has nothing that redaction would change. */
+export function mayNeedRedaction(text: string): boolean {
+  return MAY_NEED.test(text);
+}
+
 const KEY_ALT = String.raw`wifi[_\- ]?password|password|pwd|secret|token`;
 const COMPLETE = new RegExp(String.raw`("(?:${KEY_ALT})"\s*:\s*)"(?:[^"\\]|\\.)*"`, "gi");
 const KEY_ONLY = new RegExp(String.raw`"(?:${KEY_ALT})"`, "gi");

@@ -4,7 +4,6 @@
  * parser sees the request (§1.3). Everything is answered with success except a
  * body over 1 MiB (413), `lefu.enabled=false` (404) and a storage failure (500).
  */
-import type { Database } from "bun:sqlite";
 import { Elysia } from "elysia";
 import type { Deps } from "../../deps.ts";
 import { remoteAddress } from "../../http/remote.ts";
@@ -12,7 +11,7 @@ import { mergeQuery, parseLenient, readBody } from "../common/body.ts";
 import { int, isObj, field, type Obj } from "../common/coerce.ts";
 import { devicePath } from "../common/request.ts";
 import { commitDeviceRequest, toResponse, type DeviceReply, type Handled, type PersistResult } from "../common/pipeline.ts";
-import { redactText, redactValue } from "../common/redact.ts";
+import { mayNeedRedaction, redactText, redactValue } from "../common/redact.ts";
 import { deviceStore } from "../common/store.ts";
 import type { DeviceRow } from "../../store/devices-repo.ts";
 import {
@@ -73,7 +72,14 @@ export function lefuPlugin(deps: Deps) {
     const value = mergeQuery(parsed.value, query);
     // A body that is not an object (an array, a number) still has the query's fields.
     const body: Obj = isObj(value) ? value : Object.fromEntries(query);
-    const captureBody = parsed.status === "ok" || parsed.status === "empty" ? JSON.stringify(redactValue(parsed.value)) : redactText(read.text);
+    // Most uploads carry nothing to redact: then the capture keeps the bytes verbatim.
+    const clean = !mayNeedRedaction(read.text);
+    const captureBody = clean
+      ? read.text
+      : parsed.status === "ok" || parsed.status === "empty"
+        ? JSON.stringify(redactValue(parsed.value))
+        : redactText(read.text);
+    const scrub = clean ? (x: unknown) => x : redactValue;
 
     const unit = deps.settings.get<number>("lefu.displayUnit");
     let answer: DeviceReply;
@@ -99,8 +105,13 @@ export function lefuPlugin(deps: Deps) {
       bodyBytes: read.bytes,
       quarantine: unparseable && (route.endpoint === "record" || route.endpoint === "unknown"),
       reply: answer,
-      persist: (db, captureId) => persist(db, captureId, route, body, value, info, remote, now, unparseable),
     };
+    let device: DeviceRow | null = null;
+    handled.device = () => {
+      device = resolveDevice(route, info, remote, now);
+      return device?.id ?? null;
+    };
+    handled.persist = (_db, captureId) => persistRows(captureId, device, route, body, value, now, unparseable, scrub);
     // The register/config answer carries the unit; a per-device override needs the device row first.
     if ((route.endpoint === "register" || route.endpoint === "config") && info.sn) {
       const known = devices.byKey("lefu", keyFromSn(info.sn)!);
@@ -137,22 +148,20 @@ export function lefuPlugin(deps: Deps) {
     );
   }
 
-  function persist(
-    _db: Database,
+  function persistRows(
     captureId: number,
+    device: DeviceRow | null,
     route: LefuRoute,
     body: Obj,
     value: unknown,
-    info: ReturnType<typeof deviceInfo>,
-    remote: string | null,
     now: number,
     unparseable: boolean,
+    scrub: (x: unknown) => unknown,
   ): PersistResult {
-    const device = resolveDevice(route, info, remote, now);
     const src = source(route);
     if (unparseable) {
       if (route.endpoint === "record" || route.endpoint === "unknown") measurements.quarantine(captureId, src, "unparseable", null, now);
-      return { deviceId: device?.id ?? null, quarantine: route.endpoint === "record" || route.endpoint === "unknown" };
+      return { quarantine: route.endpoint === "record" || route.endpoint === "unknown" };
     }
     let items: Array<{ item: unknown; shape: ItemShape }> = [];
     if (route.endpoint === "record") {
@@ -163,13 +172,13 @@ export function lefuPlugin(deps: Deps) {
     if (items.length === 0) {
       if (route.endpoint === "record") {
         measurements.quarantine(captureId, src, "no_items", body, now);
-        return { deviceId: device?.id ?? null, quarantine: true };
+        return { quarantine: true };
       }
-      return { deviceId: device?.id ?? null };
+      return {};
     }
     if (!device) {
-      for (const { item } of items) measurements.quarantine(captureId, src, "no_device_identity", redactValue(item), now);
-      return { deviceId: null, quarantine: true };
+      for (const { item } of items) measurements.quarantine(captureId, src, "no_device_identity", scrub(item), now);
+      return { quarantine: true };
     }
     const scaleType = int(field(body, "scaleType")) ?? null;
     let duplicate = false;
@@ -177,7 +186,7 @@ export function lefuPlugin(deps: Deps) {
     for (const { item, shape } of items) {
       const n = normaliseItem(item, shape, now);
       if (!n.ok) {
-        measurements.quarantine(captureId, src, n.reason, redactValue(n.raw), now);
+        measurements.quarantine(captureId, src, n.reason, scrub(n.raw), now);
         quarantined = true;
         continue;
       }
@@ -225,7 +234,7 @@ export function lefuPlugin(deps: Deps) {
         lefuMemberid: n.memberid,
         lefuUserid: n.userid,
         captureId: captureId || null,
-        rawItem: redactValue(n.raw),
+        rawItem: scrub(n.raw),
         indicators: null,
         indicatorsNote: n.impedance === null ? NOTE_NO_IMPEDANCE : device.impedance_mode === "encrypted" ? NOTE_ENCRYPTED : null,
         indicatorsProfileMemberId: null,
@@ -239,7 +248,7 @@ export function lefuPlugin(deps: Deps) {
         }
       }
     }
-    return { deviceId: device.id, duplicate, quarantine: quarantined };
+    return { duplicate, quarantine: quarantined };
   }
 
   return new Elysia({ name: "device-lefu" }).onRequest(async ({ request, server, set }) => {
