@@ -10,6 +10,7 @@ import { runCli } from "./cli/index.ts";
 import type { Config } from "./config/config.ts";
 import type { Logger } from "./log.ts";
 import { openRuntime, type Runtime } from "./runtime.ts";
+import { deviceStore } from "./devices/common/store.ts";
 
 /** Hard cap for any request body, enforced by Bun itself (covers chunked bodies too). Roles enforce their own, smaller, limits. */
 const SERVER_MAX_BODY = 16 * 1024 * 1024;
@@ -19,6 +20,21 @@ export interface RunningServer {
   port: number;
   /** Stops accepting, finishes requests in flight, commits queued writes, checkpoints and closes the database. */
   stop(): Promise<void>;
+}
+
+const HOUR = 3600 * 1000;
+
+/** Hourly housekeeping: ordinary device captures older than diagnostics.captureRetentionDays are deleted. */
+function startMaintenance(rt: Runtime): ReturnType<typeof setInterval> {
+  const { captures } = deviceStore(rt.db);
+  const run = () => {
+    const days = rt.settings.get<number>("diagnostics.captureRetentionDays");
+    rt.writes.enqueue(() => captures.prune(rt.now() - days * 24 * HOUR)).catch((e) => rt.log.error("capture pruning failed", { error: (e as Error).message }));
+  };
+  run();
+  const timer = setInterval(run, HOUR);
+  timer.unref();
+  return timer;
 }
 
 export class ListenError extends Error {}
@@ -39,10 +55,12 @@ export async function startServer(config: Config, opts: { log?: Logger } = {}): 
   }
   const port = app.server!.port!;
   log.info("listening", { version: runtime.version, host: config.host, port, dataDir: config.dataDir });
+  const maintenance = startMaintenance(runtime);
   return {
     runtime,
     port,
     async stop() {
+      clearInterval(maintenance);
       await app.server?.stop(false);
       await runtime.close();
     },
