@@ -32,6 +32,8 @@ export function openRuntime(config: Config, opts: RuntimeOptions = {}): Runtime 
   const settings = new SettingsRepo(db, now);
   const seeded = settings.seedFromEnv(opts.env ?? process.env);
   if (seeded.length) log.info("settings seeded from environment", { keys: seeded });
+  const generated = settings.ensureGenerated();
+  if (generated.length) log.info("generated keys", { keys: generated });
   let closed = false;
   return {
     config,

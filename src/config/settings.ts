@@ -17,10 +17,24 @@ export interface SettingDef {
   secret?: boolean;
   /** Environment variable that seeds the first value, e.g. BODYDOCK_YOLANDA_MINI_JWT_SECRET. */
   env?: string;
+  /** Makes the first value at first start when none is stored (signing keys). */
+  generate?: () => unknown;
   description: string;
 }
 
 const nullableString = t.Union([t.String(), t.Null()]);
+
+/** 32 random bytes, base64url without padding (43 characters). */
+export function randomKey(): string {
+  return Buffer.from(crypto.getRandomValues(new Uint8Array(32))).toString("base64url");
+}
+
+const message = (key: string, en: string) => ({
+  key: `youjiu.messages.${key}`,
+  schema: t.Union([t.String({ maxLength: 64 }), t.Null()]),
+  default: null,
+  description: `message shown on Youjiu devices (${key}); null uses the built-in text in youjiu.locale, e.g. "${en}"`,
+});
 
 export const SETTING_DEFS: readonly SettingDef[] = [
   { key: "diagnostics.captureRetentionDays", schema: t.Integer({ minimum: 1, maximum: 3650 }), default: 30, description: "days to keep ordinary device captures" },
@@ -34,8 +48,33 @@ export const SETTING_DEFS: readonly SettingDef[] = [
   { key: "yolanda.mini.expectedAppid", schema: nullableString, default: null, description: "required appid claim (unchecked when null)" },
   { key: "yolanda.mini.expectedIssuer", schema: nullableString, default: null, description: "required iss claim (unchecked when null)" },
   { key: "youjiu.enabled", schema: t.Boolean(), default: true, description: "serve Youjiu XONE / U+ analyzers" },
+  { key: "youjiu.autoActivate", schema: t.Boolean(), default: true, description: "let Youjiu devices bodydock has never seen activate and get tokens" },
   { key: "youjiu.requireToken", schema: t.Boolean(), default: false, description: "require a device token on /third_user" },
+  { key: "youjiu.tokenTtlSeconds", schema: t.Integer({ minimum: 60, maximum: 86400 }), default: 3600, description: "lifetime of Youjiu device tokens" },
+  {
+    key: "youjiu.tokenSigningKey",
+    schema: t.String({ minLength: 16 }),
+    default: null,
+    secret: true,
+    generate: randomKey,
+    description: "HS256 key for Youjiu device tokens (its UTF-8 bytes); generated at first start",
+  },
+  { key: "youjiu.pushActiveWindowMs", schema: t.Integer({ minimum: 500, maximum: 60000 }), default: 3000, description: "a device counts as waiting for a push this long after its last poll" },
+  { key: "youjiu.pushTtlSeconds", schema: t.Integer({ minimum: 5, maximum: 3600 }), default: 60, description: "a push not picked up within this time expires" },
+  { key: "youjiu.qrBindingTtlSeconds", schema: t.Integer({ minimum: 10, maximum: 3600 }), default: 120, description: "lifetime of a QR binding" },
+  { key: "youjiu.defaultPushScene", schema: t.String({ minLength: 1 }), default: "meas-composition", description: "scene of a push that names none" },
+  { key: "youjiu.allowedScenes", schema: t.Union([t.Array(t.String()), t.Null()]), default: null, description: "scenes allowed on /third_user (null: all)" },
+  { key: "youjiu.phoneMode", schema: t.Union([t.Literal("international"), t.Literal("china11")]), default: "international", description: "phone numbers sent to devices: 1–50 digits, or exactly 11" },
+  { key: "youjiu.countryCallingCode", schema: t.Union([t.String({ pattern: "^[0-9]{1,4}$" }), t.Null()]), default: null, description: "country calling code for phone matching, e.g. 44" },
+  { key: "youjiu.unknownCardMode", schema: t.Union([t.Literal("reject"), t.Literal("wait")]), default: "reject", description: "an unknown card: refuse at once, or wait up to 60 s for staff to enrol it" },
+  { key: "youjiu.extendData", schema: t.Boolean(), default: true, description: "send extend_data with identified members" },
   { key: "youjiu.locale", schema: t.Union([t.Literal("en"), t.Literal("zh-CN")]), default: "en", description: "language of messages shown on Youjiu devices" },
+  message("unknownMember", "Member not found. Please see reception."),
+  message("inactiveMember", "Membership inactive. Please see reception."),
+  message("unsupportedType", "This login method is not supported here."),
+  message("faceUnavailable", "Face login is not available. Please use your card or QR code."),
+  message("ambiguousMember", "More than one member matches. Please see reception."),
+  message("sceneNotAllowed", "This assessment is not enabled."),
 ];
 
 const byKey = new Map(SETTING_DEFS.map((d) => [d.key, d]));

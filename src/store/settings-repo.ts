@@ -117,6 +117,15 @@ export class SettingsRepo {
     });
   }
 
+  /** Generates the first value of every setting that has a generator and no stored value (keys made at first start). */
+  ensureGenerated(): string[] {
+    const made: string[] = [];
+    for (const def of SETTING_DEFS) {
+      if (def.generate && this.getStmt.get(def.key) === null && this.setIfAbsent(def.key, def.generate(), "system")) made.push(def.key);
+    }
+    return made;
+  }
+
   /**
    * Seeds first values from the environment: the def's own `env` name or
    * BODYDOCK_SETTING_<KEY>. Values are parsed as JSON when they parse, else taken

@@ -142,3 +142,16 @@ describe("backup and restore", () => {
     expect((await runBodydock(["backup", "--data-dir", dir])).code).toBe(2);
   });
 });
+
+describe("generated settings", () => {
+  test("a signing key is generated once at first start and kept", () => {
+    const { db } = freshDb();
+    const s = new SettingsRepo(db);
+    expect(s.ensureGenerated()).toContain("youjiu.tokenSigningKey");
+    const key = s.get<string>("youjiu.tokenSigningKey");
+    expect(key).toMatch(/^[A-Za-z0-9_-]{43}$/);
+    expect(new SettingsRepo(db).ensureGenerated()).toEqual([]);
+    expect(new SettingsRepo(db).get("youjiu.tokenSigningKey")).toBe(key);
+    expect(s.list().find((v) => v.key === "youjiu.tokenSigningKey")!.value).toBe("********");
+  });
+});
