@@ -1,0 +1,384 @@
+/**
+ * Role C: the Youjiu XONE / U+ third-party user server (device-protocols §4),
+ * as an Elysia plugin answering in onRequest. `/activate` and `/tokens` manage
+ * device credentials; `/third_user` identifies the member by face, QR, scanned
+ * code, card, typed ID or staff push. Polls that answer `waiting:1` are served
+ * from memory (YoujiuService) and write nothing but a session's first capture.
+ */
+import { Elysia } from "elysia";
+import { SignJWT, errors as joseErrors, jwtVerify } from "jose";
+import { timingSafeEqual } from "node:crypto";
+import type { Database } from "bun:sqlite";
+import type { Deps } from "../../deps.ts";
+import { remoteAddress } from "../../http/remote.ts";
+import { YoujiuRepo, type LoginEvent } from "../../store/youjiu-repo.ts";
+import { parseLenient, readBody, type ParseStatus } from "../common/body.ts";
+import { field, isObj, str, type Obj } from "../common/coerce.ts";
+import { commitDeviceRequest, toResponse, type DeviceReply, type Handled } from "../common/pipeline.ts";
+import { redactText, redactValue } from "../common/redact.ts";
+import { devicePath } from "../common/request.ts";
+import { MemberLookup, type Decision } from "./lookup.ts";
+import { YoujiuService, type PendingPush } from "./service.ts";
+import {
+  ALL_SCENES,
+  ERR,
+  JSON_TYPE,
+  MESSAGES,
+  UPLUS_SCENES,
+  cardFrom,
+  decToHex,
+  errBody,
+  extendData,
+  hexToDec,
+  hint,
+  matchYoujiu,
+  ok,
+  refused,
+  userInfo,
+  type ErrName,
+  type MessageKey,
+  type YoujiuEndpoint,
+} from "./wire.ts";
+
+export const YOUJIU_BODY_LIMIT = 8 * 1024 * 1024;
+export const TOKEN_AUDIENCE = "bodydock-youjiu";
+const UNKNOWN_CARD_WAIT_MS = 60_000;
+
+const services = new WeakMap<Deps, { service: YoujiuService; lookup: MemberLookup; repo: YoujiuRepo }>();
+
+/** The Youjiu state of an app instance (staff API and fixture actions use the same one). */
+export function youjiu(deps: Deps) {
+  let s = services.get(deps);
+  if (!s) {
+    const lookup = new MemberLookup(deps.db);
+    s = { service: new YoujiuService(deps, lookup), lookup, repo: new YoujiuRepo(deps.db) };
+    services.set(deps, s);
+  }
+  return s;
+}
+
+function reply(status: number, body: unknown): DeviceReply {
+  return { status, body: JSON.stringify(body), contentType: JSON_TYPE };
+}
+function error(name: ErrName): DeviceReply {
+  return reply(ERR[name][0], errBody(name));
+}
+
+export function signingKey(deps: Deps): Uint8Array {
+  return new TextEncoder().encode(deps.settings.get<string>("youjiu.tokenSigningKey"));
+}
+
+export async function issueToken(deps: Deps, sn: string): Promise<string> {
+  const iat = Math.floor(deps.now() / 1000);
+  return new SignJWT({ sn })
+    .setProtectedHeader({ alg: "HS256", typ: "JWT" })
+    .setAudience(TOKEN_AUDIENCE)
+    .setIssuedAt(iat)
+    .setExpirationTime(iat + deps.settings.get<number>("youjiu.tokenTtlSeconds"))
+    .sign(signingKey(deps));
+}
+
+/** §4.3 carriers, first found wins. */
+export function findToken(request: Request, query: URLSearchParams, body: Obj): { token: string; carrier: string } | null {
+  const auth = request.headers.get("authorization")?.trim();
+  if (auth) {
+    const m = /^(bearer|token)\s+(\S+)$/i.exec(auth);
+    if (m) return { token: m[2]!, carrier: "authorization" };
+    if (!/\s/.test(auth)) return { token: auth, carrier: "authorization" };
+  }
+  for (const h of ["token", "x-token"]) {
+    const v = request.headers.get(h)?.trim();
+    if (v) return { token: v, carrier: h };
+  }
+  const q = query.get("token")?.trim();
+  if (q) return { token: q, carrier: "query" };
+  const b = str(field(body, "token"))?.trim();
+  if (b) return { token: b, carrier: "body" };
+  return null;
+}
+
+type TokenCheck = { ok: true; sn: string } | { ok: false; error: "UNAUTHORIZED" | "TOKEN_EXPIRED" };
+
+function safeEqual(a: string, b: string): boolean {
+  const x = Buffer.from(a);
+  const y = Buffer.from(b);
+  return x.length === y.length && timingSafeEqual(x, y);
+}
+
+export function youjiuPlugin(deps: Deps) {
+  const { service, lookup, repo } = youjiu(deps);
+  const unknownCardFirstTap = new Map<string, number>();
+  const message = (key: MessageKey): string =>
+    deps.settings.get<string | null>(`youjiu.messages.${key}`) ?? MESSAGES[deps.settings.get<"en" | "zh-CN">("youjiu.locale")][key];
+
+  async function verify(token: string): Promise<TokenCheck> {
+    try {
+      const { payload } = await jwtVerify(token, signingKey(deps), {
+        algorithms: ["HS256"],
+        audience: TOKEN_AUDIENCE,
+        clockTolerance: 60,
+        currentDate: new Date(deps.now()),
+      });
+      const sn = typeof payload.sn === "string" ? payload.sn : null;
+      const device = sn ? repo.device(sn) : null;
+      if (!sn || !device || device.revoked) return { ok: false, error: "UNAUTHORIZED" };
+      return { ok: true, sn };
+    } catch (e) {
+      return { ok: false, error: e instanceof joseErrors.JWTExpired ? "TOKEN_EXPIRED" : "UNAUTHORIZED" };
+    }
+  }
+
+  async function parse(request: Request, text: string, endpoint: YoujiuEndpoint): Promise<{ value: unknown; status: ParseStatus }> {
+    const ct = request.headers.get("content-type") ?? "";
+    if (endpoint === "activate" && /^multipart\/form-data/i.test(ct)) {
+      try {
+        const form = await new Response(text, { headers: { "content-type": ct } }).formData();
+        const value: Record<string, string> = {};
+        for (const [k, v] of form) if (typeof v === "string" && !(k in value)) value[k] = v;
+        return { value, status: "form" };
+      } catch {
+        /* fall through to the lenient parser */
+      }
+    }
+    return parseLenient(text, true);
+  }
+
+  function captureBodyOf(text: string, parsed: unknown, status: ParseStatus): string | null {
+    if (text === "") return null;
+    if (status === "unparseable") return /face_image/i.test(text) ? `[face image request, ${Buffer.byteLength(text)} bytes, not stored]` : redactText(text);
+    if (isObj(parsed) && String(field(parsed, "type") ?? "").trim().toLowerCase() === "face_image") {
+      const v = field(parsed, "value");
+      return JSON.stringify(redactValue({ ...parsed, value: `[face image, ${typeof v === "string" ? Buffer.byteLength(v) : 0} bytes, not stored]` }));
+    }
+    return JSON.stringify(redactValue(parsed));
+  }
+
+  async function handle(request: Request, endpoint: YoujiuEndpoint, prefix: string, remote: string | null): Promise<Response> {
+    const base = { router: "youjiu", routeKey: endpoint, prefix, storageFailure: error("INTERNAL_ERROR"), redactResponse: true };
+    if (!deps.settings.get<boolean>("youjiu.enabled")) return toResponse(error("NOT_ENABLED"));
+    const read = await readBody(request, YOUJIU_BODY_LIMIT);
+    if (read.tooLarge) {
+      return commitDeviceRequest(deps, request, remote, { ...base, parseStatus: null, captureBody: null, bodyBytes: read.bytes, reply: error("PAYLOAD_TOO_LARGE") });
+    }
+    const parsed = await parse(request, read.text, endpoint);
+    const query = new URL(request.url, "http://device.invalid").searchParams;
+    const body: Obj = isObj(parsed.value) ? parsed.value : {};
+    const common = { ...base, parseStatus: parsed.status, captureBody: captureBodyOf(read.text, parsed.value, parsed.status), bodyBytes: read.bytes };
+    const now = deps.now();
+    const param = (k: string) => str(field(body, k))?.trim() || query.get(k)?.trim() || undefined;
+
+    if (endpoint === "activate") {
+      const sn = param("sn");
+      if (!sn) return commitDeviceRequest(deps, request, remote, { ...common, reply: error("MISSING_SN") });
+      const known = repo.device(sn);
+      if (!known && !deps.settings.get<boolean>("youjiu.autoActivate")) {
+        return commitDeviceRequest(deps, request, remote, { ...common, authFailure: true, authResult: "device_not_allowed", reply: error("DEVICE_NOT_ALLOWED") });
+      }
+      if (known?.revoked) return commitDeviceRequest(deps, request, remote, { ...common, authFailure: true, authResult: "revoked", reply: error("DEVICE_NOT_ALLOWED") });
+      // A known SN gets its stored secret again; a new one (or one whose secret staff reset) gets a fresh secret.
+      const secret = known?.secret ?? Buffer.from(crypto.getRandomValues(new Uint8Array(32))).toString("base64url");
+      return commitDeviceRequest(deps, request, remote, {
+        ...common,
+        reply: reply(200, ok({ secret })),
+        device: () => {
+          const row = repo.upsert(sn, now, remote, null, secret);
+          if (row.secret === null) repo.setSecret(sn, secret, now);
+          return row.id;
+        },
+      });
+    }
+
+    if (endpoint === "tokens") {
+      const sn = param("sn");
+      const secret = param("secret");
+      if (!sn || !secret) return commitDeviceRequest(deps, request, remote, { ...common, reply: error("MISSING_PARAMETER") });
+      const known = repo.device(sn);
+      const tofu = !known || known.secret === null;
+      if (known?.revoked || (tofu && !deps.settings.get<boolean>("youjiu.autoActivate"))) {
+        return commitDeviceRequest(deps, request, remote, { ...common, authFailure: true, authResult: "device_not_allowed", reply: error("DEVICE_NOT_ALLOWED") });
+      }
+      if (!tofu && !safeEqual(known!.secret!, secret)) {
+        return commitDeviceRequest(deps, request, remote, { ...common, authFailure: true, authResult: "invalid_secret", reply: error("INVALID_SECRET") });
+      }
+      const token = await issueToken(deps, sn);
+      if (remote) service.snByIp.set(remote, sn);
+      return commitDeviceRequest(deps, request, remote, {
+        ...common,
+        authResult: tofu ? "trusted_on_first_use" : "secret_ok",
+        reply: reply(200, ok({ token })),
+        device: () => {
+          // Trust on first use: an unknown SN (or one whose secret was reset) is stored with the presented secret.
+          const row = repo.upsert(sn, now, remote, null, secret);
+          if (row.secret === null) repo.setSecret(sn, secret, now);
+          repo.tokenIssued(sn, now);
+          return row.id;
+        },
+      });
+    }
+
+    // ---- /third_user ----
+    if (parsed.status === "unparseable") return commitDeviceRequest(deps, request, remote, { ...common, reply: error("INVALID_JSON") });
+    const presented = findToken(request, query, body);
+    let tokenSn: string | null = null;
+    let authResult: string | null = null;
+    if (presented) {
+      const check = await verify(presented.token);
+      if (!check.ok) {
+        return commitDeviceRequest(deps, request, remote, { ...common, authFailure: true, authResult: `${check.error.toLowerCase()} via ${presented.carrier}`, reply: error(check.error) });
+      }
+      tokenSn = check.sn;
+      authResult = `token via ${presented.carrier}`;
+      if (remote) service.snByIp.set(remote, tokenSn);
+    } else if (deps.settings.get<boolean>("youjiu.requireToken")) {
+      return commitDeviceRequest(deps, request, remote, { ...common, authFailure: true, authResult: "token_missing", reply: error("UNAUTHORIZED") });
+    }
+    const type = str(field(body, "type"))?.trim().toLowerCase();
+    if (!type) return commitDeviceRequest(deps, request, remote, { ...common, authResult, reply: error("MISSING_TYPE") });
+    const rawValue = field(body, "value");
+    const value = typeof rawValue === "string" ? rawValue.trim() : typeof rawValue === "number" ? String(rawValue) : "";
+    const scene = str(field(body, "scene"))?.trim() || null;
+    const ctx = { ...common, authResult };
+    const family = type === "f-push" ? "xone" : scene && (UPLUS_SCENES as readonly string[]).slice(1).includes(scene) ? "uplus" : null;
+
+    /** Answers after logging the outcome (and touching the device) durably. */
+    const answer = (body: unknown, event: (Omit<LoginEvent, "at" | "remoteIp" | "type" | "scene"> & { scene?: string | null }) | null, extra: Partial<Handled> = {}) =>
+      commitDeviceRequest(deps, request, remote, {
+        ...ctx,
+        ...extra,
+        reply: reply(200, body),
+        device: () => {
+          const sn = event?.sn ?? tokenSn;
+          if (!sn) return null;
+          repo.seen(sn, now, remote, family);
+          return repo.device(sn)?.id ?? null;
+        },
+        persist: (db: Database) => {
+          if (event) repo.event({ ...event, at: now, remoteIp: remote, type, scene: event.scene ?? scene });
+          extra.persist?.(db, 0);
+          return {};
+        },
+      });
+    const identified = (d: Decision, sn: string | null, valueHint: string | null, withScene: string | null = null) => {
+      switch (d.kind) {
+        case "member": {
+          const ext = extendData(d.member.id, sn, now);
+          const result: Record<string, unknown> = { user_info: userInfo(d.member, now, deps.settings.get("youjiu.phoneMode")) };
+          if (deps.settings.get<boolean>("youjiu.extendData")) result.extend_data = ext;
+          if (withScene) result.scene = withScene;
+          return { body: ok(result), event: { sn, outcome: "delivered" as const, memberId: d.member.id, extendData: ext, valueHint } };
+        }
+        case "inactive":
+          return { body: refused(message("inactiveMember")), event: { sn, outcome: "inactive" as const, memberId: d.memberId, extendData: null, valueHint } };
+        case "ambiguous":
+          return { body: refused(message("ambiguousMember")), event: { sn, outcome: "ambiguous" as const, memberId: null, extendData: null, valueHint } };
+        default:
+          return { body: refused(message("unknownMember")), event: { sn, outcome: "unknown" as const, memberId: null, extendData: null, valueHint } };
+      }
+    };
+
+    const allowed = deps.settings.get<string[] | null>("youjiu.allowedScenes");
+    if (scene && allowed && !allowed.includes(scene)) {
+      return answer(refused(message("sceneNotAllowed")), { sn: tokenSn, outcome: "scene_not_allowed", memberId: null, extendData: null, valueHint: value ? hint(value) : null });
+    }
+    if (scene && !ALL_SCENES.includes(scene)) deps.log.info("youjiu: unknown scene", { scene });
+
+    switch (type) {
+      case "face_image": {
+        if (!value) return commitDeviceRequest(deps, request, remote, { ...ctx, reply: error("MISSING_VALUE") });
+        return answer(ok({ recognizing_faces: 0, login_control: { allow_login: 2, message: message("faceUnavailable") } }), {
+          sn: tokenSn,
+          outcome: "face_unavailable",
+          memberId: null,
+          extendData: null,
+          valueHint: null,
+        });
+      }
+      case "scan":
+      case "scan-ed": {
+        if (!value) return commitDeviceRequest(deps, request, remote, { ...ctx, reply: error("MISSING_VALUE") });
+        const r = identified(lookup.decide(lookup.byScan(value)), tokenSn, hint(value));
+        return answer(r.body, r.event);
+      }
+      case "id": {
+        if (!value) return commitDeviceRequest(deps, request, remote, { ...ctx, reply: error("MISSING_VALUE") });
+        const r = identified(lookup.decide(lookup.byId(value, deps.settings.get("youjiu.countryCallingCode"))), tokenSn, hint(value));
+        return answer(r.body, r.event);
+      }
+      case "card-ed": {
+        const card = cardFrom(rawValue);
+        if (!card.dec && !card.hex) return waitingAnswer(null);
+        const ids = lookup.byCard(card);
+        const dec = card.dec ?? hexToDec(card.hex!);
+        const hex = card.hex ?? decToHex(card.dec!);
+        if (ids.length === 0) {
+          if (deps.settings.get<string>("youjiu.unknownCardMode") === "wait") {
+            const first = unknownCardFirstTap.get(dec) ?? now;
+            unknownCardFirstTap.set(dec, first);
+            if (now - first < UNKNOWN_CARD_WAIT_MS) {
+              return answer(ok({ waiting: 1 }), null, { persist: () => (repo.unknownCard(dec, hex, tokenSn, now), {}) });
+            }
+            unknownCardFirstTap.delete(dec);
+          }
+          const r = identified({ kind: "unknown" }, tokenSn, hint(dec));
+          return answer(r.body, r.event, { persist: () => (repo.unknownCard(dec, hex, tokenSn, now), {}) });
+        }
+        unknownCardFirstTap.delete(dec);
+        const r = identified(lookup.decide(ids), tokenSn, hint(dec));
+        return answer(r.body, r.event);
+      }
+      case "qr": {
+        if (!value) return commitDeviceRequest(deps, request, remote, { ...ctx, reply: error("MISSING_VALUE") });
+        const { binding, firstOfSession } = service.qrPoll(value, scene, tokenSn, remote);
+        if (!binding) return waitingAnswer(firstOfSession ? null : "skip");
+        if (binding.deliveredAt !== null) return toResponse(reply(200, binding.answer)); // lost-response safety: same answer again
+        const r = identified(lookup.decide([binding.memberId]), tokenSn, hint(value));
+        const res = await answer(r.body, r.event);
+        if (res.status === 200) service.qrDelivered(value, r.body);
+        return res;
+      }
+      case "f-push": {
+        const sn = value || tokenSn;
+        if (!sn) return commitDeviceRequest(deps, request, remote, { ...ctx, reply: error("MISSING_VALUE") });
+        if (tokenSn && value && tokenSn !== value) deps.log.warn("youjiu: token SN differs from f-push value", { tokenSn, value });
+        const { push, firstOfSession } = service.poll(sn, remote);
+        if (!push) {
+          if (!firstOfSession) return toResponse(reply(200, ok({ waiting: 1 })));
+          // The first poll of a session is captured, and makes the XONE known to staff.
+          return commitDeviceRequest(deps, request, remote, {
+            ...ctx,
+            reply: reply(200, ok({ waiting: 1 })),
+            device: () => repo.upsert(sn, now, remote, "xone", null).id,
+          });
+        }
+        return deliverPush(sn, push);
+      }
+      default:
+        return answer(refused(message("unsupportedType")), { sn: tokenSn, outcome: "unsupported", memberId: null, extendData: null, valueHint: value ? hint(value) : null });
+    }
+
+    /** `waiting:1`; "skip" answers from memory with no capture. */
+    function waitingAnswer(mode: "skip" | null): Promise<Response> | Response {
+      if (mode === "skip") return toResponse(reply(200, ok({ waiting: 1 })));
+      return commitDeviceRequest(deps, request, remote, { ...ctx, reply: reply(200, ok({ waiting: 1 })) });
+    }
+
+    async function deliverPush(sn: string, push: PendingPush): Promise<Response> {
+      // Re-check the member's status at delivery time.
+      const d = lookup.decide([push.memberId]);
+      const r = d.kind === "member" ? identified(d, sn, null, push.scene) : identified({ kind: "inactive", memberId: push.memberId }, sn, null);
+      const outcome = d.kind === "member" ? "delivered" : "rejected_inactive";
+      const res = await answer(r.body, { ...r.event, outcome, pushedBy: push.pushedBy, scene: push.scene });
+      if (res.status === 200) service.delivered(sn, push, outcome);
+      else service.deliveryFailed(push);
+      return res;
+    }
+  }
+
+  return new Elysia({ name: "device-youjiu" }).onRequest(async ({ request, server, set }) => {
+    const m = matchYoujiu(devicePath(request));
+    if (!m) return;
+    const res = await handle(request, m.endpoint, m.prefix, remoteAddress(server, request));
+    set.status = res.status;
+    return res;
+  });
+}

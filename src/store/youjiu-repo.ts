@@ -1,0 +1,117 @@
+/** Youjiu device credentials, login events and unknown cards (migration 004). */
+import type { Database, Statement } from "bun:sqlite";
+
+export interface YoujiuDeviceRow {
+  id: number;
+  device_key: string;
+  family: string;
+  secret: string | null;
+  revoked: number;
+  last_seen: number;
+  last_ip: string | null;
+  name: string | null;
+}
+
+export interface LoginEvent {
+  at: number;
+  sn: string | null;
+  remoteIp: string | null;
+  type: string;
+  scene: string | null;
+  outcome: "delivered" | "unknown" | "inactive" | "ambiguous" | "unsupported" | "face_unavailable" | "scene_not_allowed" | "rejected_inactive";
+  memberId: number | null;
+  extendData: string | null;
+  valueHint: string | null;
+  pushedBy?: string | null;
+}
+
+export interface UnknownCardRow {
+  card_dec: string;
+  card_hex: string;
+  sn: string | null;
+  first_seen: number;
+  last_seen: number;
+  taps: number;
+}
+
+export class YoujiuRepo {
+  private readonly deviceStmt: Statement<YoujiuDeviceRow, [string]>;
+  private readonly upsertStmt: Statement<YoujiuDeviceRow>;
+  private readonly setSecretStmt: Statement<YoujiuDeviceRow>;
+  private readonly tokenAtStmt: Statement<unknown>;
+  private readonly seenStmt: Statement<unknown>;
+  private readonly eventStmt: Statement<unknown>;
+  private readonly cardStmt: Statement<unknown>;
+  private readonly cardsStmt: Statement<UnknownCardRow, [number]>;
+  private readonly resetStmt: Statement<unknown, [string]>;
+
+  constructor(db: Database) {
+    this.deviceStmt = db.query("SELECT id, device_key, family, secret, revoked, last_seen, last_ip, name FROM devices WHERE vendor = 'youjiu' AND device_key = ?");
+    this.upsertStmt = db.query(`
+      INSERT INTO devices (vendor, device_key, family, sn, first_seen, last_seen, last_ip, secret, secret_set_at)
+      VALUES ('youjiu', $sn, COALESCE($family, 'unknown'), $sn, $now, $now, $ip, $secret, CASE WHEN $secret IS NULL THEN NULL ELSE $now END)
+      ON CONFLICT (vendor, device_key) DO UPDATE SET last_seen = $now, last_ip = COALESCE($ip, last_ip),
+        family = CASE WHEN $family IS NOT NULL AND family = 'unknown' THEN $family ELSE family END
+      RETURNING id, device_key, family, secret, revoked, last_seen, last_ip, name`);
+    this.setSecretStmt = db.query(
+      "UPDATE devices SET secret = $secret, secret_set_at = $now WHERE vendor = 'youjiu' AND device_key = $sn RETURNING id, device_key, family, secret, revoked, last_seen, last_ip, name",
+    );
+    this.tokenAtStmt = db.query("UPDATE devices SET last_token_at = $now WHERE vendor = 'youjiu' AND device_key = $sn");
+    this.seenStmt = db.query(`
+      UPDATE devices SET last_seen = $now, last_ip = COALESCE($ip, last_ip),
+        family = CASE WHEN $family IS NOT NULL AND family = 'unknown' THEN $family ELSE family END
+      WHERE vendor = 'youjiu' AND device_key = $sn`);
+    this.eventStmt = db.query(`
+      INSERT INTO login_events (at, sn, remote_ip, type, scene, outcome, member_id, extend_data, value_hint, pushed_by)
+      VALUES ($at, $sn, $ip, $type, $scene, $outcome, $memberId, $extendData, $hint, $pushedBy)`);
+    this.cardStmt = db.query(`
+      INSERT INTO youjiu_unknown_cards (card_dec, card_hex, sn, first_seen, last_seen) VALUES ($dec, $hex, $sn, $now, $now)
+      ON CONFLICT (card_dec) DO UPDATE SET last_seen = $now, taps = taps + 1, sn = COALESCE($sn, sn)`);
+    this.cardsStmt = db.query(`
+      SELECT u.* FROM youjiu_unknown_cards u
+      WHERE u.last_seen >= ? AND NOT EXISTS (SELECT 1 FROM credentials c WHERE c.card_dec = u.card_dec)
+      ORDER BY u.last_seen DESC`);
+    this.resetStmt = db.query("UPDATE devices SET secret = NULL, secret_set_at = NULL WHERE vendor = 'youjiu' AND device_key = ?");
+  }
+
+  device(sn: string): YoujiuDeviceRow | null {
+    return this.deviceStmt.get(sn);
+  }
+  /** Creates or touches a device row; a new row gets `secret` (may be null). Call inside a write job. */
+  upsert(sn: string, now: number, ip: string | null, family: string | null, secret: string | null): YoujiuDeviceRow {
+    return this.upsertStmt.get({ sn, now, ip, family, secret } as never)!;
+  }
+  setSecret(sn: string, secret: string, now: number): YoujiuDeviceRow {
+    return this.setSecretStmt.get({ sn, secret, now } as never)!;
+  }
+  tokenIssued(sn: string, now: number): void {
+    this.tokenAtStmt.run({ sn, now } as never);
+  }
+  seen(sn: string, now: number, ip: string | null, family: string | null): void {
+    this.seenStmt.run({ sn, now, ip, family } as never);
+  }
+  event(e: LoginEvent): void {
+    this.eventStmt.run({
+      at: e.at,
+      sn: e.sn ?? "-",
+      ip: e.remoteIp,
+      type: e.type,
+      scene: e.scene,
+      outcome: e.outcome,
+      memberId: e.memberId,
+      extendData: e.extendData,
+      hint: e.valueHint,
+      pushedBy: e.pushedBy ?? null,
+    } as never);
+  }
+  unknownCard(dec: string, hex: string, sn: string | null, now: number): void {
+    this.cardStmt.run({ dec, hex, sn, now } as never);
+  }
+  /** Unknown cards tapped since `since` that are still not enrolled. */
+  unknownCards(since: number): UnknownCardRow[] {
+    return this.cardsStmt.all(since);
+  }
+  resetSecret(sn: string): void {
+    this.resetStmt.run(sn);
+  }
+}
