@@ -207,11 +207,14 @@ export function cardCandidates(c: CardNumber): Array<{ by: "dec" | "hex"; value:
 export function phoneVariants(input: string, countryCode: string | null): string[] {
   const s = input.replace(/\D/g, "").replace(/^0+/, "");
   if (!s) return [];
-  const out = new Set([s]);
-  if (countryCode) {
-    out.add(countryCode + s);
-    if (s.startsWith(countryCode) && s.length > countryCode.length) out.add(s.slice(countryCode.length).replace(/^0+/, ""));
+  const national = new Set([s]);
+  if (countryCode && s.startsWith(countryCode) && s.length > countryCode.length) {
+    // "+44 (0) 7700 900123": drop the code, then the trunk zero.
+    const rest = s.slice(countryCode.length).replace(/^0+/, "");
+    if (rest) national.add(rest);
   }
+  const out = new Set(national);
+  if (countryCode) for (const n of national) out.add(countryCode + n);
   return [...out];
 }
 

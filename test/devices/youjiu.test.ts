@@ -1,0 +1,324 @@
+import { afterEach, describe, expect, test } from "bun:test";
+import { SignJWT } from "jose";
+import { youjiu } from "../../src/devices/youjiu/plugin.ts";
+import { cardCandidates, cardFrom, phoneVariants, qrKey, reverseBytes, userInfo } from "../../src/devices/youjiu/wire.ts";
+import { seedWorld } from "../fixtures/world.ts";
+import { everyStoredText } from "../fixtures/then.ts";
+import { testRuntime } from "../helpers.ts";
+
+let dispose: (() => Promise<void>) | undefined;
+afterEach(async () => {
+  await dispose?.();
+  dispose = undefined;
+});
+const XONE = "3398182015544";
+const KEY = "fixture-youjiu-signing-key-not-for-production";
+
+function setup(config: Record<string, unknown> = {}) {
+  const h = testRuntime();
+  dispose = h.dispose;
+  seedWorld(h.rt.db, h.rt.settings, h.clock.now(), config);
+  const y = youjiu(h.rt);
+  const third = async (body: unknown, headers: Record<string, string> = {}) => {
+    const res = await h.app.handle(
+      new Request("http://localhost/youjiu/third_user", {
+        method: "POST",
+        headers: { "content-type": "application/json", ...headers },
+        body: typeof body === "string" ? body : JSON.stringify(body),
+      }),
+    );
+    return { status: res.status, body: (await res.json()) as { code: number; message: string; result: Record<string, any> } };
+  };
+  const count = (table: string, where = "1") => (h.rt.db.query(`SELECT COUNT(*) AS n FROM ${table} WHERE ${where}`).get() as { n: number }).n;
+  return { ...h, y, third, count };
+}
+
+async function token(claims: Record<string, unknown>, key = KEY, alg = "HS256") {
+  return new SignJWT(claims).setProtectedHeader({ alg }).sign(new TextEncoder().encode(key));
+}
+const NOW_S = 1762430400;
+
+describe("tokens on /third_user", () => {
+  test("every carrier is accepted and the SN goes into extend_data", async () => {
+    const h = setup();
+    const t = await token({ sn: XONE, aud: "bodydock-youjiu", iat: NOW_S - 60, exp: NOW_S + 3540 });
+    const carriers: Array<[Record<string, string>, string]> = [
+      [{ authorization: `Bearer ${t}` }, ""],
+      [{ authorization: `token ${t}` }, ""],
+      [{ authorization: t }, ""],
+      [{ token: t }, ""],
+      [{ "x-token": t }, ""],
+    ];
+    for (const [headers] of carriers) {
+      const r = await h.third({ type: "scan", value: "BD-M1001-7F3K" }, headers);
+      expect(r.body.result.extend_data).toBe(`bd1|m=1001|sn=${XONE}|t=${NOW_S}`);
+    }
+    const q = await h.app.handle(new Request(`http://localhost/youjiu/third_user?token=${t}`, { method: "POST", body: JSON.stringify({ type: "scan", value: "BD-M1001-7F3K" }) }));
+    expect(((await q.json()) as any).result.extend_data).toContain(XONE);
+    const b = await h.third({ type: "scan", value: "BD-M1001-7F3K", token: t });
+    expect(b.body.result.extend_data).toContain(XONE);
+  });
+
+  const bad: Array<[string, () => Promise<string>, string]> = [
+    ["wrong key", () => token({ sn: XONE, aud: "bodydock-youjiu", iat: NOW_S, exp: NOW_S + 100 }, "another-key-entirely-xxxxxxxx"), "UNAUTHORIZED"],
+    ["expired", () => token({ sn: XONE, aud: "bodydock-youjiu", iat: NOW_S - 7200, exp: NOW_S - 3600 }), "TOKEN_EXPIRED"],
+    ["wrong audience", () => token({ sn: XONE, aud: "someone-else", iat: NOW_S, exp: NOW_S + 100 }), "UNAUTHORIZED"],
+    ["unknown SN", () => token({ sn: "0000", aud: "bodydock-youjiu", iat: NOW_S, exp: NOW_S + 100 }), "UNAUTHORIZED"],
+    ["HS512", () => token({ sn: XONE, aud: "bodydock-youjiu", iat: NOW_S, exp: NOW_S + 100 }, KEY, "HS512"), "UNAUTHORIZED"],
+    [
+      "alg none",
+      async () => {
+        const enc = (o: object) => Buffer.from(JSON.stringify(o)).toString("base64url");
+        return `${enc({ alg: "none", typ: "JWT" })}.${enc({ sn: XONE, aud: "bodydock-youjiu", iat: NOW_S, exp: NOW_S + 100 })}.`;
+      },
+      "UNAUTHORIZED",
+    ],
+    ["garbage", async () => "not-a-token", "UNAUTHORIZED"],
+  ];
+  for (const [name, make, message] of bad) {
+    test(`${name}: 401 ${message}, so the device refreshes; nothing identified`, async () => {
+      const h = setup();
+      const r = await h.third({ type: "scan", value: "BD-M1001-7F3K" }, { authorization: `Bearer ${await make()}` });
+      expect(r.status).toBe(401);
+      expect(r.body).toEqual({ code: 40101, message, result: {} });
+      expect(h.count("login_events")).toBe(0);
+      expect(h.count("captures", "auth_failure = 1")).toBe(1);
+    });
+  }
+
+  test("a revoked device's token is refused", async () => {
+    const h = setup();
+    h.rt.db.run(`UPDATE devices SET revoked = 1 WHERE device_key = '${XONE}'`);
+    const t = await token({ sn: XONE, aud: "bodydock-youjiu", iat: NOW_S, exp: NOW_S + 100 });
+    expect((await h.third({ type: "scan", value: "BD-M1001-7F3K" }, { authorization: `Bearer ${t}` })).status).toBe(401);
+  });
+
+  test("tokens are never stored in clear in captures", async () => {
+    const h = setup();
+    const t = await token({ sn: XONE, aud: "bodydock-youjiu", iat: NOW_S, exp: NOW_S + 100 });
+    await h.third({ type: "scan", value: "BD-M1001-7F3K", token: t });
+    const res = await h.app.handle(new Request(`http://localhost/youjiu/tokens?sn=${XONE}&secret=fixture-secret-xone-0001`));
+    const issued = ((await res.json()) as any).result.token as string;
+    const stored = everyStoredText(h.rt.db).join("\n");
+    expect(stored).not.toContain(t.split(".")[2]!);
+    expect(stored).not.toContain(issued.split(".")[2]!);
+    expect(stored).not.toContain("fixture-secret-xone-0001\"");
+  });
+});
+
+describe("/activate and /tokens", () => {
+  test("multipart form activation, idempotent, and a reset gives a new secret", async () => {
+    const h = setup();
+    const form = new FormData();
+    form.set("sn", "8800000000001");
+    const first = (await (await h.app.handle(new Request("http://localhost/youjiu/activate", { method: "POST", body: form }))).json()) as any;
+    expect(first.result.secret).toMatch(/^[A-Za-z0-9_-]{43}$/);
+    const again = (await (await h.app.handle(new Request("http://localhost/activate?sn=8800000000001", { method: "POST" }))).json()) as any;
+    expect(again.result.secret).toBe(first.result.secret);
+    h.y.repo.resetSecret("8800000000001");
+    const fresh = (await (await h.app.handle(new Request("http://localhost/activate?sn=8800000000001", { method: "POST" }))).json()) as any;
+    expect(fresh.result.secret).not.toBe(first.result.secret);
+  });
+
+  test("autoActivate off: unknown SNs are refused with 403 (never 401)", async () => {
+    const h = setup({ "youjiu.autoActivate": false });
+    const a = await h.app.handle(new Request("http://localhost/youjiu/activate", { method: "POST", body: "sn=123" }));
+    expect([a.status, ((await a.json()) as any).message]).toEqual([403, "DEVICE_NOT_ALLOWED"]);
+    const t = await h.app.handle(new Request("http://localhost/youjiu/tokens?sn=123&secret=x"));
+    expect([t.status, ((await t.json()) as any).message]).toEqual([403, "DEVICE_NOT_ALLOWED"]);
+  });
+
+  test("missing parameters: 400 MISSING_PARAMETER", async () => {
+    const h = setup();
+    const t = await h.app.handle(new Request(`http://localhost/youjiu/tokens?sn=${XONE}`));
+    expect([t.status, ((await t.json()) as any).message]).toEqual([400, "MISSING_PARAMETER"]);
+  });
+});
+
+describe("lookups", () => {
+  test("cards: decimal with leading zeros, hex in either byte order, a plain or JSON string", async () => {
+    const h = setup();
+    const values = ["0003865598306", "E6685962", "625968E6", '{"card_no_hex":"625968e6"}', { card_no_dec: "3865598306", card_no_hex: "FFFFFFFF" }];
+    for (const value of values) {
+      const r = await h.third({ type: "card-ed", value });
+      expect(r.body.result.user_info?.uid).toBe(1001);
+    }
+  });
+  test("an idle card reader poll (empty value) waits", async () => {
+    const h = setup();
+    expect((await h.third({ type: "card-ed", value: "" })).body.result).toEqual({ waiting: 1 });
+    expect((await h.third({ type: "card-ed" })).body.result).toEqual({ waiting: 1 });
+  });
+  test("unknownCardMode=wait: waits up to 60 s for staff to enrol, then refuses", async () => {
+    const h = setup({ "youjiu.unknownCardMode": "wait" });
+    expect((await h.third({ type: "card-ed", value: "1111111111" })).body.result).toEqual({ waiting: 1 });
+    h.clock.advance(61_000);
+    expect((await h.third({ type: "card-ed", value: "1111111111" })).body.result.login_control.allow_login).toBe(0);
+  });
+  test("id: phone with or without the country code and leading zeros, e-mail, member number", async () => {
+    const h = setup({ "youjiu.countryCallingCode": "44" });
+    for (const v of ["447700900123", "+44 (0) 7700 900123", "07700 900123", "ALEX@example.com", "m1001"]) {
+      expect((await h.third({ type: "id", value: v })).body.result.user_info?.uid).toBe(1001);
+    }
+  });
+  test("scan: an ID-card style value is split into segments", async () => {
+    const h = setup();
+    expect((await h.third({ type: "scan", value: "ALEX MORGAN/M/BD-M1001-7F3K/2030" })).body.result.user_info?.uid).toBe(1001);
+  });
+  test("several active members matching is ambiguous; a suspended one is inactive", async () => {
+    const h = setup();
+    h.rt.db.run("UPDATE members SET phone_norm = '13900000000' WHERE id = 1003");
+    expect((await h.third({ type: "id", value: "13900000000" })).body.result.login_control.message).toContain("More than one");
+    expect((await h.third({ type: "scan", value: "BD-M1004-D4N4" })).body.result.login_control.message).toContain("inactive");
+  });
+});
+
+describe("push login", () => {
+  test("pushing to a device that is not waiting fails; the window follows the last poll", async () => {
+    const h = setup();
+    expect(h.y.service.push(XONE, 1001, undefined, "staff")).toBe("error:DEVICE_NOT_WAITING");
+    await h.third({ type: "f-push", value: XONE });
+    h.clock.advance(3001);
+    expect(h.y.service.push(XONE, 1001, undefined, "staff")).toBe("error:DEVICE_NOT_WAITING");
+    await h.third({ type: "f-push", value: XONE });
+    expect(h.y.service.push(XONE, 1004, undefined, "staff")).toBe("error:MEMBER_INACTIVE");
+    expect(h.y.service.push(XONE, 4242, undefined, "staff")).toBe("error:MEMBER_NOT_FOUND");
+    expect(h.y.service.push(XONE, 1001, "meas-composition-posture", "staff")).toBe("error:INVALID_SCENE");
+    expect(h.y.service.push(XONE, 1001, undefined, "staff")).toBe("ok");
+  });
+
+  test("delivered exactly once, with the default scene when none was chosen", async () => {
+    const h = setup();
+    await h.third({ type: "f-push", value: XONE });
+    h.y.service.push(XONE, 1002, undefined, "staff");
+    h.clock.advance(1000);
+    const first = await h.third({ type: "f-push", value: XONE });
+    expect(first.body.result.user_info.uid).toBe(1002);
+    expect(first.body.result.scene).toBe("meas-composition");
+    h.clock.advance(1000);
+    expect((await h.third({ type: "f-push", value: XONE })).body.result).toEqual({ waiting: 1 });
+    expect(h.count("login_events", "outcome = 'delivered' AND pushed_by = 'staff'")).toBe(1);
+  });
+
+  test("a push expires after pushTtlSeconds; a newer push supersedes an older one", async () => {
+    const h = setup({ "youjiu.pushTtlSeconds": 5 });
+    const events: string[] = [];
+    h.y.service.on((e) => events.push(e.type));
+    await h.third({ type: "f-push", value: XONE });
+    h.y.service.push(XONE, 1001, undefined, "staff");
+    h.y.service.push(XONE, 1002, "meas-girth", "staff");
+    h.clock.advance(1000);
+    const delivered = await h.third({ type: "f-push", value: XONE });
+    expect(delivered.body.result.user_info.uid).toBe(1002);
+    expect(events).toEqual(["waiting", "pushed", "superseded", "pushed", "delivered"]);
+    h.y.service.push(XONE, 1001, undefined, "staff");
+    h.clock.advance(6000);
+    h.y.service.sweep();
+    expect(events.at(-1)).toBe("expired");
+    expect((await h.third({ type: "f-push", value: XONE })).body.result).toEqual({ waiting: 1 });
+  });
+
+  test("a member suspended after the push is refused at delivery", async () => {
+    const h = setup();
+    await h.third({ type: "f-push", value: XONE });
+    h.y.service.push(XONE, 1001, undefined, "staff");
+    h.rt.db.run("UPDATE members SET status = 'suspended' WHERE id = 1001");
+    const r = await h.third({ type: "f-push", value: XONE });
+    expect(r.body.result.login_control.message).toContain("inactive");
+    expect(h.count("login_events", "outcome = 'rejected_inactive'")).toBe(1);
+  });
+
+  test("waiting polls write nothing but the first capture of a session", async () => {
+    const h = setup();
+    for (let i = 0; i < 50; i++) {
+      await h.third({ type: "f-push", value: XONE });
+      h.clock.advance(1000);
+    }
+    expect(h.count("captures")).toBe(1);
+    h.clock.advance(11_000); // a gap: a new session
+    await h.third({ type: "f-push", value: XONE });
+    expect(h.count("captures")).toBe(2);
+    expect(h.rt.writes.stats.jobs).toBe(2);
+  });
+});
+
+describe("QR", () => {
+  test("bound once, re-delivered within 10 s, then gone; a URL binds by its UUID", async () => {
+    const h = setup();
+    const uuid = "0c376c08-a879-4caa-8262-109eff12b4ae";
+    expect(h.y.service.bindQr(`https://x.example/q?id=${uuid.toUpperCase()}`, 1001)).toBe("ok");
+    expect((await h.third({ type: "qr", value: uuid })).body.result.user_info.uid).toBe(1001);
+    h.clock.advance(5000);
+    expect((await h.third({ type: "qr", value: uuid })).body.result.user_info.uid).toBe(1001);
+    h.clock.advance(6000);
+    expect((await h.third({ type: "qr", value: uuid })).body.result).toEqual({ waiting: 1 });
+    expect(h.count("login_events")).toBe(1);
+  });
+  test("a binding expires after qrBindingTtlSeconds", async () => {
+    const h = setup();
+    h.y.service.bindQr("abc-123", 1001);
+    h.clock.advance(121_000);
+    expect((await h.third({ type: "qr", value: "abc-123" })).body.result).toEqual({ waiting: 1 });
+  });
+});
+
+describe("messages, scenes, limits", () => {
+  test("zh-CN messages and staff overrides", async () => {
+    const h = setup({ "youjiu.locale": "zh-CN" });
+    expect((await h.third({ type: "id", value: "nobody" })).body.result.login_control.message).toBe("未找到会员，请联系前台。");
+    h.rt.settings.set("youjiu.messages.unknownMember", "Ask at the desk", "admin");
+    expect((await h.third({ type: "id", value: "nobody" })).body.result.login_control.message).toBe("Ask at the desk");
+  });
+  test("allowedScenes refuses other scenes; a missing scene is always served", async () => {
+    const h = setup({ "youjiu.allowedScenes": ["meas-composition"] });
+    expect((await h.third({ type: "scan", value: "BD-M1001-7F3K", scene: "meas-3t" })).body.result.login_control.message).toBe("This assessment is not enabled.");
+    expect((await h.third({ type: "scan", value: "BD-M1001-7F3K" })).body.result.user_info.uid).toBe(1001);
+  });
+  test("8 MiB limit: 413 PAYLOAD_TOO_LARGE; disabled: 404 NOT_ENABLED; never a 5xx for bad input", async () => {
+    const h = setup();
+    const big = await h.third({ type: "face_image", value: "x".repeat(9 * 1024 * 1024) });
+    expect([big.status, big.body.code, big.body.message]).toEqual([413, 41301, "PAYLOAD_TOO_LARGE"]);
+    for (const body of ["", "[]", "{}", '{"type":5}', '{"type":"qr","value":{"a":1}}', "\u0000\u0001", '{"type":"id","value":"' + "9".repeat(5000) + '"}']) {
+      expect((await h.third(body)).status).toBeLessThan(500);
+    }
+    h.rt.settings.set("youjiu.enabled", false, "t");
+    const off = await h.third({ type: "scan", value: "x" });
+    expect([off.status, off.body.message]).toEqual([404, "NOT_ENABLED"]);
+  });
+  test("a face image is never stored or logged, even when the body is truncated", async () => {
+    const h = setup();
+    const img = "data:image/png;base64," + "QUJD".repeat(1000);
+    await h.third({ type: "face_image", value: img });
+    await h.third(`{"type":"face_image","value":"${img.slice(0, 2000)}`);
+    await Bun.sleep(5);
+    expect(everyStoredText(h.rt.db).some((v) => v.includes("QUJDQUJD"))).toBe(false);
+    expect(h.log.lines.some((l) => JSON.stringify(l).includes("QUJDQUJD"))).toBe(false);
+  });
+});
+
+describe("wire helpers", () => {
+  test("card candidates follow §4.6.3 order", () => {
+    expect(reverseBytes("625968E6")).toBe("E6685962");
+    expect(cardCandidates(cardFrom({ card_no_dec: "3865598306", card_no_hex: "e6685962" }))).toEqual([
+      { by: "dec", value: "3865598306" },
+      { by: "hex", value: "E6685962" },
+      { by: "hex", value: "625968E6" },
+      { by: "dec", value: "1650026726" },
+    ]);
+  });
+  test("phone variants with a country code", () => {
+    expect(phoneVariants("+44 7700 900123", "44").sort()).toEqual(["447700900123", "44447700900123", "7700900123"].sort());
+    expect(phoneVariants("+44 (0) 7700 900123", "44")).toContain("447700900123");
+    expect(phoneVariants("07700 900123", null)).toEqual(["7700900123"]);
+  });
+  test("qr key extracts a UUID", () => expect(qrKey("HTTPS://A/B?x=0C376C08-A879-4CAA-8262-109EFF12B4AE&y")).toBe("0c376c08-a879-4caa-8262-109eff12b4ae"));
+  test("user_info bounds: age 3–99, height 90–240, china11 phones, nickname ≤ 20", () => {
+    const now = Date.UTC(2025, 10, 6);
+    const base = { id: 7, name: "Eli Young", nickname: null, phone: "12", sex: "unspecified" as const, birthday: "1920-01-01", heightCm: 250, status: "active" };
+    expect(userInfo(base, now, "international")).toEqual({ uid: 7, phone: "12", nick_name: "Eli" });
+    expect(userInfo({ ...base, phone: "+86 139 0000 0000", nickname: "A".repeat(30) }, now, "china11")).toEqual({ uid: 7, phone: "8613900000000".length === 11 ? "8613900000000" : "00000000007", nick_name: "A".repeat(20) });
+    expect(userInfo({ ...base, heightCm: 180.5, birthday: "2022-11-07" }, now, "international").height).toBe(181);
+    expect(userInfo({ ...base, birthday: "2022-11-06" }, now, "international").birthday).toBe("2022-11-06");
+    expect(userInfo({ ...base, birthday: "2022-11-07" }, now, "international").birthday).toBeUndefined();
+  });
+});
