@@ -1,5 +1,6 @@
 /**
- * `npm run bench`: runs every benchmark script in this folder that exists, one after another.
+ * `npm run bench [name-prefix ...]`: runs the benchmark scripts in this folder, one after another
+ * (the binary ones need `npm run build` first).
  * Each prints its own figures; bench/README.md holds the written-down results.
  */
 import { existsSync } from "node:fs";
@@ -10,6 +11,8 @@ const only = process.argv.slice(2);
 const scripts: Array<[string, string[]]> = [
   ["core.ts", [process.execPath, join(here, "core.ts")]],
   ["startup.sh", ["bash", join(here, "startup.sh")]],
+  ["lefu-ingest.ts", [process.execPath, join(here, "lefu-ingest.ts")]],
+  ["youjiu-poll.ts", [process.execPath, join(here, "youjiu-poll.ts")]],
 ];
 let failed = 0;
 for (const [name, cmd] of scripts) {
