@@ -75,9 +75,26 @@ export class YoujiuService {
     private readonly members: MemberLookup,
   ) {}
 
+  private sweeper: ReturnType<typeof setInterval> | null = null;
+
+  /**
+   * Subscribes to events. While anyone listens, a sweep once a second turns a
+   * silent device into `idle` and an old push into `expired`, so the staff page
+   * sees them without polling.
+   */
   on(listener: (e: YoujiuEvent) => void): () => void {
     this.listeners.add(listener);
-    return () => this.listeners.delete(listener);
+    if (!this.sweeper) {
+      this.sweeper = setInterval(() => this.sweep(), 1000);
+      this.sweeper.unref();
+    }
+    return () => {
+      this.listeners.delete(listener);
+      if (this.listeners.size === 0 && this.sweeper) {
+        clearInterval(this.sweeper);
+        this.sweeper = null;
+      }
+    };
   }
   private emit(e: YoujiuEvent): void {
     for (const l of this.listeners) {
