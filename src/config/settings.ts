@@ -24,6 +24,9 @@ export interface SettingDef {
 
 const nullableString = t.Union([t.String(), t.Null()]);
 
+/** Loopback, RFC 1918 and ULA: where an on-site Yolanda relay may call from by default (device-protocols §3.7). */
+export const DEFAULT_RELAY_SOURCES: readonly string[] = ["127.0.0.0/8", "::1/128", "10.0.0.0/8", "172.16.0.0/12", "192.168.0.0/16", "fc00::/7"];
+
 /** 32 random bytes, base64url without padding (43 characters). */
 export function randomKey(): string {
   return Buffer.from(crypto.getRandomValues(new Uint8Array(32))).toString("base64url");
@@ -47,6 +50,30 @@ export const SETTING_DEFS: readonly SettingDef[] = [
   { key: "yolanda.mini.maxTokenAgeSeconds", schema: t.Union([t.Integer({ minimum: 1 }), t.Null()]), default: null, description: "reject WSP Mini tokens whose iat is older (off when null)" },
   { key: "yolanda.mini.expectedAppid", schema: nullableString, default: null, description: "required appid claim (unchecked when null)" },
   { key: "yolanda.mini.expectedIssuer", schema: nullableString, default: null, description: "required iss claim (unchecked when null)" },
+  { key: "yolanda.relay.enabled", schema: t.Boolean(), default: false, description: "serve on-site Yolanda relays (WSP Docker v1.0.x, WSP-Lite, WSP-Full) on …/wsp/*" },
+  {
+    key: "yolanda.relay.allowedSources",
+    schema: t.Array(t.String({ minLength: 1, maxLength: 64 }), { maxItems: 64 }),
+    default: DEFAULT_RELAY_SOURCES,
+    description: "addresses (IPs or CIDR ranges) Yolanda relays may call from; default loopback, RFC 1918 and ULA",
+  },
+  {
+    key: "yolanda.relay.authorization",
+    schema: t.Union([t.String({ minLength: 1, maxLength: 1024 }), t.Null()]),
+    default: null,
+    secret: true,
+    description: "exact Authorization header WSP Docker v1.0.x relays must send (their AUTHORIZATION); unchecked when null",
+  },
+  {
+    key: "yolanda.relay.defaultScaleKey",
+    schema: t.Union([t.String({ minLength: 16, maxLength: 16 }), t.Null()]),
+    default: null,
+    secret: true,
+    description: "16-character scale key answered to v1.0.x relays for scales without their own key",
+  },
+  { key: "yolanda.relay.unit", schema: t.Union([t.Literal(1), t.Literal(2), t.Literal(4)]), default: 1, description: "unit v1.0.x relays set on scales: 1 kg, 2 lb, 4 jin" },
+  { key: "yolanda.relay.algorithm", schema: t.Integer({ minimum: 0, maximum: 255 }), default: 2, description: "algorithm number sent to v1.0.x relays with each scale user" },
+  { key: "yolanda.relay.liteUrl", schema: nullableString, default: null, description: "base URL of an on-site WSP-Lite relay, for reports after a claim (e.g. http://192.168.1.30:8080)" },
   { key: "youjiu.enabled", schema: t.Boolean(), default: true, description: "serve Youjiu XONE / U+ analyzers" },
   { key: "youjiu.autoActivate", schema: t.Boolean(), default: true, description: "let Youjiu devices bodydock has never seen activate and get tokens" },
   { key: "youjiu.requireToken", schema: t.Boolean(), default: false, description: "require a device token on /third_user" },

@@ -38,6 +38,13 @@ export interface NewMeasurement {
   indicatorsNote: string | null;
   indicatorsProfileMemberId: number | null;
   hmac?: string | null;
+  /** Yolanda: 50 kHz and 500 kHz resistances, model id, slot, WSP Mini's ownership flag, WSP-Lite's resistance flag. */
+  resistance?: number | null;
+  secResistance?: number | null;
+  modelId?: string | null;
+  userIndex?: number | null;
+  definiteFlag?: boolean | null;
+  resistanceFlag?: number | null;
 }
 
 export interface MeasurementRow {
@@ -72,6 +79,12 @@ export interface MeasurementRow {
   capture_id: number | null;
   raw_item_json: string | null;
   hmac: string | null;
+  resistance: number | null;
+  sec_resistance: number | null;
+  model_id: string | null;
+  user_index: number | null;
+  definite_flag: number | null;
+  resistance_flag: number | null;
 }
 
 export interface LefuIdentityRow {
@@ -98,11 +111,12 @@ export class MeasurementsRepo {
       INSERT INTO measurements (idem_key, source, device_id, member_id, status, claim_reason, suggested_member_id, group_key,
         candidates_json, measured_at, device_ts_raw, clock_suspect, received_at, weight_kg, heart_rate, impedance_json, scale_type,
         eight_electrode, backlog_total, backlog_current, rssi, data_type, lefu_memberid, lefu_userid, capture_id, raw_item_json,
-        indicators_json, indicators_note, indicators_profile_member_id, hmac, assigned_at)
+        indicators_json, indicators_note, indicators_profile_member_id, hmac, resistance, sec_resistance, model_id, user_index,
+        definite_flag, resistance_flag, assigned_at)
       VALUES ($idemKey, $source, $deviceId, $memberId, $status, $claimReason, $suggested, $groupKey, $candidates, $measuredAt,
         $deviceTsRaw, $clockSuspect, $receivedAt, $weightKg, $heartRate, $impedance, $scaleType, $eight, $backlogTotal,
         $backlogCurrent, $rssi, $dataType, $lefuMemberid, $lefuUserid, $captureId, $rawItem, $indicators, $indicatorsNote,
-        $profileMemberId, $hmac, CASE WHEN $memberId IS NULL THEN NULL ELSE $receivedAt END)
+        $profileMemberId, $hmac, $resistance, $secResistance, $modelId, $userIndex, $definiteFlag, $resistanceFlag, CASE WHEN $memberId IS NULL THEN NULL ELSE $receivedAt END)
       ON CONFLICT (idem_key) DO NOTHING
       RETURNING id`);
     this.byIdemStmt = db.query("SELECT * FROM measurements WHERE idem_key = ?");
@@ -162,6 +176,12 @@ export class MeasurementsRepo {
       indicatorsNote: m.indicatorsNote,
       profileMemberId: m.indicatorsProfileMemberId,
       hmac: m.hmac ?? null,
+      resistance: m.resistance ?? null,
+      secResistance: m.secResistance ?? null,
+      modelId: m.modelId ?? null,
+      userIndex: m.userIndex ?? null,
+      definiteFlag: m.definiteFlag == null ? null : m.definiteFlag ? 1 : 0,
+      resistanceFlag: m.resistanceFlag ?? null,
     } as never);
     return row ? row.id : null;
   }

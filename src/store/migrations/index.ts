@@ -9,6 +9,7 @@ import m001 from "./001_foundation.sql" with { type: "text" };
 import m002 from "./002_members.sql" with { type: "text" };
 import m003 from "./003_devices.sql" with { type: "text" };
 import m004 from "./004_youjiu.sql" with { type: "text" };
+import m005 from "./005_yolanda.sql" with { type: "text" };
 
 export interface Migration {
   version: number;
@@ -21,6 +22,7 @@ export const MIGRATIONS: readonly Migration[] = [
   { version: 2, name: "members", sql: m002 },
   { version: 3, name: "devices", sql: m003 },
   { version: 4, name: "youjiu", sql: m004 },
+  { version: 5, name: "yolanda", sql: m005 },
 ];
 
 export const LATEST_VERSION = MIGRATIONS.reduce((v, m) => Math.max(v, m.version), 0);
