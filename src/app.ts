@@ -14,6 +14,7 @@ import { errorHandler, jsonError } from "./http/errors.ts";
 import { healthPlugin } from "./http/health.ts";
 import { remoteAddress } from "./http/remote.ts";
 import { lefuPlugin } from "./devices/lefu/plugin.ts";
+import { yolandaPlugin } from "./devices/yolanda/plugin.ts";
 import { youjiuPlugin } from "./devices/youjiu/plugin.ts";
 
 const started = new WeakMap<Request, { t0: number; remote: string | null }>();
@@ -49,6 +50,7 @@ export function createApp(deps: Deps) {
     // Device routers answer in their own onRequest hooks, in the order of device-protocols §1.3,
     // with their own body limits and error envelopes.
     .use(lefuPlugin(deps))
+    .use(yolandaPlugin(deps))
     .use(youjiuPlugin(deps))
     // Everything else is the staff API and page.
     .onRequest(async ({ request, set }) => {

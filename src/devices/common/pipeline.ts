@@ -46,6 +46,8 @@ export interface Handled {
   skipCapture?: boolean;
   /** Redact secrets in the captured response too (Youjiu tokens). */
   redactResponse?: boolean;
+  /** Response text to capture instead of the answer (an answer that carries a key, e.g. Yolanda read_secret_key). */
+  captureResponse?: string;
 }
 
 export function toResponse(r: DeviceReply): Response {
@@ -75,7 +77,7 @@ export async function commitDeviceRequest(deps: Deps, request: Request, remote: 
           parseStatus: h.parseStatus,
           authResult: h.authResult ?? null,
           responseStatus: h.reply.status,
-          responseBody: h.redactResponse ? redactText(h.reply.body) : h.reply.body,
+          responseBody: h.captureResponse ?? (h.redactResponse ? redactText(h.reply.body) : h.reply.body),
           deviceId,
           unknownPath: h.unknownPath,
           quarantine: h.quarantine,

@@ -1,0 +1,76 @@
+/**
+ * Report fields a Yolanda relay did not send, derived with the computation
+ * core's `bodyfat-only` family (computation-core §2, §8) from the relay's own
+ * body fat and the profile the relay computed for (the slot's member).
+ *
+ * Rules: a value the relay sent is never overwritten; every derived field is
+ * listed in `indicators.derived`; without a profile, a body fat, or when the
+ * core refuses the input, nothing is derived.
+ */
+import type { Database, Statement } from "bun:sqlite";
+import { INDICATORS, type Indicators, type YolandaItem } from "./wire.ts";
+
+/** The core's compute(input): a report document, or `{error: {...}}` (computation-core §2.1, §2.6). */
+export type Compute = (input: Record<string, unknown>) => unknown;
+
+export type Deriver = (indicators: Indicators, profileMemberId: number | null, item: YolandaItem, db: Database) => Indicators;
+
+interface Profile {
+  sex: string;
+  birthday: string | null;
+  height_cm: number | null;
+}
+
+const profiles = new WeakMap<Database, Statement<Profile, [number]>>();
+function profileOf(db: Database, memberId: number): Profile | null {
+  let stmt = profiles.get(db);
+  if (!stmt) {
+    stmt = db.query("SELECT sex, birthday, height_cm FROM members WHERE id = ?");
+    profiles.set(db, stmt);
+  }
+  return stmt.get(memberId);
+}
+
+/** Inputs are what the relay measured; these are never derived. */
+const NOT_DERIVED = new Set(["weight", "heart_rate", "bodyfat"]);
+
+export function deriverFrom(compute: Compute | null): Deriver {
+  return (indicators, profileMemberId, item, db) => {
+    if (!compute || profileMemberId === null) return indicators;
+    const missing = INDICATORS.filter((f) => !NOT_DERIVED.has(f) && indicators[f] === undefined);
+    const bodyfat = indicators.bodyfat;
+    if (missing.length === 0 || typeof bodyfat !== "number") return indicators;
+    const p = profileOf(db, profileMemberId);
+    if (!p || (p.sex !== "male" && p.sex !== "female") || p.height_cm === null || !p.birthday) return indicators;
+    let report: unknown;
+    try {
+      report = compute({
+        algorithm: "bodyfat-only",
+        sex: p.sex,
+        birthday: p.birthday,
+        measuredAt: item.tsSeconds,
+        heightCm: p.height_cm,
+        weightKg: item.weightKg,
+        heartRate: item.heartRate ?? 0,
+        bodyfat,
+      });
+    } catch {
+      return indicators;
+    }
+    if (report === null || typeof report !== "object" || "error" in report) return indicators;
+    const r = report as Record<string, unknown>;
+    const out: Indicators = { ...indicators };
+    const derived: string[] = [];
+    for (const f of missing) {
+      if (typeof r[f] === "number") {
+        out[f] = r[f];
+        derived.push(f);
+      }
+    }
+    if (derived.length) out.derived = derived;
+    return out;
+  };
+}
+
+/** The default: no core yet, so nothing is derived. */
+export const deriveMissing: Deriver = deriverFrom(null);

@@ -1,0 +1,288 @@
+/**
+ * Yolanda wire format (device-protocols §3): routing of WSP Mini (§3.3–§3.4) and
+ * of the on-site relays (§3.7), the mapping of a measurement item onto one
+ * measurement, idempotency keys and answers. Pure functions: no database, no
+ * clock (callers pass `now`).
+ */
+import { bool, clockSuspect, epochMs, field, int, isObj, keynorm, num, str, type Obj } from "../common/coerce.ts";
+import type { DevicePath } from "../common/path.ts";
+
+// ---- routing (§1.3 rules 2 and 3) ---------------------------------------------
+
+export type MiniEndpoint = "users" | "measurements";
+
+export interface MiniRoute {
+  endpoint: MiniEndpoint;
+  /** Whatever came before /wsp-mini/ (original case). */
+  prefix: string;
+}
+
+/** WSP Mini router: the path ends with /wsp-mini/users or /wsp-mini/measurements (any prefix, any case). */
+export function matchMini(p: DevicePath): MiniRoute | null {
+  for (const endpoint of ["users", "measurements"] as const) {
+    const tail = `/wsp-mini/${endpoint}`;
+    if (p.lower.endsWith(tail)) return { endpoint, prefix: p.path.slice(0, p.path.length - tail.length) };
+  }
+  return null;
+}
+
+export type RelayGeneration = "docker" | "lite" | "full";
+
+export type RelayEndpoint =
+  // WSP Docker v1.0.x (§3.7.1)
+  | "read_secret_key"
+  | "read_model_id"
+  | "read_scale_users"
+  | "read_weight_scale_users"
+  | "read_ota_versions"
+  | "create_measurement"
+  | "create_unknown_measurement"
+  | "finish_info_sync"
+  // WSP-Lite (§3.7.2)
+  | "measurements"
+  | "eight_measurements"
+  | "aios_measurements"
+  | "bps_measurements"
+  // WSP-Full (§3.7.3)
+  | "list_users"
+  | "create_measurements"
+  | "create_eight_measurements"
+  | "unknown";
+
+const RELAY_ENDPOINTS: Record<string, [RelayEndpoint, RelayGeneration]> = {
+  read_secret_key: ["read_secret_key", "docker"],
+  read_model_id: ["read_model_id", "docker"],
+  read_scale_users: ["read_scale_users", "docker"],
+  read_weight_scale_users: ["read_weight_scale_users", "docker"],
+  read_ota_versions: ["read_ota_versions", "docker"],
+  create_measurement: ["create_measurement", "docker"],
+  create_unknown_measurement: ["create_unknown_measurement", "docker"],
+  finish_info_sync: ["finish_info_sync", "docker"],
+  measurements: ["measurements", "lite"],
+  eight_measurements: ["eight_measurements", "lite"],
+  list_users: ["list_users", "full"],
+  create_measurements: ["create_measurements", "full"],
+  create_eight_measurements: ["create_eight_measurements", "full"],
+};
+
+export interface RelayRoute {
+  endpoint: RelayEndpoint;
+  /** Generation that uses this endpoint; null for an unknown /wsp/<name>. */
+  generation: RelayGeneration | null;
+  /** Route key for captures: the lower-cased name ("read_secret_key", "aios/measurements", or the unknown name). */
+  key: string;
+  prefix: string;
+}
+
+const WSP_NAME = /\/wsp\/([^/]+)$/;
+
+/** Relay router: the path ends with /wsp/<one segment>, /aios/measurements or /bps/measurements (any prefix, any case). */
+export function matchRelay(p: DevicePath): RelayRoute | null {
+  for (const [tail, endpoint] of [
+    ["/aios/measurements", "aios_measurements"],
+    ["/bps/measurements", "bps_measurements"],
+  ] as const) {
+    if (p.lower.endsWith(tail)) return { endpoint, generation: "lite", key: tail.slice(1), prefix: p.path.slice(0, p.path.length - tail.length) };
+  }
+  const m = WSP_NAME.exec(p.lower);
+  if (!m) return null;
+  const name = m[1]!;
+  const prefix = p.path.slice(0, p.path.length - m[0].length);
+  const known = Object.hasOwn(RELAY_ENDPOINTS, name) ? RELAY_ENDPOINTS[name] : undefined;
+  return known ? { endpoint: known[0], generation: known[1], key: name, prefix } : { endpoint: "unknown", generation: null, key: name, prefix };
+}
+
+// ---- answers ---------------------------------------------------------------------
+
+export const JSON_TYPE = "application/json; charset=utf-8";
+export const TEXT_TYPE = "text/plain; charset=utf-8";
+
+// ---- measurement items (§3.4, §3.7) ---------------------------------------------
+
+/** The 29 report fields of the seed's measurement list, under their vendor names. */
+export const INDICATORS = [
+  "weight",
+  "heart_rate",
+  "bmi",
+  "bodyfat",
+  "fat_free_weight",
+  "subfat",
+  "visfat",
+  "water",
+  "bmr",
+  "muscle",
+  "sinew",
+  "bone",
+  "protein",
+  "score",
+  "bodyage",
+  "body_shape",
+  "cardiac_index",
+  // optional in the seed
+  "fatty_liver_risk",
+  "fat_weight",
+  "obesity",
+  "water_content",
+  "protein_quality",
+  "inorganic_salt",
+  "ideal_visual_weight",
+  "standard_weight",
+  "weight_control",
+  "fat_control",
+  "muscle_control",
+  "muscle_rate",
+] as const;
+export type IndicatorName = (typeof INDICATORS)[number];
+
+/** Fields the seed marks optional (否): the relay may leave them out. */
+export const OPTIONAL_INDICATORS: readonly IndicatorName[] = INDICATORS.slice(17);
+
+/** WSP-Full's 8-electrode segment values (muscle kg, fat %). */
+export const SEGMENTS = [
+  "right_arm_muscle_weight",
+  "left_arm_muscle_weight",
+  "right_leg_muscle_weight",
+  "left_leg_muscle_weight",
+  "trunk_muscle_weight",
+  "right_arm_fat",
+  "left_arm_fat",
+  "right_leg_fat",
+  "left_leg_fat",
+  "trunk_fat",
+] as const;
+
+/** Other spellings of report fields: WSP-Full sends `lbm` for fat_free_weight (and `body_age`, which keynorm already matches). */
+const ALIASES: Record<string, IndicatorName> = { lbm: "fat_free_weight" };
+
+/** Item fields that are not indicators (they have their own columns). */
+const ITEM_FIELDS = ["mac", "model_id", "user_index", "timestamp", "hmac", "definite_flag", "resistance", "sec_resistance", "resistance_flag"];
+
+const KNOWN = new Set([...INDICATORS, ...SEGMENTS, ...Object.keys(ALIASES), ...ITEM_FIELDS].map(keynorm));
+
+export interface Indicators {
+  [name: string]: unknown;
+  /** Fields nobody here knows, verbatim. */
+  extra?: Record<string, unknown>;
+  /** Fields bodydock computed because the relay did not send them (never one the relay sent). */
+  derived?: string[];
+}
+
+export interface YolandaItem {
+  ok: true;
+  weightKg: number;
+  measuredAt: number;
+  /** The timestamp in whole seconds, for the idempotency key. */
+  tsSeconds: number;
+  deviceTsRaw: string;
+  clockSuspect: boolean;
+  heartRate: number | null;
+  /** Integer user_index as sent (may be out of 1–8), or null when missing/invalid. */
+  userIndex: number | null;
+  /** WSP Mini ownership flag; missing counts as false. */
+  definite: boolean;
+  /** Verbatim, byte for byte. */
+  hmac: string | null;
+  modelId: string | null;
+  resistance: number | null;
+  secResistance: number | null;
+  resistanceFlag: number | null;
+  /** Report fields the relay sent (numbers), plus extra; null when the item carries no report. */
+  indicators: Indicators | null;
+  /** Any of the 10 segment values present. */
+  segmental: boolean;
+  raw: Obj;
+}
+
+export interface YolandaBadItem {
+  ok: false;
+  reason: "not_an_object" | "weight_out_of_range" | "no_timestamp";
+  raw: unknown;
+}
+
+function lookup(item: Obj, name: string): unknown {
+  const v = field(item, name);
+  if (v !== undefined) return v;
+  for (const [alias, target] of Object.entries(ALIASES)) if (target === name) return field(item, alias);
+  return undefined;
+}
+
+/** The report fields (and segment values) an item carries, coerced to numbers; unknown keys kept in `extra`. */
+export function indicatorsOf(item: Obj): { indicators: Indicators; segmental: boolean } {
+  const out: Indicators = {};
+  for (const name of INDICATORS) {
+    const v = num(lookup(item, name));
+    if (v !== undefined) out[name] = v;
+  }
+  let segmental = false;
+  for (const name of SEGMENTS) {
+    const v = num(field(item, name));
+    if (v !== undefined) {
+      out[name] = v;
+      segmental = true;
+    }
+  }
+  const extra: Record<string, unknown> = {};
+  for (const [k, v] of Object.entries(item)) if (!KNOWN.has(keynorm(k))) extra[k] = v;
+  if (Object.keys(extra).length) out.extra = extra;
+  return { indicators: out, segmental };
+}
+
+/**
+ * One measurement item. `withReport`: the item carries the relay's report
+ * (WSP Mini, Docker create_measurement, Full); WSP-Lite and unknown
+ * measurements carry only weight and heart rate.
+ */
+export function normaliseItem(raw: unknown, now: number, withReport: boolean): YolandaItem | YolandaBadItem {
+  if (!isObj(raw)) return { ok: false, reason: "not_an_object", raw };
+  const weight = num(field(raw, "weight"));
+  if (weight === undefined || !(weight > 0 && weight <= 300)) return { ok: false, reason: "weight_out_of_range", raw };
+  const tsRaw = field(raw, "timestamp");
+  const measuredAt = epochMs(tsRaw);
+  if (measuredAt === undefined) return { ok: false, reason: "no_timestamp", raw };
+  const hr = smallInt(field(raw, "heart_rate"));
+  const hmacRaw = field(raw, "hmac");
+  const rf = smallInt(field(raw, "resistance_flag"));
+  const { indicators, segmental } = withReport ? indicatorsOf(raw) : { indicators: null, segmental: false };
+  return {
+    ok: true,
+    weightKg: weight,
+    measuredAt,
+    tsSeconds: Math.floor(measuredAt / 1000),
+    deviceTsRaw: String(tsRaw),
+    clockSuspect: clockSuspect(measuredAt, now),
+    heartRate: hr === undefined || hr <= 0 || hr > 300 ? null : hr,
+    userIndex: smallInt(field(raw, "user_index")) ?? null,
+    definite: bool(field(raw, "definite_flag")) ?? false,
+    hmac: typeof hmacRaw === "string" ? (hmacRaw === "" ? null : hmacRaw) : typeof hmacRaw === "number" ? String(hmacRaw) : null,
+    modelId: str(field(raw, "model_id"))?.trim() || null,
+    resistance: num(field(raw, "resistance")) ?? null,
+    secResistance: num(field(raw, "sec_resistance")) ?? null,
+    resistanceFlag: rf === undefined ? null : rf,
+    indicators,
+    segmental,
+    raw,
+  };
+}
+
+/**
+ * An integer that fits the STRICT INTEGER columns as an integer (|v| < 2^31);
+ * anything larger is treated as missing (the raw item keeps it).
+ */
+export function smallInt(v: unknown): number | undefined {
+  const n = int(v);
+  return n !== undefined && Math.abs(n) < 2 ** 31 ? n : undefined;
+}
+
+export function validSlot(userIndex: number | null): userIndex is number {
+  return userIndex !== null && userIndex >= 1 && userIndex <= 8;
+}
+
+/** `yolanda:<MAC>:<timestamp_seconds>:<user_index | 0 | multi>` (§3.4, §3.7). */
+export function idemKey(mac: string, tsSeconds: number, slot: number | "multi"): string {
+  return `yolanda:${mac}:${tsSeconds}:${slot}`;
+}
+
+/** The claim group of a slot: pending rows of one slot can be assigned together once staff know who it was. */
+export function slotGroup(mac: string, userIndex: number): string {
+  return `yolanda-slot:${mac}:${userIndex}`;
+}
