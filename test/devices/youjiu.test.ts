@@ -278,7 +278,7 @@ describe("messages, scenes, limits", () => {
     const h = setup();
     const big = await h.third({ type: "face_image", value: "x".repeat(9 * 1024 * 1024) });
     expect([big.status, big.body.code, big.body.message]).toEqual([413, 41301, "PAYLOAD_TOO_LARGE"]);
-    for (const body of ["", "[]", "{}", '{"type":5}', '{"type":"qr","value":{"a":1}}', "\u0000\u0001", '{"type":"id","value":"' + "9".repeat(5000) + '"}']) {
+    for (const body of ["", "[]", "{}", '{"type":5}', '{"type":"qr","value":{"a":1}}', "\u0000\u0001", '{"type":"id","value":"' + "9".repeat(5000) + '"}', "[".repeat(20000) + "]".repeat(20000), '{"token":"x","a":' + "[".repeat(20000) + "]".repeat(20000) + "}"]) {
       expect((await h.third(body)).status).toBeLessThan(500);
     }
     h.rt.settings.set("youjiu.enabled", false, "t");

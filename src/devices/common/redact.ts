@@ -12,16 +12,20 @@ export function isSecretKey(k: string): boolean {
 
 export const REDACTED = "[redacted]";
 
+/** Nesting deeper than this is not kept (no device sends it; it would only exhaust the stack). */
+export const MAX_DEPTH = 64;
+
 /** Deep copy with secret values replaced and face images summarised. */
-export function redactValue(v: unknown): unknown {
-  if (Array.isArray(v)) return v.map(redactValue);
+export function redactValue(v: unknown, depth = 0): unknown {
   if (v === null || typeof v !== "object") return v;
+  if (depth >= MAX_DEPTH) return "[nested too deeply, not stored]";
+  if (Array.isArray(v)) return v.map((x) => redactValue(x, depth + 1));
   const out: Record<string, unknown> = {};
   for (const [k, val] of Object.entries(v as Record<string, unknown>)) {
     const kn = keynorm(k);
     if (SECRET_KEYS.has(kn)) out[k] = REDACTED;
     else if (kn === "faceimage" && typeof val === "string") out[k] = `[face image, ${Buffer.byteLength(val)} bytes, not stored]`;
-    else out[k] = redactValue(val);
+    else out[k] = redactValue(val, depth + 1);
   }
   return out;
 }

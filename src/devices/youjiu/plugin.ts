@@ -15,7 +15,7 @@ import { YoujiuRepo, type LoginEvent } from "../../store/youjiu-repo.ts";
 import { parseLenient, readBody, type ParseStatus } from "../common/body.ts";
 import { field, isObj, str, type Obj } from "../common/coerce.ts";
 import { commitDeviceRequest, toResponse, type DeviceReply, type Handled } from "../common/pipeline.ts";
-import { redactText, redactValue } from "../common/redact.ts";
+import { mayNeedRedaction, redactText, redactValue } from "../common/redact.ts";
 import { devicePath } from "../common/request.ts";
 import { MemberLookup, type Decision } from "./lookup.ts";
 import { YoujiuService, type PendingPush } from "./service.ts";
@@ -150,7 +150,7 @@ export function youjiuPlugin(deps: Deps) {
       const v = field(parsed, "value");
       return JSON.stringify(redactValue({ ...parsed, value: `[face image, ${typeof v === "string" ? Buffer.byteLength(v) : 0} bytes, not stored]` }));
     }
-    return JSON.stringify(redactValue(parsed));
+    return mayNeedRedaction(text) ? JSON.stringify(redactValue(parsed)) : text;
   }
 
   async function handle(request: Request, endpoint: YoujiuEndpoint, prefix: string, remote: string | null): Promise<Response> {
