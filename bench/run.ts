@@ -13,6 +13,7 @@ const scripts: Array<[string, string[]]> = [
   ["startup.sh", ["bash", join(here, "startup.sh")]],
   ["lefu-ingest.ts", [process.execPath, join(here, "lefu-ingest.ts")]],
   ["youjiu-poll.ts", [process.execPath, join(here, "youjiu-poll.ts")]],
+  ["yolanda-mini.ts", [process.execPath, join(here, "yolanda-mini.ts")]],
 ];
 let failed = 0;
 for (const [name, cmd] of scripts) {
