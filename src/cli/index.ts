@@ -5,9 +5,10 @@ import healthcheck from "./healthcheck.ts";
 import migrate from "./migrate.ts";
 import restore from "./restore.ts";
 import serve from "./serve.ts";
+import simulate from "./simulate.ts";
 import version from "./version.ts";
 
-export const COMMANDS: readonly Command[] = [serve, migrate, backup, restore, healthcheck, version];
+export const COMMANDS: readonly Command[] = [serve, migrate, backup, restore, healthcheck, simulate, version];
 
 export function programHelp(): string {
   const width = Math.max(...COMMANDS.map((c) => c.name.length));
