@@ -437,6 +437,17 @@ describe("POST …/wsp-mini/measurements (spec §3.4)", () => {
     expect(JSON.parse(String(q<{ raw_item_json: string }>(h, "SELECT raw_item_json FROM measurements ORDER BY measured_at")[0]!.raw_item_json)).muscle).toBe("n/a");
   });
 
+  test("unknown fields are kept in indicators.extra, with secrets redacted", async () => {
+    const h = setup();
+    await measure(h, { mac: SCALE, measurements: [miniItem({ note: "x", password: "hunter2-in-a-report", nested: { token: "tok-abc-123" } })] }, `Bearer ${await token()}`);
+    const row = q<{ indicators_json: string; raw_item_json: string }>(h, "SELECT indicators_json, raw_item_json FROM measurements")[0]!;
+    expect(JSON.parse(row.indicators_json).extra).toEqual({ note: "x", password: "[redacted]", nested: { token: "[redacted]" } });
+    for (const t of ["measurements", "captures", "quarantine"]) {
+      const all = JSON.stringify(q(h, `SELECT * FROM ${t}`));
+      expect([t, all.includes("hunter2-in-a-report"), all.includes("tok-abc-123")]).toEqual([t, false, false]);
+    }
+  });
+
   test("partial validity: items without a usable timestamp or weight are quarantined, the rest stored, answer success", async () => {
     const h = setup();
     const a = `Bearer ${await token()}`;
@@ -481,8 +492,13 @@ describe("POST …/wsp-mini/measurements (spec §3.4)", () => {
       { mac: 123456789012, measurements: [{ user_index: -3, timestamp: "1762429002", weight: "70", definite_flag: "maybe" }] },
       "[".repeat(4000) + "]".repeat(4000),
       '{"mac":"A8:48:FA:35:14:56","measurements":[{"weight":70,"timestamp":1762429003,"__proto__":{"x":1}}]}',
+      // Deep nesting inside an otherwise good item: stored, cut at the redaction depth limit.
+      `{"mac":"A8:48:FA:35:14:56","measurements":[{"user_index":1,"weight":70,"timestamp":1762429004,"x":${"[".repeat(100000)}${"]".repeat(100000)}}]}`,
     ];
     for (const body of weird) expect((await measure(h, body, a)).status).toBeLessThan(500);
+    expect(count(h, "measurements", "measured_at = 1762429004000")).toBe(1);
+    const deep = await relay(h, "create_measurement", `{"mac":"${SCALE}","user_index":1,"weight":70,"timestamp":1762429005,"x":${"[".repeat(100000)}${"]".repeat(100000)}}`);
+    expect(deep.status).toBe(200);
   });
 
   test("a body over 1 MiB → 413 'fail'", async () => {

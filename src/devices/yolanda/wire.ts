@@ -6,6 +6,7 @@
  */
 import { bool, clockSuspect, epochMs, field, int, isObj, keynorm, num, str, type Obj } from "../common/coerce.ts";
 import type { DevicePath } from "../common/path.ts";
+import { redactValue } from "../common/redact.ts";
 
 // ---- routing (§1.3 rules 2 and 3) ---------------------------------------------
 
@@ -223,7 +224,8 @@ export function indicatorsOf(item: Obj): { indicators: Indicators; segmental: bo
   }
   const extra: Record<string, unknown> = {};
   for (const [k, v] of Object.entries(item)) if (!KNOWN.has(keynorm(k))) extra[k] = v;
-  if (Object.keys(extra).length) out.extra = extra;
+  // Redacted like every stored value (a stray password key), and cut at the redaction depth limit.
+  if (Object.keys(extra).length) out.extra = redactValue(extra) as Record<string, unknown>;
   return { indicators: out, segmental };
 }
 
