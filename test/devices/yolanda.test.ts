@@ -2,7 +2,9 @@ import { afterEach, describe, expect, test } from "bun:test";
 import { createHmac } from "node:crypto";
 import { SignJWT } from "jose";
 import { parseIp, sourceAllowed, verifyMini, type MiniAuthSettings } from "../../src/devices/yolanda/access.ts";
+import { yolandaClaimReport } from "../../src/devices/yolanda/claim.ts";
 import { deriverFrom } from "../../src/devices/yolanda/derive.ts";
+import type { MeasurementRow } from "../../src/store/measurements-repo.ts";
 import { normaliseItem, type YolandaItem } from "../../src/devices/yolanda/wire.ts";
 import { DEFAULT_RELAY_SOURCES } from "../../src/config/settings.ts";
 import { seedWorld } from "../fixtures/world.ts";
@@ -713,3 +715,35 @@ describe("WSP Docker v1.0.x, WSP-Lite and WSP-Full endpoints", () => {
     expect(((await res.json()) as { scale_users: unknown[] }).scale_users.length).toBe(3);
   });
 });
+
+describe("claiming a Yolanda measurement keeps the right report (spec §3.4 caveat, §3.7.3)", () => {
+  const row = (h: H, where: string) => h.rt.db.query(`SELECT * FROM measurements WHERE ${where}`).get() as MeasurementRow;
+
+  test("WSP-Full several candidates: each member gets their own record; someone else gets none", async () => {
+    const h = setup();
+    const rec = (user_index: number, bodyfat: number) => ({ mac: SCALE, user_index, timestamp: 1762429500, weight: 71, hmac: `H${user_index}`, bodyfat });
+    await relay(h, "create_measurements", { mac: SCALE, records: [rec(1, 15.2), rec(8, 17.9)] }, {});
+    const r = row(h, "idem_key LIKE '%:multi'");
+    expect(yolandaClaimReport(r, 1003)).toEqual({ indicators: { weight: 71, bodyfat: 17.9 }, note: null, profileMemberId: 1003 });
+    expect(yolandaClaimReport(r, 1001)).toEqual({ indicators: { weight: 71, bodyfat: 15.2 }, note: null, profileMemberId: 1001 });
+    expect(yolandaClaimReport(r, 1002)!.indicators).toBeNull();
+  });
+
+  test("WSP Mini definite=false claimed by another member: report kept, marked as the slot member's profile", async () => {
+    const h = setup();
+    await measure(h, { mac: SCALE, measurements: [miniItem({ user_index: 2, definite_flag: false, weight: 54.1 })] }, `Bearer ${await token()}`);
+    const r = row(h, "1");
+    expect(yolandaClaimReport(r, 1002)).toEqual({ indicators: JSON.parse(r.indicators_json!), note: null, profileMemberId: 1002 });
+    const other = yolandaClaimReport(r, 1005)!;
+    expect([other.profileMemberId, other.note?.includes("another profile")]).toEqual([1002, true]);
+  });
+
+  test("WSP-Lite: no report yet; not a Yolanda row: null", async () => {
+    const h = setup();
+    await relay(h, "measurements", { mac: SCALE, timestamp: 1762429320, weight: 54.9, hmac: "x" }, {});
+    const r = row(h, "1");
+    expect(yolandaClaimReport(r, 1002)!.indicators).toBeNull();
+    expect(yolandaClaimReport({ ...r, source: "lefu-torre" }, 1002)).toBeNull();
+  });
+});
+
