@@ -11,6 +11,7 @@ import type { Config } from "./config/config.ts";
 import type { Logger } from "./log.ts";
 import { openRuntime, type Runtime } from "./runtime.ts";
 import { deviceStore } from "./devices/common/store.ts";
+import { LiteReports } from "./devices/yolanda/lite-reports.ts";
 
 /** Hard cap for any request body, enforced by Bun itself (covers chunked bodies too). Roles enforce their own, smaller, limits. */
 const SERVER_MAX_BODY = 16 * 1024 * 1024;
@@ -56,11 +57,14 @@ export async function startServer(config: Config, opts: { log?: Logger } = {}): 
   const port = app.server!.port!;
   log.info("listening", { version: runtime.version, host: config.host, port, dataDir: config.dataDir });
   const maintenance = startMaintenance(runtime);
+  // WSP-Lite reports for claimed weighings, fetched from the on-site relay in the background (spec §3.7.2).
+  const stopLiteReports = new LiteReports(runtime).start();
   return {
     runtime,
     port,
     async stop() {
       clearInterval(maintenance);
+      stopLiteReports();
       await app.server?.stop(false);
       await runtime.close();
     },

@@ -4,6 +4,7 @@ import { SignJWT } from "jose";
 import { parseIp, sourceAllowed, verifyMini, type MiniAuthSettings } from "../../src/devices/yolanda/access.ts";
 import { yolandaClaimReport } from "../../src/devices/yolanda/claim.ts";
 import { deriverFrom } from "../../src/devices/yolanda/derive.ts";
+import { LiteReports, ageAt } from "../../src/devices/yolanda/lite-reports.ts";
 import type { MeasurementRow } from "../../src/store/measurements-repo.ts";
 import { normaliseItem, type YolandaItem } from "../../src/devices/yolanda/wire.ts";
 import { DEFAULT_RELAY_SOURCES } from "../../src/config/settings.ts";
@@ -744,6 +745,112 @@ describe("claiming a Yolanda measurement keeps the right report (spec §3.4 cave
     const r = row(h, "1");
     expect(yolandaClaimReport(r, 1002)!.indicators).toBeNull();
     expect(yolandaClaimReport({ ...r, source: "lefu-torre" }, 1002)).toBeNull();
+  });
+});
+
+describe("WSP-Lite reports after a claim (spec §3.7.2)", () => {
+  /** A fake WSP-Lite relay that records calls and answers what `answer` says. */
+  function fakeRelay(answer: (path: string, body: Record<string, unknown>) => unknown) {
+    const calls: Array<{ path: string; body: Record<string, unknown> }> = [];
+    const server = Bun.serve({
+      port: 0,
+      hostname: "127.0.0.1",
+      async fetch(req) {
+        const body = (await req.json()) as Record<string, unknown>;
+        const path = new URL(req.url).pathname;
+        calls.push({ path, body });
+        return Response.json(answer(path, body));
+      },
+    });
+    return { calls, url: `http://127.0.0.1:${server.port}/`, stop: () => server.stop(true) };
+  }
+  const assign = (h: H, memberId: number, where = "1") => h.rt.db.run(`UPDATE measurements SET status = 'assigned', member_id = ? WHERE ${where}`, [memberId]);
+
+  test("an assigned WSP-Lite weighing gets the relay's report for its member; unassigned ones are not asked for", async () => {
+    const h = setup();
+    const relayFake = fakeRelay(() => ({ code: 0, data: { reports: { bodyfat: 27.1, bmi: 19.3 } }, msg: "ok" }));
+    try {
+      h.rt.settings.set("yolanda.relay.liteUrl", relayFake.url, "staff");
+      await relay(h, "measurements", { mac: SCALE, timestamp: 1762429320, weight: 54.9, heart_rate: 72, hmac: "9AF9" }, {});
+      await relay(h, "measurements", { mac: SCALE, timestamp: 1762429400, weight: 60.1, hmac: "OTHER" }, {});
+      const lite = new LiteReports(h.rt);
+      expect(await lite.runOnce()).toBe(0); // nothing assigned yet
+      assign(h, 1002, "hmac = '9AF9'");
+      expect(await lite.runOnce()).toBe(1);
+      expect(relayFake.calls).toEqual([{ path: "/yolanda/wsp/reports", body: { weight: 54.9, height: 168.5, age: 31, gender: 0, hmac: "9AF9" } }]);
+      expect(q(h, "SELECT indicators_json, indicators_note, indicators_profile_member_id FROM measurements WHERE hmac = '9AF9'")).toEqual([
+        { indicators_json: JSON.stringify({ bodyfat: 27.1, bmi: 19.3, source: "wsp-lite" }), indicators_note: null, indicators_profile_member_id: 1002 },
+      ]);
+      expect(await lite.runOnce()).toBe(0); // done once
+    } finally {
+      relayFake.stop();
+    }
+  });
+
+  test("8-electrode: eight_reports with fit_hmac = the member's previous 8-electrode hmac, else the same", async () => {
+    const h = setup();
+    const relayFake = fakeRelay(() => ({ code: 0, data: { reports: { bodyfat: 16 } }, msg: "ok" }));
+    try {
+      h.rt.settings.set("yolanda.relay.liteUrl", relayFake.url.replace(/\/$/, ""), "staff");
+      await relay(h, "eight_measurements", { mac: SCALE, timestamp: 1762429000, weight: 67.2, hmac: "FIRST", resistance_flag: 1 }, {});
+      await relay(h, "eight_measurements", { mac: SCALE, timestamp: 1762429380, weight: 67.3, hmac: "SECOND", resistance_flag: 1 }, {});
+      assign(h, 1003);
+      expect(await new LiteReports(h.rt).runOnce()).toBe(2);
+      expect(relayFake.calls.map((c) => [c.path, c.body.hmac, c.body.fit_hmac, c.body.gender, c.body.age])).toEqual([
+        ["/yolanda/wsp/eight_reports", "FIRST", "FIRST", 1, 25],
+        ["/yolanda/wsp/eight_reports", "SECOND", "FIRST", 1, 25],
+      ]);
+    } finally {
+      relayFake.stop();
+    }
+  });
+
+  test("a refusal, an unreachable relay or an incomplete profile leaves a note and is retried later, with backoff", async () => {
+    const h = setup();
+    let code = 10002;
+    const relayFake = fakeRelay(() => (code === 0 ? { code: 0, data: { reports: { bodyfat: 20 } } } : { code, msg: "hmac error" }));
+    try {
+      h.rt.settings.set("yolanda.relay.liteUrl", relayFake.url, "staff");
+      await relay(h, "measurements", { mac: SCALE, timestamp: 1762429320, weight: 54.9, hmac: "9AF9" }, {});
+      assign(h, 1002);
+      const lite = new LiteReports(h.rt);
+      expect(await lite.runOnce()).toBe(0);
+      expect(q(h, "SELECT indicators_note FROM measurements")).toEqual([{ indicators_note: "no report yet: the WSP-Lite relay answered code 10002" }]);
+      code = 0;
+      expect(await lite.runOnce()).toBe(0); // backing off
+      h.clock.advance(61_000);
+      expect(await lite.runOnce()).toBe(1);
+      // Unreachable relay.
+      h.rt.settings.set("yolanda.relay.liteUrl", "http://127.0.0.1:9", "staff");
+      await relay(h, "measurements", { mac: SCALE, timestamp: 1762429500, weight: 54.9, hmac: "B" }, {});
+      h.rt.db.run("UPDATE members SET sex = 'unspecified' WHERE id = 1005");
+      await relay(h, "measurements", { mac: SCALE, timestamp: 1762429600, weight: 70, hmac: "C" }, {});
+      assign(h, 1002, "hmac = 'B'");
+      assign(h, 1005, "hmac = 'C'");
+      expect(await lite.runOnce()).toBe(0);
+      expect(q(h, "SELECT hmac, indicators_note FROM measurements WHERE hmac IN ('B', 'C') ORDER BY hmac")).toEqual([
+        { hmac: "B", indicators_note: "no report yet: the WSP-Lite relay did not answer" },
+        { hmac: "C", indicators_note: "no report yet: the member's sex is not set" },
+      ]);
+    } finally {
+      relayFake.stop();
+    }
+  });
+
+  test("without yolanda.relay.liteUrl nothing is called; ageAt counts completed years in UTC", async () => {
+    const h = setup();
+    let called = 0;
+    const lite = new LiteReports(h.rt, (async () => {
+      called++;
+      return Response.json({});
+    }) as unknown as typeof fetch);
+    await relay(h, "measurements", { mac: SCALE, timestamp: 1762429320, weight: 54.9, hmac: "9AF9" }, {});
+    assign(h, 1002);
+    expect([await lite.runOnce(), called]).toEqual([0, 0]);
+    expect(ageAt("1994-02-28", Date.UTC(2025, 1, 27))).toBe(30);
+    expect(ageAt("1994-02-28", Date.UTC(2025, 1, 28))).toBe(31);
+    expect(ageAt("2000-02-29", Date.UTC(2025, 1, 28))).toBe(24);
+    expect(ageAt("2000-02-29", Date.UTC(2025, 2, 1))).toBe(25);
   });
 });
 

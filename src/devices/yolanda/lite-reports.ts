@@ -1,0 +1,141 @@
+/**
+ * WSP-Lite reports (device-protocols §3.7.2). A WSP-Lite relay sends weight and
+ * hmac only; once staff assign such a weighing to a member, bodydock asks the
+ * relay to compute the report for that member:
+ *
+ *   POST <yolanda.relay.liteUrl>/yolanda/wsp/reports        {weight, height, age, gender, hmac}
+ *   POST <yolanda.relay.liteUrl>/yolanda/wsp/eight_reports  … plus fit_hmac (the member's previous
+ *                                                           8-electrode hmac, else the same one)
+ *   → {"code":0,"data":{"reports":{…}},"msg":"ok"}; an error is {"code":10002,…}
+ *
+ * This runs as a background job, never inside a device request. A failed call
+ * is retried with a growing delay (kept in memory; a restart retries at once).
+ */
+import type { Database, Statement } from "bun:sqlite";
+import type { Deps } from "../../deps.ts";
+
+interface Pending {
+  id: number;
+  member_id: number;
+  weight_kg: number;
+  hmac: string;
+  eight_electrode: number;
+  measured_at: number;
+  sex: string;
+  birthday: string | null;
+  height_cm: number | null;
+}
+
+const BATCH = 20;
+const TIMEOUT_MS = 5000;
+const FIRST_RETRY_MS = 60_000;
+const MAX_RETRY_MS = 6 * 3600_000;
+
+/** Completed years on the UTC date of `at` (computation-core §2.5). */
+export function ageAt(birthday: string, at: number): number | null {
+  const m = /^(\d{4})-(\d{2})-(\d{2})$/.exec(birthday);
+  if (!m) return null;
+  const d = new Date(at);
+  const [y, mo, da] = [Number(m[1]), Number(m[2]), Number(m[3])];
+  const before = d.getUTCMonth() + 1 < mo || (d.getUTCMonth() + 1 === mo && d.getUTCDate() < da);
+  return d.getUTCFullYear() - y - (before ? 1 : 0);
+}
+
+export class LiteReports {
+  private readonly pendingStmt: Statement<Pending, [number]>;
+  private readonly previousEightStmt: Statement<{ hmac: string }, [number, number, number]>;
+  private readonly storeStmt: Statement<unknown>;
+  private readonly noteStmt: Statement<unknown>;
+  /** id → earliest next attempt (epoch ms) and the delay used last. */
+  private readonly backoff = new Map<number, { next: number; delay: number }>();
+  private running = false;
+
+  constructor(
+    private readonly deps: Deps,
+    private readonly fetchFn: typeof fetch = fetch,
+  ) {
+    const db: Database = deps.db;
+    this.pendingStmt = db.query(`
+      SELECT m.id, m.member_id, m.weight_kg, m.hmac, m.eight_electrode, m.measured_at, mb.sex, mb.birthday, mb.height_cm
+      FROM measurements m JOIN members mb ON mb.id = m.member_id
+      WHERE m.source = 'yolanda-lite' AND m.status = 'assigned' AND m.indicators_json IS NULL AND m.hmac IS NOT NULL
+      ORDER BY m.measured_at LIMIT ?`);
+    this.previousEightStmt = db.query(`
+      SELECT hmac FROM measurements WHERE member_id = ?1 AND eight_electrode = 1 AND hmac IS NOT NULL AND status = 'assigned'
+        AND measured_at < ?2 AND id != ?3 ORDER BY measured_at DESC LIMIT 1`);
+    // Only if the row is still assigned to the member the report was computed for.
+    this.storeStmt = db.query(`
+      UPDATE measurements SET indicators_json = $indicators, indicators_note = NULL, indicators_profile_member_id = $memberId
+      WHERE id = $id AND member_id = $memberId AND status = 'assigned' AND indicators_json IS NULL`);
+    this.noteStmt = db.query("UPDATE measurements SET indicators_note = $note WHERE id = $id AND indicators_json IS NULL");
+  }
+
+  /** One pass: asks the relay for up to BATCH reports. Returns how many were stored. */
+  async runOnce(): Promise<number> {
+    const base = this.deps.settings.get<string | null>("yolanda.relay.liteUrl");
+    if (!base || this.running) return 0;
+    this.running = true;
+    try {
+      const now = this.deps.now();
+      let stored = 0;
+      for (const p of this.pendingStmt.all(BATCH * 5)) {
+        const b = this.backoff.get(p.id);
+        if (b && b.next > now) continue;
+        if (stored >= BATCH) break;
+        const outcome = await this.one(base.replace(/\/+$/, ""), p);
+        if (outcome === "stored") {
+          this.backoff.delete(p.id);
+          stored++;
+        } else {
+          const delay = Math.min(MAX_RETRY_MS, b ? b.delay * 2 : FIRST_RETRY_MS);
+          this.backoff.set(p.id, { next: now + delay, delay });
+          await this.deps.writes.enqueue(() => this.noteStmt.run({ id: p.id, note: `no report yet: ${outcome}` } as never));
+        }
+      }
+      return stored;
+    } finally {
+      this.running = false;
+    }
+  }
+
+  private async one(base: string, p: Pending): Promise<"stored" | string> {
+    if (p.sex !== "male" && p.sex !== "female") return "the member's sex is not set";
+    if (p.height_cm === null) return "the member's height is not set";
+    const age = p.birthday ? ageAt(p.birthday, p.measured_at) : null;
+    if (age === null) return "the member's birthday is not set";
+    const body: Record<string, unknown> = { weight: p.weight_kg, height: p.height_cm, age, gender: p.sex === "male" ? 1 : 0, hmac: p.hmac };
+    if (p.eight_electrode) body.fit_hmac = this.previousEightStmt.get(p.member_id, p.measured_at, p.id)?.hmac ?? p.hmac;
+    const url = `${base}/yolanda/wsp/${p.eight_electrode ? "eight_reports" : "reports"}`;
+    let answer: { code?: unknown; data?: { reports?: unknown }; msg?: unknown };
+    try {
+      const res = await this.fetchFn(url, {
+        method: "POST",
+        headers: { "content-type": "application/json" },
+        body: JSON.stringify(body),
+        signal: AbortSignal.timeout(TIMEOUT_MS),
+      });
+      answer = (await res.json()) as typeof answer;
+    } catch (e) {
+      this.deps.log.warn("yolanda: WSP-Lite report call failed", { measurementId: p.id, error: (e as Error).message });
+      return "the WSP-Lite relay did not answer";
+    }
+    const reports = answer?.data?.reports;
+    if (answer?.code !== 0 || reports === null || typeof reports !== "object") {
+      this.deps.log.warn("yolanda: WSP-Lite relay refused a report", { measurementId: p.id, code: answer?.code ?? null });
+      return `the WSP-Lite relay answered code ${JSON.stringify(answer?.code ?? null)}`;
+    }
+    const changed = await this.deps.writes.enqueue(
+      () => this.storeStmt.run({ id: p.id, memberId: p.member_id, indicators: JSON.stringify({ ...(reports as object), source: "wsp-lite" }) } as never).changes,
+    );
+    return changed ? "stored" : "the weighing changed meanwhile";
+  }
+
+  /** Runs every `ms` until stopped; the timer does not keep the process alive. */
+  start(ms = 30_000): () => void {
+    const tick = () => void this.runOnce().catch((e) => this.deps.log.error("yolanda: WSP-Lite reports failed", { error: (e as Error).message }));
+    const timer = setInterval(tick, ms);
+    timer.unref();
+    tick();
+    return () => clearInterval(timer);
+  }
+}
