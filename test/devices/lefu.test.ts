@@ -245,6 +245,8 @@ describe("common device parsing", () => {
     expect(parseLenient("sn=1&secret=2", true)).toEqual({ value: { sn: "1", secret: "2" }, status: "form" });
     expect(parseLenient("sn=1", false).status).toBe("unparseable");
     expect(parseLenient("")).toEqual({ value: {}, status: "empty" });
+    expect(parseLenient('[1,2, // two\n]')).toEqual({ value: [1, 2], status: "recovered" });
+    expect(parseLenient('{"a":"x,}", /* c */ "b":[",]",],}')).toEqual({ value: { a: "x,}", b: [",]"] }, status: "recovered" });
   });
   test("redaction of raw text", () => {
     expect(redactText('{"wifiPassword":"abc","x":1}')).toBe('{"wifiPassword":"[redacted]","x":1}');

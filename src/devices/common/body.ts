@@ -46,57 +46,51 @@ function decode(buf: Uint8Array): ReadBody {
   return { text, bytes: buf.byteLength, tooLarge: false };
 }
 
-/** Removes // and /* *\/ comments outside strings, and trailing commas before } or ]. */
+/** Index just past the JSON string that starts at `i` (a quote), respecting escapes. */
+function stringEnd(s: string, i: number): number {
+  let j = i + 1;
+  while (j < s.length && s[j] !== '"') j += s[j] === "\\" ? 2 : 1;
+  return Math.min(j + 1, s.length);
+}
+
+/**
+ * Removes // and /* *\/ comments outside strings, and trailing commas before } or ]
+ * (a comma is held back until the next significant character shows whether it trails).
+ */
 export function stripJsonNoise(s: string): string {
   let out = "";
-  let i = 0;
-  const n = s.length;
-  while (i < n) {
+  let comma = false;
+  const emitComma = () => {
+    if (comma) out += ",";
+    comma = false;
+  };
+  for (let i = 0; i < s.length; ) {
     const c = s[i]!;
     if (c === '"') {
-      let j = i + 1;
-      while (j < n && s[j] !== '"') j += s[j] === "\\" ? 2 : 1;
-      out += s.slice(i, j + 1);
-      i = j + 1;
+      emitComma();
+      const end = stringEnd(s, i);
+      out += s.slice(i, end);
+      i = end;
     } else if (c === "/" && s[i + 1] === "/") {
-      while (i < n && s[i] !== "\n") i++;
+      while (i < s.length && s[i] !== "\n") i++;
     } else if (c === "/" && s[i + 1] === "*") {
       const end = s.indexOf("*/", i + 2);
-      i = end < 0 ? n : end + 2;
+      i = end < 0 ? s.length : end + 2;
+    } else if (c === ",") {
+      emitComma();
+      comma = true;
+      i++;
+    } else if (c === " " || c === "\t" || c === "\n" || c === "\r") {
+      out += c;
+      i++;
     } else {
+      if (c === "}" || c === "]") comma = false;
+      emitComma();
       out += c;
       i++;
     }
   }
-  // Trailing commas: a comma followed only by whitespace before } or ] (strings are untouched
-  // because a string ending in "," is followed by a quote, not by the bracket).
-  return removeTrailingCommas(out);
-}
-
-function removeTrailingCommas(s: string): string {
-  let out = "";
-  let i = 0;
-  const n = s.length;
-  while (i < n) {
-    const c = s[i]!;
-    if (c === '"') {
-      let j = i + 1;
-      while (j < n && s[j] !== '"') j += s[j] === "\\" ? 2 : 1;
-      out += s.slice(i, j + 1);
-      i = j + 1;
-      continue;
-    }
-    if (c === ",") {
-      let j = i + 1;
-      while (j < n && /\s/.test(s[j]!)) j++;
-      if (s[j] === "}" || s[j] === "]") {
-        i++;
-        continue;
-      }
-    }
-    out += c;
-    i++;
-  }
+  emitComma();
   return out;
 }
 
