@@ -40,6 +40,15 @@ const message = (key: string, en: string) => ({
 });
 
 export const SETTING_DEFS: readonly SettingDef[] = [
+  {
+    key: "staff.sessionKey",
+    schema: t.String({ minLength: 16 }),
+    default: null,
+    secret: true,
+    generate: randomKey,
+    description: "HS256 key for staff session tokens; generated at first start",
+  },
+  { key: "staff.sessionTtlHours", schema: t.Number({ minimum: 0.25, maximum: 720 }), default: 12, description: "how long a staff sign-in lasts" },
   { key: "diagnostics.captureRetentionDays", schema: t.Integer({ minimum: 1, maximum: 3650 }), default: 30, description: "days to keep ordinary device captures" },
   { key: "lefu.enabled", schema: t.Boolean(), default: true, description: "serve Lefu Wi-Fi scales" },
   { key: "lefu.displayUnit", schema: t.Integer({ minimum: 0, maximum: 3 }), default: 0, description: "unit Lefu scales display (0 kg)" },

@@ -12,6 +12,8 @@ export class AppError extends Error {
     readonly code: string,
     message: string,
     readonly extra: Record<string, unknown> = {},
+    /** Extra response headers, e.g. Retry-After on a 429. */
+    readonly headers: Record<string, string> = {},
   ) {
     super(message);
     this.name = "AppError";
@@ -56,7 +58,7 @@ export const errorHandler = (log: Logger) =>
   });
 
 function errorResponse(code: string | number, error: unknown, request: Request, log: Logger): Response {
-  if (error instanceof AppError) return jsonError(error.status, error.code, error.message, error.extra);
+  if (error instanceof AppError) return jsonError(error.status, error.code, error.message, error.extra, error.headers);
   switch (code) {
     case "NOT_FOUND":
       return jsonError(404, "not_found", "no such endpoint");

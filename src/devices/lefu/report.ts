@@ -1,0 +1,62 @@
+/**
+ * From a stored Lefu measurement and a member's profile to the computation
+ * core's input (computation-core §2.2), and the note staff see when no full
+ * report can be made. Pure.
+ */
+export interface CoreProfile {
+  sex: "male" | "female" | "unspecified";
+  birthday: string | null;
+  heightCm: number | null;
+  athlete: boolean;
+}
+
+export interface LefuReading {
+  scaleType: number | null;
+  weightKg: number;
+  heartRate: number | null;
+  /** Ohms as decimal strings, in the order the scale sent them. */
+  impedance: string[] | null;
+  measuredAt: number;
+}
+
+const SEGMENTS = ["rightArm", "leftArm", "trunk", "rightLeg", "leftLeg"] as const;
+
+export type InputOrNote = { input: Record<string, unknown> } | { note: string };
+
+function ohms(s: string): number | null {
+  const n = Number(s);
+  return Number.isFinite(n) && n > 0 ? n : null;
+}
+
+export function lefuCoreInput(r: LefuReading, p: CoreProfile): InputOrNote {
+  if (!r.impedance || r.impedance.length === 0) return { note: "composition unavailable: weight-only weighing" };
+  if (p.sex !== "male" && p.sex !== "female") return { note: "composition unavailable: the member's sex is not set" };
+  if (!p.birthday) return { note: "composition unavailable: the member's birthday is not set" };
+  if (p.heightCm == null) return { note: "composition unavailable: the member's height is not set" };
+  const z = r.impedance.map(ohms);
+  if (z.some((v) => v === null)) return { note: "composition unavailable: an impedance is not a number of ohms" };
+  let impedance: Record<string, unknown>;
+  const st = r.scaleType;
+  if (st !== null && st >= 1 && st <= 6) {
+    if (z.length !== 10) return { note: `composition unavailable: an 8-electrode reading needs 10 impedances, got ${z.length}` };
+    impedance = { segments: Object.fromEntries(SEGMENTS.map((name, i) => [name, { z20: z[2 * i], z100: z[2 * i + 1] }])) };
+  } else if (st === 90) {
+    if (z.length < 2) return { note: "composition unavailable: a dual-frequency reading needs 2 impedances" };
+    impedance = { z50: z[0], z100: z[1] };
+  } else {
+    impedance = { z50: z[0] };
+  }
+  return {
+    input: {
+      ...(st === null ? { algorithm: "ht-4" } : { scaleType: st }),
+      sex: p.sex,
+      birthday: p.birthday,
+      measuredAt: Math.floor(r.measuredAt / 1000),
+      heightCm: p.heightCm,
+      weightKg: r.weightKg,
+      heartRate: r.heartRate ?? 0,
+      athlete: p.athlete,
+      impedance,
+    },
+  };
+}

@@ -1,0 +1,164 @@
+/**
+ * Staff API: devices of every role and their diagnostics.
+ *   GET   /api/v1/devices                 all devices (?vendor=lefu|yolanda|youjiu), with online state
+ *   GET   /api/v1/devices/:id             one device
+ *   PATCH /api/v1/devices/:id             name, notes, approved, blocked, impedanceMode, defaultMemberId, unitOverride
+ *   GET   /api/v1/device-captures         unknown-path and quarantined captures not yet dismissed
+ *   POST  /api/v1/device-captures/:id/dismiss
+ */
+import { Elysia, t } from "elysia";
+import type { Deps } from "../deps.ts";
+import { deviceStore } from "../devices/common/store.ts";
+import { AppError } from "../http/errors.ts";
+import type { DeviceRow } from "../store/devices-repo.ts";
+import type { CaptureRow } from "../store/captures-repo.ts";
+
+/** A device that has not been heard from for this long is shown offline. */
+export const ONLINE_WINDOW_MS = 10 * 60 * 1000;
+
+export function deviceView(d: DeviceRow, now: number) {
+  return {
+    id: d.id,
+    vendor: d.vendor,
+    key: d.device_key,
+    family: d.family,
+    sn: d.sn,
+    mac: d.mac,
+    model: d.model,
+    name: d.name,
+    notes: d.notes,
+    approved: d.approved === 1,
+    blocked: d.blocked === 1,
+    firstSeen: d.first_seen,
+    lastSeen: d.last_seen,
+    online: now - d.last_seen <= ONLINE_WINDOW_MS,
+    lastIp: d.last_ip,
+    pathPrefix: d.path_prefix,
+    versions: d.versions_json ? (JSON.parse(d.versions_json) as Record<string, string>) : {},
+    battery: d.battery,
+    rssi: d.rssi,
+    timezone: d.timezone,
+    wifiSsid: d.wifi_ssid,
+    unitOverride: d.unit_override,
+    defaultMemberId: d.default_member_id,
+    impedanceMode: d.impedance_mode,
+    duplicates: d.dup_count,
+  };
+}
+
+export function captureView(c: CaptureRow) {
+  return {
+    id: c.id,
+    receivedAt: c.received_at,
+    remoteIp: c.remote_ip,
+    method: c.method,
+    path: c.raw_path,
+    router: c.router,
+    routeKey: c.route_key,
+    headers: JSON.parse(c.headers_json) as Record<string, string>,
+    body: c.body_text,
+    bodyBytes: c.body_bytes,
+    bodyTruncated: c.body_truncated === 1,
+    parseStatus: c.parse_status,
+    responseStatus: c.response_status,
+    response: c.response_body,
+    deviceId: c.device_id,
+    unknownPath: c.unknown_path === 1,
+    quarantine: c.quarantine === 1,
+  };
+}
+
+export interface DevicesOptions {
+  audit: (actor: string, action: string, entity: string, entityId: string, before: unknown, after: unknown) => void;
+  actor: (ctx: { request: Request; store: unknown }) => string;
+}
+
+const Patch = t.Object(
+  {
+    name: t.Optional(t.Union([t.String({ maxLength: 100 }), t.Null()])),
+    notes: t.Optional(t.Union([t.String({ maxLength: 2000 }), t.Null()])),
+    approved: t.Optional(t.Boolean()),
+    blocked: t.Optional(t.Boolean()),
+    impedanceMode: t.Optional(t.Union([t.Literal("encrypted"), t.Literal("ohms")])),
+    defaultMemberId: t.Optional(t.Union([t.Integer({ minimum: 1 }), t.Null()])),
+    unitOverride: t.Optional(t.Union([t.Integer({ minimum: 0, maximum: 11 }), t.Null()])),
+  },
+  { additionalProperties: false },
+);
+
+const COLUMNS: Record<string, string> = {
+  name: "name",
+  notes: "notes",
+  approved: "approved",
+  blocked: "blocked",
+  impedanceMode: "impedance_mode",
+  defaultMemberId: "default_member_id",
+  unitOverride: "unit_override",
+};
+
+export const devicesApi = (deps: Deps, opts: DevicesOptions) => {
+  const { devices, captures } = deviceStore(deps.db);
+  const memberExists = deps.db.query<{ id: number }, [number]>("SELECT id FROM members WHERE id = ?");
+  const get = (id: number) => {
+    const d = devices.byId(id);
+    if (!d) throw new AppError(404, "not_found", `device ${id} does not exist`);
+    return d;
+  };
+  return new Elysia({ name: "staff-devices", prefix: "/api/v1" })
+    .get("/devices", ({ query }) => devices.list(query.vendor ?? null).map((d) => deviceView(d, deps.now())), {
+      query: t.Object({ vendor: t.Optional(t.Union([t.Literal("lefu"), t.Literal("yolanda"), t.Literal("youjiu")])) }),
+      detail: { summary: "Devices of every role", tags: ["devices"] },
+    })
+    .get("/devices/:id", ({ params }) => deviceView(get(params.id), deps.now()), {
+      params: t.Object({ id: t.Integer({ minimum: 1 }) }),
+      detail: { summary: "One device", tags: ["devices"] },
+    })
+    .patch(
+      "/devices/:id",
+      async (ctx) => {
+        const { params, body } = ctx;
+        const by = opts.actor(ctx);
+        if (body.defaultMemberId != null && !memberExists.get(body.defaultMemberId)) {
+          throw new AppError(422, "validation_failed", `defaultMemberId: member ${body.defaultMemberId} does not exist`, { field: "defaultMemberId" });
+        }
+        const after = await deps.writes.enqueue((db) => {
+          const before = get(params.id);
+          const sets: string[] = [];
+          const values: Record<string, string | number | null> = { $id: params.id };
+          for (const [k, v] of Object.entries(body)) {
+            if (v === undefined) continue;
+            sets.push(`${COLUMNS[k]} = $${k}`);
+            values[`$${k}`] = typeof v === "boolean" ? (v ? 1 : 0) : (v as string | number | null);
+          }
+          if (sets.length) db.query(`UPDATE devices SET ${sets.join(", ")} WHERE id = $id`).run(values as never);
+          const row = get(params.id);
+          opts.audit(by, "device.update", "device", String(params.id), deviceView(before, deps.now()), deviceView(row, deps.now()));
+          return row;
+        });
+        return deviceView(after, deps.now());
+      },
+      {
+        params: t.Object({ id: t.Integer({ minimum: 1 }) }),
+        body: Patch,
+        detail: { summary: "Rename, annotate, approve/block, set options of a device", tags: ["devices"] },
+      },
+    )
+    .get("/device-captures", ({ query }) => captures.flagged(query.limit ?? 100).map(captureView), {
+      query: t.Object({ limit: t.Optional(t.Integer({ minimum: 1, maximum: 1000 })) }),
+      detail: { summary: "Unknown-path and quarantined device requests not yet dismissed", tags: ["devices"] },
+    })
+    .post(
+      "/device-captures/:id/dismiss",
+      async (ctx) => {
+        const by = opts.actor(ctx);
+        await deps.writes.enqueue(() => {
+          const c = captures.byId(ctx.params.id);
+          if (!c) throw new AppError(404, "not_found", `capture ${ctx.params.id} does not exist`);
+          captures.dismiss(ctx.params.id);
+          opts.audit(by, "capture.dismiss", "capture", String(ctx.params.id), { dismissed: false }, { dismissed: true });
+        });
+        return { id: ctx.params.id, dismissed: true };
+      },
+      { params: t.Object({ id: t.Integer({ minimum: 1 }) }), detail: { summary: "Dismiss a capture", tags: ["devices"] } },
+    );
+};

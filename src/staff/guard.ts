@@ -1,0 +1,145 @@
+/**
+ * Staff sessions and the guard in front of the whole staff API.
+ *
+ * - Default deny: every path under /api/ needs a valid session, except the few
+ *   on PUBLIC_PATHS (sign-in, first-run setup, the API description).
+ * - State-changing requests must carry an Origin whose host is the request's
+ *   host (CSRF defence for a cookie-authenticated API).
+ * - Sessions are HS256 JWTs (jose) in an HttpOnly, SameSite=Strict cookie. Each
+ *   request re-reads the staff row, so a disabled account or a changed password
+ *   ends its sessions at once.
+ * - Admin-only routes say `{ admin: true }` (the macro below): 403 for staff.
+ */
+import { Elysia } from "elysia";
+import { SignJWT, jwtVerify } from "jose";
+import type { Deps } from "../deps.ts";
+import { jsonError } from "../http/errors.ts";
+import { StaffRepo, type Role, type StaffRow } from "../store/staff-repo.ts";
+
+export const SESSION_COOKIE = "bodydock_session";
+
+/** Reachable without a session. Everything else under /api/ is not. */
+export const PUBLIC_PATHS = new Set(["/api/v1/auth/login", "/api/v1/auth/setup", "/api/v1/auth/status", "/api/docs", "/api/docs/openapi.json"]);
+
+export interface StaffIdentity {
+  id: number;
+  username: string;
+  role: Role;
+}
+
+const identities = new WeakMap<Request, StaffIdentity>();
+
+/** The signed-in staff member of a request that passed the guard. */
+export function staffOf(request: Request): StaffIdentity | undefined {
+  return identities.get(request);
+}
+
+/** The acting username, for audit rows. */
+export function actor(ctx: { request: Request }): string {
+  return identities.get(ctx.request)?.username ?? "unknown";
+}
+
+function signingKey(deps: Deps): Uint8Array {
+  return new TextEncoder().encode(deps.settings.get<string>("staff.sessionKey"));
+}
+
+export function sessionTtlSeconds(deps: Deps): number {
+  return Math.round(deps.settings.get<number>("staff.sessionTtlHours") * 3600);
+}
+
+export async function signSession(deps: Deps, s: StaffRow): Promise<string> {
+  const iat = Math.floor(deps.now() / 1000);
+  return new SignJWT({ ver: s.token_version, usr: s.username })
+    .setProtectedHeader({ alg: "HS256", typ: "JWT" })
+    .setSubject(String(s.id))
+    .setAudience("bodydock-staff")
+    .setIssuedAt(iat)
+    .setExpirationTime(iat + sessionTtlSeconds(deps))
+    .sign(signingKey(deps));
+}
+
+export async function verifySession(deps: Deps, staff: StaffRepo, token: string): Promise<StaffIdentity | null> {
+  try {
+    const { payload } = await jwtVerify(token, signingKey(deps), { algorithms: ["HS256"], audience: "bodydock-staff", currentDate: new Date(deps.now()) });
+    const row = staff.byId(Number(payload.sub));
+    if (!row || row.disabled || row.token_version !== payload.ver) return null;
+    return { id: row.id, username: row.username, role: row.role };
+  } catch {
+    return null;
+  }
+}
+
+export function sessionCookie(token: string, maxAgeSeconds: number): string {
+  return `${SESSION_COOKIE}=${token}; Path=/; HttpOnly; SameSite=Strict; Max-Age=${maxAgeSeconds}`;
+}
+export const CLEAR_COOKIE = `${SESSION_COOKIE}=; Path=/; HttpOnly; SameSite=Strict; Max-Age=0`;
+
+export function cookieValue(header: string | null, name: string): string | null {
+  if (!header) return null;
+  for (const part of header.split(";")) {
+    const eq = part.indexOf("=");
+    if (eq > 0 && part.slice(0, eq).trim() === name) return part.slice(eq + 1).trim();
+  }
+  return null;
+}
+
+const STATE_CHANGING = new Set(["POST", "PUT", "PATCH", "DELETE"]);
+
+/** The request's own host, from Host (or the URL when Host is absent). */
+function requestHost(request: Request): string {
+  return (request.headers.get("host") ?? new URL(request.url, "http://localhost").host).toLowerCase();
+}
+
+export function originMatches(request: Request): boolean {
+  const origin = request.headers.get("origin");
+  if (!origin) return false;
+  try {
+    return new URL(origin).host.toLowerCase() === requestHost(request);
+  } catch {
+    return false;
+  }
+}
+
+/** Normalised for the guard's decision: decoded, lower case, single slashes, no trailing slash. */
+function guardPath(request: Request): string {
+  const raw = new URL(request.url, "http://localhost").pathname;
+  let p: string;
+  try {
+    p = decodeURIComponent(raw);
+  } catch {
+    p = raw;
+  }
+  p = p.toLowerCase().replace(/\/{2,}/g, "/");
+  return p.length > 1 && p.endsWith("/") ? p.slice(0, -1) : p;
+}
+
+export const staffGuard = (deps: Deps) => {
+  const staff = new StaffRepo(deps.db);
+  return new Elysia({ name: "staff-guard" })
+    .onRequest(async ({ request, set }) => {
+      const path = guardPath(request);
+      if (!(path === "/api" || path.startsWith("/api/"))) return;
+      if (STATE_CHANGING.has(request.method) && !originMatches(request)) {
+        set.status = 403;
+        return jsonError(403, "bad_origin", "refused: a change must come from this server's own page (the Origin header must match the host)");
+      }
+      if (PUBLIC_PATHS.has(path)) return;
+      const token = cookieValue(request.headers.get("cookie"), SESSION_COOKIE);
+      const identity = token ? await verifySession(deps, staff, token) : null;
+      if (!identity) {
+        set.status = 401;
+        return jsonError(401, "unauthorized", "sign in first (no valid session)");
+      }
+      identities.set(request, identity);
+    })
+    .macro({
+      admin: {
+        beforeHandle({ request, set }) {
+          if (identities.get(request)?.role !== "admin") {
+            set.status = 403;
+            return jsonError(403, "forbidden", "this needs an admin account");
+          }
+        },
+      },
+    });
+};

@@ -1,0 +1,137 @@
+/**
+ * The claim queue (device-protocols §1.9) and Lefu identities (§2.4): what staff
+ * do with measurements nobody could attribute. Every change returns the row
+ * before and after, for the audit log.
+ */
+import type { Database, Statement } from "bun:sqlite";
+import type { LefuIdentityRow, MeasurementRow } from "./measurements-repo.ts";
+
+export interface ClaimListItem extends MeasurementRow {
+  device_name: string | null;
+  device_sn: string | null;
+  device_model: string | null;
+}
+
+export interface IdentityListItem extends LefuIdentityRow {
+  pending: number;
+  member_name: string | null;
+}
+
+export class ClaimError extends Error {
+  constructor(
+    readonly code: "not_found" | "not_pending" | "no_member" | "member_inactive",
+    message: string,
+  ) {
+    super(message);
+    this.name = "ClaimError";
+  }
+}
+
+export class ClaimsRepo {
+  private readonly listStmt: Statement<ClaimListItem, [string, number, number]>;
+  private readonly countStmt: Statement<{ n: number }, [string]>;
+  private readonly byIdStmt: Statement<MeasurementRow, [number]>;
+  private readonly assignStmt: Statement<MeasurementRow>;
+  private readonly discardStmt: Statement<MeasurementRow>;
+  private readonly pendingOfGroupStmt: Statement<MeasurementRow, [string]>;
+  private readonly identitiesStmt: Statement<IdentityListItem, [number, number, number]>;
+  private readonly identityStmt: Statement<LefuIdentityRow, [string]>;
+  private readonly linkStmt: Statement<LefuIdentityRow>;
+  private readonly memberStmt: Statement<{ id: number; status: string }, [number]>;
+
+  constructor(db: Database) {
+    this.listStmt = db.query(`
+      SELECT m.*, d.name AS device_name, d.sn AS device_sn, d.model AS device_model
+      FROM measurements m LEFT JOIN devices d ON d.id = m.device_id
+      WHERE m.status = ? ORDER BY m.measured_at DESC, m.id DESC LIMIT ? OFFSET ?`);
+    this.countStmt = db.query("SELECT COUNT(*) AS n FROM measurements WHERE status = ?");
+    this.byIdStmt = db.query("SELECT * FROM measurements WHERE id = ?");
+    this.assignStmt = db.query(`
+      UPDATE measurements SET member_id = $memberId, status = 'assigned', claim_reason = NULL, assigned_by = $by, assigned_at = $now,
+        indicators_json = $indicators, indicators_note = $note, indicators_profile_member_id = $profileMemberId
+      WHERE id = $id RETURNING *`);
+    this.discardStmt = db.query(
+      "UPDATE measurements SET status = 'discarded', assigned_by = $by, assigned_at = $now WHERE id = $id RETURNING *",
+    );
+    this.pendingOfGroupStmt = db.query("SELECT * FROM measurements WHERE group_key = ? AND status = 'unassigned' ORDER BY measured_at");
+    this.identitiesStmt = db.query(`
+      SELECT i.*, mb.name AS member_name,
+        (SELECT COUNT(*) FROM measurements m WHERE m.group_key = 'lefu:' || i.memberid AND m.status = 'unassigned') AS pending
+      FROM lefu_identities i LEFT JOIN members mb ON mb.id = i.member_id
+      WHERE ?1 = 0 OR i.member_id IS NULL
+      ORDER BY i.last_seen DESC LIMIT ?2 OFFSET ?3`);
+    this.identityStmt = db.query("SELECT * FROM lefu_identities WHERE memberid = ?");
+    this.linkStmt = db.query("UPDATE lefu_identities SET member_id = $memberId WHERE memberid = $memberid RETURNING *");
+    this.memberStmt = db.query("SELECT id, status FROM members WHERE id = ?");
+  }
+
+  list(status: "unassigned" | "discarded" | "assigned", limit: number, offset: number): { items: ClaimListItem[]; total: number } {
+    return { items: this.listStmt.all(status, limit, offset), total: this.countStmt.get(status)!.n };
+  }
+
+  byId(id: number): MeasurementRow | null {
+    return this.byIdStmt.get(id);
+  }
+
+  private requireMember(memberId: number): void {
+    const m = this.memberStmt.get(memberId);
+    if (!m) throw new ClaimError("no_member", `member ${memberId} does not exist`);
+  }
+
+  /**
+   * Assigns one pending measurement. `report` recomputes the report with the
+   * new member's profile (where raw impedance is known). Call inside a write job.
+   */
+  assign(
+    id: number,
+    memberId: number,
+    by: string,
+    now: number,
+    report: (row: MeasurementRow, memberId: number) => { indicators: unknown | null; note: string | null },
+  ): { before: MeasurementRow; after: MeasurementRow } {
+    const before = this.byIdStmt.get(id);
+    if (!before) throw new ClaimError("not_found", `measurement ${id} does not exist`);
+    if (before.status !== "unassigned") throw new ClaimError("not_pending", `measurement ${id} is ${before.status}, not waiting to be claimed`);
+    this.requireMember(memberId);
+    const r = report(before, memberId);
+    const after = this.assignStmt.get({
+      id,
+      memberId,
+      by,
+      now,
+      indicators: r.indicators == null ? null : JSON.stringify(r.indicators),
+      note: r.note,
+      profileMemberId: r.indicators == null ? null : memberId,
+    } as never)!;
+    return { before, after };
+  }
+
+  /** Discards (tombstones) a pending measurement; it is kept so a replay cannot bring it back. */
+  discard(id: number, by: string, now: number): { before: MeasurementRow; after: MeasurementRow } {
+    const before = this.byIdStmt.get(id);
+    if (!before) throw new ClaimError("not_found", `measurement ${id} does not exist`);
+    if (before.status !== "unassigned") throw new ClaimError("not_pending", `measurement ${id} is ${before.status}, not waiting to be claimed`);
+    return { before, after: this.discardStmt.get({ id, by, now } as never)! };
+  }
+
+  identities(unlinkedOnly: boolean, limit: number, offset: number): IdentityListItem[] {
+    return this.identitiesStmt.all(unlinkedOnly ? 1 : 0, limit, offset);
+  }
+
+  identity(memberid: string): LefuIdentityRow | null {
+    return this.identityStmt.get(memberid);
+  }
+
+  /** Links (or unlinks, with null) a Lefu identity; future uploads of it are attributed at once. */
+  link(memberid: string, memberId: number | null): { before: LefuIdentityRow; after: LefuIdentityRow } {
+    const before = this.identityStmt.get(memberid);
+    if (!before) throw new ClaimError("not_found", `Lefu identity ${memberid} has never been seen`);
+    if (memberId !== null) this.requireMember(memberId);
+    return { before, after: this.linkStmt.get({ memberid, memberId } as never)! };
+  }
+
+  /** The identity's measurements still waiting to be claimed. */
+  pendingOfIdentity(memberid: string): MeasurementRow[] {
+    return this.pendingOfGroupStmt.all(`lefu:${memberid}`);
+  }
+}

@@ -1,0 +1,357 @@
+/**
+ * The member directory and member credentials (cards and codes).
+ * Member ids are stable integers; devices see them as `uid`.
+ */
+import type { Database, Statement } from "bun:sqlite";
+import { cardForms, codeNorm, emailNorm, phoneDigits } from "../core/members.ts";
+
+export type Sex = "male" | "female" | "unspecified";
+export type MemberStatus = "active" | "suspended";
+
+export interface Member {
+  id: number;
+  memberNo: string | null;
+  name: string;
+  nickname: string | null;
+  phone: string | null;
+  email: string | null;
+  sex: Sex;
+  birthday: string | null;
+  heightCm: number | null;
+  referenceWeightKg: number | null;
+  goalWeightKg: number | null;
+  athlete: boolean;
+  avatarUrl: string | null;
+  notes: string | null;
+  status: MemberStatus;
+  extendData: string | null;
+  createdAt: number;
+  updatedAt: number;
+}
+
+/** The fields staff write (everything but id, status and timestamps). */
+export type MemberInput = Omit<Member, "id" | "status" | "createdAt" | "updatedAt">;
+
+export const MEMBER_FIELDS = [
+  "memberNo",
+  "name",
+  "nickname",
+  "phone",
+  "email",
+  "sex",
+  "birthday",
+  "heightCm",
+  "referenceWeightKg",
+  "goalWeightKg",
+  "athlete",
+  "avatarUrl",
+  "notes",
+  "extendData",
+] as const satisfies readonly (keyof MemberInput)[];
+
+const COLUMN: Record<(typeof MEMBER_FIELDS)[number], string> = {
+  memberNo: "member_no",
+  name: "name",
+  nickname: "nickname",
+  phone: "phone",
+  email: "email",
+  sex: "sex",
+  birthday: "birthday",
+  heightCm: "height_cm",
+  referenceWeightKg: "reference_weight_kg",
+  goalWeightKg: "goal_weight_kg",
+  athlete: "athlete",
+  avatarUrl: "avatar_url",
+  notes: "notes",
+  extendData: "extend_data",
+};
+
+interface MemberRow {
+  id: number;
+  member_no: string | null;
+  name: string;
+  nickname: string | null;
+  phone: string | null;
+  email: string | null;
+  sex: Sex;
+  birthday: string | null;
+  height_cm: number | null;
+  reference_weight_kg: number | null;
+  goal_weight_kg: number | null;
+  athlete: number;
+  avatar_url: string | null;
+  notes: string | null;
+  status: MemberStatus;
+  extend_data: string | null;
+  created_at: number;
+  updated_at: number;
+}
+
+function toMember(r: MemberRow): Member {
+  return {
+    id: r.id,
+    memberNo: r.member_no,
+    name: r.name,
+    nickname: r.nickname,
+    phone: r.phone,
+    email: r.email,
+    sex: r.sex,
+    birthday: r.birthday,
+    heightCm: r.height_cm,
+    referenceWeightKg: r.reference_weight_kg,
+    goalWeightKg: r.goal_weight_kg,
+    athlete: r.athlete === 1,
+    avatarUrl: r.avatar_url,
+    notes: r.notes,
+    status: r.status,
+    extendData: r.extend_data,
+    createdAt: r.created_at,
+    updatedAt: r.updated_at,
+  };
+}
+
+export interface Credential {
+  id: number;
+  memberId: number;
+  kind: "card" | "code";
+  cardDec: string | null;
+  cardHex: string | null;
+  code: string | null;
+  label: string | null;
+  createdAt: number;
+}
+
+interface CredentialRow {
+  id: number;
+  member_id: number;
+  kind: "card" | "code";
+  card_dec: string | null;
+  card_hex: string | null;
+  code_norm: string | null;
+  label: string | null;
+  created_at: number;
+}
+
+const toCredential = (r: CredentialRow): Credential => ({
+  id: r.id,
+  memberId: r.member_id,
+  kind: r.kind,
+  cardDec: r.card_dec,
+  cardHex: r.card_hex,
+  code: r.code_norm,
+  label: r.label,
+  createdAt: r.created_at,
+});
+
+export class MemberError extends Error {
+  constructor(
+    readonly code: "not_found" | "conflict" | "has_measurements" | "invalid",
+    message: string,
+    readonly extra: Record<string, unknown> = {},
+  ) {
+    super(message);
+    this.name = "MemberError";
+  }
+}
+
+export class MembersRepo {
+  private readonly byIdStmt: Statement<MemberRow, [number]>;
+  private readonly byNoStmt: Statement<MemberRow, [string]>;
+  private readonly insertStmt: Statement<MemberRow>;
+  private readonly statusStmt: Statement<MemberRow>;
+  private readonly deleteStmt: Statement<unknown, [number]>;
+  private readonly measuredStmt: Statement<{ n: number }, [number]>;
+  private readonly credsStmt: Statement<CredentialRow, [number]>;
+  private readonly credByIdStmt: Statement<CredentialRow, [number]>;
+  private readonly credCardStmt: Statement<CredentialRow, [string, string]>;
+  private readonly credCodeStmt: Statement<CredentialRow, [string]>;
+  private readonly insertCredStmt: Statement<CredentialRow>;
+  private readonly deleteCredStmt: Statement<unknown, [number]>;
+  private readonly lastWeightStmt: Statement<{ weight_kg: number }, [number]>;
+
+  constructor(private readonly db: Database) {
+    this.byIdStmt = db.query("SELECT * FROM members WHERE id = ?");
+    this.byNoStmt = db.query("SELECT * FROM members WHERE member_no = ? COLLATE NOCASE");
+    const cols = MEMBER_FIELDS.map((f) => COLUMN[f]);
+    this.insertStmt = db.query(
+      `INSERT INTO members (id, ${cols.join(", ")}, phone_norm, email_norm, status, created_at, updated_at)
+       VALUES ($id, ${MEMBER_FIELDS.map((f) => "$" + f).join(", ")}, $phoneNorm, $emailNorm, 'active', $now, $now) RETURNING *`,
+    );
+    this.statusStmt = db.query("UPDATE members SET status = $status, updated_at = $now WHERE id = $id RETURNING *");
+    this.deleteStmt = db.query("DELETE FROM members WHERE id = ?");
+    this.measuredStmt = db.query("SELECT COUNT(*) AS n FROM measurements WHERE member_id = ?");
+    this.credsStmt = db.query("SELECT * FROM credentials WHERE member_id = ? ORDER BY id");
+    this.credByIdStmt = db.query("SELECT * FROM credentials WHERE id = ?");
+    this.credCardStmt = db.query("SELECT * FROM credentials WHERE card_dec = ? OR card_hex = ?");
+    this.credCodeStmt = db.query("SELECT * FROM credentials WHERE code_norm = ? COLLATE NOCASE");
+    this.insertCredStmt = db.query(
+      "INSERT INTO credentials (member_id, kind, card_dec, card_hex, code_norm, label, created_at) VALUES ($memberId, $kind, $dec, $hex, $code, $label, $now) RETURNING *",
+    );
+    this.deleteCredStmt = db.query("DELETE FROM credentials WHERE id = ?");
+    this.lastWeightStmt = db.query(
+      "SELECT weight_kg FROM measurements WHERE member_id = ? AND status = 'assigned' ORDER BY measured_at DESC LIMIT 1",
+    );
+  }
+
+  get(id: number): Member | null {
+    const r = this.byIdStmt.get(id);
+    return r ? toMember(r) : null;
+  }
+  require(id: number): Member {
+    const m = this.get(id);
+    if (!m) throw new MemberError("not_found", `member ${id} does not exist`);
+    return m;
+  }
+  byMemberNo(no: string): Member | null {
+    const r = this.byNoStmt.get(no.trim());
+    return r ? toMember(r) : null;
+  }
+
+  /** The last measured weight from any source, else the reference weight. */
+  lastWeight(id: number): number | null {
+    return this.lastWeightStmt.get(id)?.weight_kg ?? this.get(id)?.referenceWeightKg ?? null;
+  }
+
+  private checkMemberNo(memberNo: string | null, self: number | null): void {
+    if (!memberNo) return;
+    const other = this.byMemberNo(memberNo);
+    if (other && other.id !== self) {
+      throw new MemberError("conflict", `member number ${memberNo} belongs to member ${other.id}`, { field: "memberNo", ownerId: other.id });
+    }
+  }
+
+  private params(m: Partial<MemberInput>): Record<string, unknown> {
+    const p: Record<string, unknown> = {};
+    for (const f of MEMBER_FIELDS) if (f in m) p[f] = f === "athlete" ? (m.athlete ? 1 : 0) : (m[f] ?? null);
+    return p;
+  }
+
+  /** Call inside a write job. `id` keeps an id given by the gym's own system (CSV import); else one is assigned. */
+  create(input: MemberInput, now: number, id: number | null = null): Member {
+    this.checkMemberNo(input.memberNo, null);
+    if (id !== null && this.get(id)) throw new MemberError("conflict", `member ${id} exists already`, { field: "id", ownerId: id });
+    const row = this.insertStmt.get({
+      ...this.params(input),
+      id,
+      phoneNorm: phoneDigits(input.phone),
+      emailNorm: emailNorm(input.email),
+      now,
+    } as never)!;
+    return toMember(row);
+  }
+
+  /** Call inside a write job. */
+  update(id: number, patch: Partial<MemberInput>, now: number): { before: Member; after: Member } {
+    const before = this.require(id);
+    if ("memberNo" in patch) this.checkMemberNo(patch.memberNo ?? null, id);
+    const fields = MEMBER_FIELDS.filter((f) => f in patch);
+    if (fields.length) {
+      const sets = fields.map((f) => `${COLUMN[f]} = $${f}`);
+      if (fields.includes("phone")) sets.push("phone_norm = $phoneNorm");
+      if (fields.includes("email")) sets.push("email_norm = $emailNorm");
+      this.db
+        .query(`UPDATE members SET ${sets.join(", ")}, updated_at = $now WHERE id = $id`)
+        .run({ ...this.params(patch), phoneNorm: phoneDigits(patch.phone), emailNorm: emailNorm(patch.email), now, id } as never);
+    }
+    return { before, after: this.require(id) };
+  }
+
+  setStatus(id: number, status: MemberStatus, now: number): { before: Member; after: Member } {
+    const before = this.require(id);
+    return { before, after: toMember(this.statusStmt.get({ id, status, now } as never)!) };
+  }
+
+  /** Deletes a member who has no measurements (their history must never disappear). */
+  delete(id: number): Member {
+    const m = this.require(id);
+    const n = this.measuredStmt.get(id)!.n;
+    if (n > 0) throw new MemberError("has_measurements", `member ${id} has ${n} measurements; suspend the member instead`);
+    this.deleteStmt.run(id);
+    return m;
+  }
+
+  search(q: string | null, status: MemberStatus | null, limit: number, offset: number): { items: Member[]; total: number } {
+    const where: string[] = [];
+    const p: Record<string, string | number> = {};
+    if (status) {
+      where.push("m.status = $status");
+      p.$status = status;
+    }
+    const text = q?.trim();
+    if (text) {
+      const ors = ["m.name LIKE $like ESCAPE '\\'", "m.nickname LIKE $like ESCAPE '\\'", "m.member_no = $q COLLATE NOCASE", "m.email_norm LIKE $likeLower ESCAPE '\\'"];
+      p.$q = text;
+      p.$like = `%${text.replace(/[\\%_]/g, "\\$&")}%`;
+      p.$likeLower = p.$like.toLowerCase();
+      const digits = phoneDigits(text);
+      if (digits && digits.length >= 3) {
+        ors.push("m.phone_norm LIKE $phone");
+        p.$phone = `%${digits}%`;
+      }
+      const card = cardForms(text);
+      if (card) {
+        ors.push("m.id IN (SELECT member_id FROM credentials WHERE card_dec = $cardDec OR card_hex = $cardHex)");
+        p.$cardDec = card.dec;
+        p.$cardHex = card.hex;
+      }
+      ors.push("m.id IN (SELECT member_id FROM credentials WHERE code_norm = $q COLLATE NOCASE)");
+      where.push(`(${ors.join(" OR ")})`);
+    }
+    const w = where.length ? `WHERE ${where.join(" AND ")}` : "";
+    const total = (this.db.query(`SELECT COUNT(*) AS n FROM members m ${w}`).get(p as never) as { n: number }).n;
+    const rows = this.db
+      .query(`SELECT m.* FROM members m ${w} ORDER BY m.name COLLATE NOCASE, m.id LIMIT $limit OFFSET $offset`)
+      .all({ ...p, $limit: limit, $offset: offset } as never) as MemberRow[];
+    return { items: rows.map(toMember), total };
+  }
+
+  all(): Member[] {
+    return (this.db.query("SELECT * FROM members ORDER BY id").all() as MemberRow[]).map(toMember);
+  }
+
+  // ---- credentials ----
+
+  credentials(memberId: number): Credential[] {
+    return this.credsStmt.all(memberId).map(toCredential);
+  }
+  credential(id: number): Credential | null {
+    const r = this.credByIdStmt.get(id);
+    return r ? toCredential(r) : null;
+  }
+  /** Who owns this card (either form) or code, if anyone. */
+  ownerOfCard(card: string): Credential | null {
+    const f = cardForms(card);
+    if (!f) return null;
+    const r = this.credCardStmt.get(f.dec, f.hex);
+    return r ? toCredential(r) : null;
+  }
+  ownerOfCode(code: string): Credential | null {
+    const c = codeNorm(code);
+    const r = c ? this.credCodeStmt.get(c) : null;
+    return r ? toCredential(r) : null;
+  }
+
+  /** Call inside a write job. A credential belongs to one member only: a conflict names the owner. */
+  addCredential(memberId: number, kind: "card" | "code", value: string, label: string | null, now: number, cardAs: "auto" | "dec" | "hex" = "auto"): Credential {
+    this.require(memberId);
+    if (kind === "card") {
+      const f = cardForms(value, cardAs);
+      if (!f) throw new MemberError("invalid", "value: not a card number (decimal, or hex up to 16 digits)", { field: "value" });
+      const owner = this.credCardStmt.get(f.dec, f.hex);
+      if (owner) throw new MemberError("conflict", `this card belongs to member ${owner.member_id}`, { field: "value", ownerId: owner.member_id });
+      return toCredential(this.insertCredStmt.get({ memberId, kind, dec: f.dec, hex: f.hex, code: null, label, now } as never)!);
+    }
+    const c = codeNorm(value);
+    if (!c || c.length > 500) throw new MemberError("invalid", "value: a code has 1–500 characters", { field: "value" });
+    const owner = this.credCodeStmt.get(c);
+    if (owner) throw new MemberError("conflict", `this code belongs to member ${owner.member_id}`, { field: "value", ownerId: owner.member_id });
+    return toCredential(this.insertCredStmt.get({ memberId, kind, dec: null, hex: null, code: c, label, now } as never)!);
+  }
+
+  deleteCredential(memberId: number, id: number): Credential {
+    const c = this.credential(id);
+    if (!c || c.memberId !== memberId) throw new MemberError("not_found", `credential ${id} of member ${memberId} does not exist`);
+    this.deleteCredStmt.run(id);
+    return c;
+  }
+}
