@@ -16,6 +16,8 @@ import { remoteAddress } from "./http/remote.ts";
 import { lefuPlugin } from "./devices/lefu/plugin.ts";
 import { yolandaPlugin } from "./devices/yolanda/plugin.ts";
 import { youjiuPlugin } from "./devices/youjiu/plugin.ts";
+import { webSupportApi } from "./staff/web-support.ts";
+import { webPlugin } from "./web/plugin.ts";
 
 const started = new WeakMap<Request, { t0: number; remote: string | null }>();
 
@@ -70,7 +72,9 @@ export function createApp(deps: Deps) {
       });
     })
     .use(errorHandler(log))
-    .use(healthPlugin(deps));
+    .use(healthPlugin(deps))
+    .use(webSupportApi(deps))
+    .use(webPlugin(deps));
 }
 
 export type App = ReturnType<typeof createApp>;

@@ -1,0 +1,65 @@
+/** Language: English or 简体中文, remembered per browser; numbers and dates follow it. */
+import { signal } from "@preact/signals";
+import en, { type Key } from "./en.ts";
+import zh from "./zh.ts";
+
+export type Lang = "en" | "zh";
+const STORE = "bodydock.lang";
+
+function initial(): Lang {
+  const saved = localStorage.getItem(STORE);
+  if (saved === "en" || saved === "zh") return saved;
+  return navigator.language.toLowerCase().startsWith("zh") ? "zh" : "en";
+}
+
+export const lang = signal<Lang>(initial());
+document.documentElement.lang = lang.value === "zh" ? "zh-CN" : "en";
+
+export function setLang(l: Lang): void {
+  lang.value = l;
+  localStorage.setItem(STORE, l);
+  document.documentElement.lang = l === "zh" ? "zh-CN" : "en";
+}
+
+export function t(key: Key, vars?: Record<string, string | number>): string {
+  let s: string = (lang.value === "zh" ? zh : en)[key] ?? key;
+  if (vars) for (const [k, v] of Object.entries(vars)) s = s.replaceAll(`{${k}}`, String(v));
+  return s;
+}
+
+/** t() for keys built at run time (scenes, statuses); falls back to the raw value. */
+export function tx(key: string, fallback: string): string {
+  return key in en ? t(key as Key) : fallback;
+}
+
+const locale = () => (lang.value === "zh" ? "zh-CN" : "en-GB");
+const cache = new Map<string, Intl.NumberFormat | Intl.DateTimeFormat>();
+function fmt<T extends Intl.NumberFormat | Intl.DateTimeFormat>(id: string, make: (l: string) => T): T {
+  const k = locale() + id;
+  let f = cache.get(k);
+  if (!f) cache.set(k, (f = make(locale())));
+  return f as T;
+}
+
+export function num(v: number | null | undefined, digits = 1): string {
+  if (v === null || v === undefined || !Number.isFinite(v)) return "–";
+  return fmt(`n${digits}`, (l) => new Intl.NumberFormat(l, { minimumFractionDigits: digits, maximumFractionDigits: digits })).format(v);
+}
+export function dateTime(ms: number | null | undefined): string {
+  if (!ms) return "–";
+  return fmt("dt", (l) => new Intl.DateTimeFormat(l, { dateStyle: "medium", timeStyle: "short" })).format(ms);
+}
+export function dateOnly(ms: number | null | undefined): string {
+  if (!ms) return "–";
+  return fmt("d", (l) => new Intl.DateTimeFormat(l, { dateStyle: "medium" })).format(ms);
+}
+export function ago(ms: number | null | undefined, now = Date.now()): string {
+  if (!ms) return t("common.never");
+  const s = Math.round((ms - now) / 1000);
+  const rtf = fmt("rel", (l) => new Intl.RelativeTimeFormat(l, { numeric: "auto" }) as unknown as Intl.NumberFormat) as unknown as Intl.RelativeTimeFormat;
+  const a = Math.abs(s);
+  if (a < 60) return rtf.format(s, "second");
+  if (a < 3600) return rtf.format(Math.round(s / 60), "minute");
+  if (a < 86400) return rtf.format(Math.round(s / 3600), "hour");
+  return rtf.format(Math.round(s / 86400), "day");
+}

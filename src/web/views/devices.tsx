@@ -1,0 +1,107 @@
+/** Devices: rename, notes, allow/block, per-device options; captured requests to unknown endpoints. */
+import { useState } from "preact/hooks";
+import { api, call, errorText } from "../api.ts";
+import { dateTime, num, t } from "../i18n/index.ts";
+import { Check, ErrorMsg, Field, Msg, Select, useLoad } from "../ui.tsx";
+import { DeviceState, firmware } from "./dashboard.tsx";
+
+type Device = NonNullable<Awaited<ReturnType<typeof api.devices.get>>["data"]>[number];
+
+export function Devices() {
+  const list = useLoad(() => call(() => api.devices.get({ query: {} })), []);
+  const caps = useLoad(() => call(() => api["device-captures"].get({ query: { limit: 50 } })), []);
+  return (
+    <div class="stack">
+      <h1>{t("nav.devices")}</h1>
+      <ErrorMsg error={list.error} />
+      {list.data?.length === 0 && <p class="muted">{t("common.none")}</p>}
+      {(list.data ?? []).map((d) => (
+        <DeviceCard key={d.id} d={d} onSaved={list.reload} />
+      ))}
+      <section class="card" aria-labelledby="cap-h">
+        <h2 id="cap-h">{t("dev.captures")}</h2>
+        <ErrorMsg error={caps.error} />
+        {caps.data?.length === 0 && <p class="muted">{t("dev.noCaptures")}</p>}
+        {(caps.data ?? []).map((c) => (
+          <details key={c.id} class="capture">
+            <summary>
+              {dateTime(c.receivedAt)} · {c.method} <code>{c.path}</code> · {c.remoteIp ?? ""} → {c.responseStatus ?? ""} {c.quarantine ? "(quarantine)" : ""}
+            </summary>
+            <pre>{JSON.stringify(c.headers, null, 1)}</pre>
+            <pre>{c.body ?? ""}</pre>
+            <button
+              type="button"
+              onClick={async () => {
+                await call(() => api["device-captures"]({ id: c.id }).dismiss.post());
+                caps.reload();
+              }}
+            >
+              {t("dev.dismiss")}
+            </button>
+          </details>
+        ))}
+      </section>
+    </div>
+  );
+}
+
+function DeviceCard({ d, onSaved }: { d: Device; onSaved: () => void }) {
+  const [name, setName] = useState(d.name ?? "");
+  const [notes, setNotes] = useState(d.notes ?? "");
+  const [approved, setApproved] = useState(d.approved);
+  const [blocked, setBlocked] = useState(d.blocked);
+  const [mode, setMode] = useState(d.impedanceMode ?? "encrypted");
+  const [msg, setMsg] = useState<string | null>(null);
+  const [err, setErr] = useState<string | null>(null);
+  const save = async (e: Event) => {
+    e.preventDefault();
+    setErr(null);
+    setMsg(null);
+    try {
+      await call(() =>
+        api.devices({ id: d.id }).patch({
+          name: name.trim() || null,
+          notes: notes.trim() || null,
+          approved,
+          blocked,
+          ...(d.vendor === "lefu" ? { impedanceMode: mode as "encrypted" | "ohms" } : {}),
+        }),
+      );
+      setMsg(t("common.saved"));
+      onSaved();
+    } catch (x) {
+      setErr(errorText(x));
+    }
+  };
+  return (
+    <section class="card" id={`d${d.id}`} aria-labelledby={`dh${d.id}`}>
+      <h2 id={`dh${d.id}`}>
+        {d.name ?? d.sn ?? d.mac ?? d.key} <span class="muted small">{d.vendor} · {d.model ?? d.family}</span> <DeviceState online={d.online} lastSeen={d.lastSeen} />
+      </h2>
+      <p class="muted small">
+        SN {d.sn ?? "–"} · MAC {d.mac ?? "–"} · {t("dev.ip")} {d.lastIp ?? "–"} · {t("dev.battery")} {d.battery == null ? "–" : `${num(d.battery, 0)} %`} · {t("dev.firmware")} {firmware(d.versions)}
+      </p>
+      <form class="row" onSubmit={save}>
+        <Field label={t("dev.name")} value={name} onInput={setName} name="name" />
+        <Field label={t("dev.notes")} value={notes} onInput={setNotes} name="notes" />
+        <Check label={t("dev.approved")} checked={approved} onChange={setApproved} />
+        <Check label={t("dev.blocked")} checked={blocked} onChange={setBlocked} />
+        {d.vendor === "lefu" && (
+          <Select
+            label={t("dev.impedanceMode")}
+            value={mode}
+            onChange={(v) => setMode(v as "encrypted" | "ohms")}
+            name="impedanceMode"
+            options={[
+              ["encrypted", "encrypted"],
+              ["ohms", "ohms"],
+            ]}
+          />
+        )}
+        <button type="submit">{t("common.save")}</button>
+      </form>
+      {msg && <Msg kind="ok">{msg}</Msg>}
+      {err && <Msg kind="error">{err}</Msg>}
+    </section>
+  );
+}

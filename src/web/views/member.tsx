@@ -1,0 +1,233 @@
+/** One member: details and edit, disable/enable, cards and codes, QR binding, history with trend charts. */
+import { useMemo, useState } from "preact/hooks";
+import { api, call, errorText } from "../api.ts";
+import { TrendChart } from "../chart.tsx";
+import { dateOnly, t } from "../i18n/index.ts";
+import { ErrorMsg, Field, Msg, Select, useLoad } from "../ui.tsx";
+import { MeasurementTable, rnum } from "./dashboard.tsx";
+import { MemberForm } from "./memberform.tsx";
+
+export function MemberPage({ id }: { id: number }) {
+  const m = useLoad(() => call(() => api.members({ id }).get()), [id]);
+  const [editing, setEditing] = useState(false);
+  const [msg, setMsg] = useState<string | null>(null);
+  const [err, setErr] = useState<unknown>(null);
+  if (m.error) return <ErrorMsg error={m.error} />;
+  if (!m.data) return <p>{t("common.loading")}</p>;
+  const member = m.data;
+  const toggle = async () => {
+    setErr(null);
+    try {
+      await call(() => api.members({ id }).status.post({ status: member.status === "active" ? "suspended" : "active" }));
+      m.reload();
+    } catch (e) {
+      setErr(e);
+    }
+  };
+  return (
+    <div class="stack">
+      <h1>
+        {member.name} <span class="muted">#{member.id}</span>{" "}
+        {member.status === "suspended" && <span class="badge off">{t("mem.suspended")}</span>}
+      </h1>
+      <section class="card">
+        {editing ? (
+          <MemberForm
+            initial={member}
+            onCancel={() => setEditing(false)}
+            onSave={async (p) => {
+              await call(() => api.members({ id }).patch(p));
+              setEditing(false);
+              setMsg(t("common.saved"));
+              m.reload();
+            }}
+          />
+        ) : (
+          <>
+            <dl class="facts">
+              <dt>{t("mem.memberNo")}</dt>
+              <dd>{member.memberNo ?? "–"}</dd>
+              <dt>{t("mem.phone")}</dt>
+              <dd>{member.phone ?? "–"}</dd>
+              <dt>{t("mem.email")}</dt>
+              <dd>{member.email ?? "–"}</dd>
+              <dt>{t("mem.sex")}</dt>
+              <dd>{t(`mem.${member.sex}`)}</dd>
+              <dt>{t("mem.birthday")}</dt>
+              <dd>{member.birthday ?? "–"}</dd>
+              <dt>{t("mem.height")}</dt>
+              <dd>{member.heightCm ?? "–"}</dd>
+              <dt>{t("mem.notes")}</dt>
+              <dd>{member.notes ?? "–"}</dd>
+            </dl>
+            <div class="actions">
+              <button type="button" onClick={() => setEditing(true)}>
+                {t("common.edit")}
+              </button>
+              <button type="button" onClick={toggle}>
+                {member.status === "active" ? t("mem.disable") : t("mem.enable")}
+              </button>
+              <a class="button" href={`/push`}>
+                {t("nav.push")}
+              </a>
+            </div>
+          </>
+        )}
+        {msg && <Msg kind="ok">{msg}</Msg>}
+        <ErrorMsg error={err} />
+      </section>
+      <Credentials id={id} creds={member.credentials} onChange={m.reload} />
+      <QrBind id={id} />
+      <History id={id} />
+    </div>
+  );
+}
+
+type Cred = { id: number; kind: "card" | "code"; cardDec: string | null; cardHex: string | null; code: string | null; label: string | null };
+
+function Credentials({ id, creds, onChange }: { id: number; creds: Cred[]; onChange: () => void }) {
+  const [kind, setKind] = useState<"card" | "code">("card");
+  const [value, setValue] = useState("");
+  const [label, setLabel] = useState("");
+  const [err, setErr] = useState<unknown>(null);
+  const add = async (e: Event) => {
+    e.preventDefault();
+    setErr(null);
+    try {
+      await call(() => api.members({ id }).credentials.post({ kind, value: value.trim(), label: label.trim() || undefined }));
+      setValue("");
+      setLabel("");
+      onChange();
+    } catch (x) {
+      setErr(x);
+    }
+  };
+  const remove = async (cid: number) => {
+    try {
+      await call(() => api.members({ id }).credentials({ cid }).delete());
+      onChange();
+    } catch (x) {
+      setErr(x);
+    }
+  };
+  return (
+    <section class="card" aria-labelledby="cred-h">
+      <h2 id="cred-h">{t("mem.credentials")}</h2>
+      {creds.length === 0 ? (
+        <p class="muted">{t("mem.noCredentials")}</p>
+      ) : (
+        <ul class="creds">
+          {creds.map((c) => (
+            <li key={c.id}>
+              <span class="badge">{c.kind === "card" ? t("mem.card") : t("mem.code")}</span>{" "}
+              <code>{c.kind === "card" ? `${c.cardDec} (0x${c.cardHex})` : c.code}</code> {c.label && <span class="muted">{c.label}</span>}{" "}
+              <button type="button" class="link" onClick={() => remove(c.id)} aria-label={`${t("common.delete")} ${c.cardDec ?? c.code}`}>
+                {t("common.delete")}
+              </button>
+            </li>
+          ))}
+        </ul>
+      )}
+      <form class="row" onSubmit={add}>
+        <Select
+          label={t("mem.kind")}
+          value={kind}
+          onChange={(v) => setKind(v as "card" | "code")}
+          name="kind"
+          options={[
+            ["card", t("mem.card")],
+            ["code", t("mem.code")],
+          ]}
+        />
+        <Field label={t("mem.value")} value={value} onInput={setValue} name="credential" required />
+        <Field label={t("mem.label")} value={label} onInput={setLabel} name="label" />
+        <button type="submit">{t("mem.addCredential")}</button>
+      </form>
+      <ErrorMsg error={err} />
+    </section>
+  );
+}
+
+function QrBind({ id }: { id: number }) {
+  const sessions = useLoad(() => call(() => api.youjiu["qr-sessions"].get()), []);
+  const [value, setValue] = useState("");
+  const [msg, setMsg] = useState<string | null>(null);
+  const [err, setErr] = useState<string | null>(null);
+  const bind = async (e: Event) => {
+    e.preventDefault();
+    setErr(null);
+    setMsg(null);
+    try {
+      const r = await call(() => api.youjiu["qr-bindings"].post({ value: value.trim(), memberId: id }));
+      setMsg(t("mem.qrBound", { s: r.expiresInSeconds }));
+    } catch (x) {
+      setErr(errorText(x));
+    }
+  };
+  return (
+    <section class="card" aria-labelledby="qr-h">
+      <h2 id="qr-h">{t("mem.qr")}</h2>
+      {sessions.data && sessions.data.length > 0 && (
+        <p>
+          {t("mem.qrSessions")}:{" "}
+          {sessions.data.map((s) => (
+            <button type="button" key={s.value} class="link" onClick={() => setValue(s.value)}>
+              {s.value} ({s.sn ?? "?"})
+            </button>
+          ))}
+        </p>
+      )}
+      <form class="row" onSubmit={bind}>
+        <Field label={t("mem.qrValue")} value={value} onInput={setValue} name="qr" required />
+        <button type="submit">{t("mem.qrBind")}</button>
+        <button type="button" onClick={sessions.reload}>
+          ↻
+        </button>
+      </form>
+      {msg && <Msg kind="ok">{msg}</Msg>}
+      {err && <Msg kind="error">{err}</Msg>}
+    </section>
+  );
+}
+
+const RANGES: Array<[string, number]> = [
+  ["30", 30],
+  ["90", 90],
+  ["365", 365],
+  ["all", 0],
+];
+
+function History({ id }: { id: number }) {
+  const [range, setRange] = useState("90");
+  const days = RANGES.find((r) => r[0] === range)![1];
+  const from = useMemo(() => (days ? Date.now() - days * 86400000 : 0), [days]);
+  const h = useLoad(() => call(() => api.members({ id }).measurements.get({ query: { from } })), [id, range]);
+  const rows = h.data ?? [];
+  const series = useMemo(() => {
+    const pick = (k: string) => rows.flatMap((r) => (k === "weight" ? [[r.measuredAt, r.weightKg] as [number, number]] : rnum(r.report, k) == null ? [] : [[r.measuredAt, rnum(r.report, k)!] as [number, number]]));
+    return { weight: pick("weight"), bodyfat: pick("bodyfat"), sinew: pick("sinew"), visfat: pick("visfat") };
+  }, [h.data]);
+  return (
+    <section class="card" aria-labelledby="hist-h">
+      <h2 id="hist-h">{t("hist.title")}</h2>
+      <Select label={t("hist.range")} value={range} onChange={setRange} name="range" options={RANGES.map(([k]) => [k, t(`hist.${k}` as "hist.30")])} />
+      <ErrorMsg error={h.error} />
+      {rows.length === 0 ? (
+        <p class="muted">{t("hist.noData")}</p>
+      ) : (
+        <>
+          <div class="charts">
+            <TrendChart title={t("meas.weight")} unit="kg" points={series.weight} color="#2563eb" from={from} />
+            {series.bodyfat.length > 0 && <TrendChart title={t("meas.bodyfat")} unit="%" points={series.bodyfat} color="#dc2626" from={from} />}
+            {series.sinew.length > 0 && <TrendChart title={t("meas.muscle")} unit="kg" points={series.sinew} color="#16a34a" from={from} />}
+            {series.visfat.length > 0 && <TrendChart title={t("meas.visfat")} unit="" points={series.visfat} color="#9333ea" from={from} />}
+          </div>
+          <p class="muted small">
+            {dateOnly(rows[rows.length - 1]!.measuredAt)} – {dateOnly(rows[0]!.measuredAt)}
+          </p>
+          <MeasurementTable rows={rows} />
+        </>
+      )}
+    </section>
+  );
+}

@@ -1,0 +1,121 @@
+/**
+ * Browser-test harness: the compiled binary (built once per run if any source is newer),
+ * started from an unrelated working directory on a random port with a temp data dir, and
+ * Debian's chromium driven by playwright-core (never a downloaded browser).
+ */
+import { mkdirSync, readdirSync, statSync } from "node:fs";
+import { join } from "node:path";
+import { chromium, type Browser } from "playwright-core";
+import { REPO_ROOT, tempDir } from "../helpers.ts";
+
+export const BINARY = join(REPO_ROOT, "dist", "bodydock");
+export const ARTIFACTS = join(REPO_ROOT, "test-artifacts");
+mkdirSync(ARTIFACTS, { recursive: true });
+
+function newest(dir: string): number {
+  let t = 0;
+  for (const e of readdirSync(dir, { withFileTypes: true })) {
+    const p = join(dir, e.name);
+    t = Math.max(t, e.isDirectory() ? newest(p) : statSync(p).mtimeMs);
+  }
+  return t;
+}
+
+/** Builds dist/bodydock unless it is newer than every file under src/. */
+export async function ensureBinary(): Promise<void> {
+  let built = 0;
+  try {
+    built = statSync(BINARY).mtimeMs;
+  } catch {
+    /* not built */
+  }
+  if (built > newest(join(REPO_ROOT, "src")) && built > statSync(join(REPO_ROOT, "package.json")).mtimeMs) return;
+  const p = Bun.spawn([process.execPath, "run", "scripts/build.ts"], { cwd: REPO_ROOT, stdout: "pipe", stderr: "pipe" });
+  if ((await p.exited) !== 0) throw new Error("build failed: " + (await new Response(p.stderr).text()));
+}
+
+export interface Server {
+  url: string;
+  port: number;
+  setupToken: string | null;
+  dataDir: string;
+  log: () => string;
+  stop(): Promise<void>;
+}
+
+export async function startServer(env: Record<string, string> = {}): Promise<Server> {
+  const dataDir = tempDir("bodydock-web-");
+  const cwd = tempDir("bodydock-cwd-"); // prove nothing is read from the working directory
+  const proc = Bun.spawn([BINARY, "serve", "--port", "0", "--host", "127.0.0.1", "--data-dir", dataDir, "--log-level", "info"], {
+    cwd,
+    stdout: "pipe",
+    stderr: "pipe",
+    env: { PATH: process.env.PATH ?? "", ...env },
+  });
+  const reader = proc.stdout.getReader();
+  let out = "";
+  let port = 0;
+  const deadline = Date.now() + 20000;
+  while (!port) {
+    if (Date.now() > deadline) throw new Error("server did not start: " + out);
+    const { value, done } = await reader.read();
+    if (done) throw new Error("server exited: " + out + (await new Response(proc.stderr).text()));
+    out += new TextDecoder().decode(value);
+    const m = /"msg":"listening".*?"port":(\d+)/.exec(out);
+    if (m) port = Number(m[1]);
+  }
+  // keep draining stdout so the server never blocks on a full pipe
+  void (async () => {
+    for (;;) {
+      const { value, done } = await reader.read();
+      if (done) return;
+      out += new TextDecoder().decode(value);
+    }
+  })();
+  const token = /"setupPath":"\/setup\?token=([\w-]+)"/.exec(out)?.[1] ?? null;
+  return {
+    url: `http://127.0.0.1:${port}`,
+    port,
+    setupToken: token,
+    dataDir,
+    log: () => out,
+    async stop() {
+      proc.kill("SIGTERM");
+      await proc.exited;
+    },
+  };
+}
+
+export function launchBrowser(): Promise<Browser> {
+  return chromium.launch({
+    executablePath: process.env.CHROMIUM ?? "/usr/bin/chromium",
+    args: ["--no-sandbox", "--disable-gpu", "--disable-background-networking", "--disable-component-update", "--disable-sync", "--no-first-run", "--disable-dev-shm-usage"],
+  });
+}
+
+/** A simulated XONE polling /third_user with type f-push while `waiting` is true. */
+export function simulatedXone(url: string, sn: string) {
+  let timer: ReturnType<typeof setInterval> | null = null;
+  const answers: unknown[] = [];
+  const poll = async () => {
+    const r = await fetch(`${url}/youjiu/third_user`, { method: "POST", headers: { "content-type": "application/json" }, body: JSON.stringify({ type: "f-push", value: sn }) });
+    const body = (await r.json()) as { result?: { waiting?: number; user_info?: unknown } };
+    answers.push(body);
+    if (body.result?.user_info) stop(); // logged in: the device leaves its waiting screen
+    return body;
+  };
+  const stop = () => {
+    if (timer) clearInterval(timer);
+    timer = null;
+  };
+  return {
+    answers,
+    poll,
+    start(everyMs = 400) {
+      stop();
+      timer = setInterval(() => void poll().catch(() => undefined), everyMs);
+    },
+    stop,
+    delivered: () => answers.find((a) => (a as { result?: { user_info?: unknown } }).result?.user_info) as { result: { user_info: { uid: number }; scene: string } } | undefined,
+  };
+}

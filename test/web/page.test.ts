@@ -1,0 +1,251 @@
+/**
+ * The staff page end to end, in Debian's chromium against the compiled binary:
+ * first-run setup, sign-in/out, member + card, a full push login driven with the keyboard
+ * only (a simulated XONE polls /third_user), a push to a device that stopped waiting,
+ * CSV import with a bad row, a claim (WSP Mini definite_flag:false and a Lefu Torre upload
+ * for an unlinked user), the report page (screenshot in test-artifacts/), session expiry.
+ */
+import { afterAll, beforeAll, describe, expect, setDefaultTimeout, test } from "bun:test";
+import { SignJWT } from "jose";
+import { join } from "node:path";
+import type { Browser, BrowserContext, Page } from "playwright-core";
+import { ARTIFACTS, ensureBinary, launchBrowser, simulatedXone, startServer, type Server } from "./harness.ts";
+
+setDefaultTimeout(30_000);
+const SECRET = "web-test-wsp-mini-secret-0123456789";
+let server: Server;
+let browser: Browser;
+let ctx: BrowserContext;
+let page: Page;
+const external: string[] = [];
+const cspErrors: string[] = [];
+
+const shot = (name: string) => page.screenshot({ path: join(ARTIFACTS, `${name}.png`), fullPage: true });
+
+beforeAll(async () => {
+  await ensureBinary();
+  server = await startServer({ BODYDOCK_YOLANDA_MINI_JWT_SECRET: SECRET });
+  browser = await launchBrowser();
+  ctx = await browser.newContext({ viewport: { width: 1280, height: 900 }, locale: "en-GB" });
+  page = await ctx.newPage();
+  page.on("request", (r) => {
+    if (!r.url().startsWith(server.url) && !r.url().startsWith("data:")) external.push(r.url());
+  });
+  page.on("console", (m) => {
+    if (/Content Security Policy/i.test(m.text())) cspErrors.push(m.text());
+  });
+}, 120_000);
+
+afterAll(async () => {
+  await browser?.close();
+  await server?.stop();
+});
+
+describe("staff page", () => {
+  test("page responses carry the security headers; unknown paths stay JSON 404", async () => {
+    const r = await fetch(server.url + "/members/42", { headers: { "accept-encoding": "gzip" } });
+    expect(r.status).toBe(200);
+    expect(r.headers.get("content-security-policy")).toContain("frame-ancestors 'none'");
+    expect(r.headers.get("content-security-policy")).toContain("script-src 'self'");
+    expect(r.headers.get("x-content-type-options")).toBe("nosniff");
+    expect(r.headers.get("referrer-policy")).toBe("no-referrer");
+    const html = await r.text();
+    const js = /src="(\/chunk-[\w]+\.js)"/.exec(html)![1]!;
+    const a = await fetch(server.url + js);
+    expect(a.headers.get("content-type")).toContain("javascript");
+    expect(a.headers.get("cache-control")).toContain("immutable");
+    expect((await fetch(server.url + "/no/such/thing")).status).toBe(404);
+    expect((await fetch(server.url + "/api/v1/nothing")).status).toBe(401);
+    expect((await fetch(server.url + "/healthz")).status).toBe(200);
+  });
+
+  test("first-run setup creates the admin and signs in", async () => {
+    expect(server.setupToken).toBeTruthy();
+    await page.goto(`${server.url}/setup?token=${server.setupToken}`);
+    await page.getByRole("heading", { name: "First-run setup" }).waitFor();
+    await page.getByLabel("Username").fill("boss");
+    await page.getByLabel("Password", { exact: true }).fill("correct horse battery");
+    await page.getByLabel("Password again").fill("correct horse battery");
+    await shot("01-setup");
+    await page.getByRole("button", { name: "Create admin account" }).click();
+    await page.getByText("Signed in as boss (admin)").waitFor();
+    expect(new URL(page.url()).pathname).toBe("/");
+    await page.getByRole("heading", { name: "Waiting for a push login" }).waitFor();
+  });
+
+  test("sign out, then sign in again; a wrong password says so", async () => {
+    await page.getByRole("button", { name: "Sign out" }).click();
+    await page.getByRole("heading", { name: "Sign in to bodydock" }).waitFor();
+    await page.getByLabel("Username").fill("boss");
+    await page.getByLabel("Password").fill("wrong password!");
+    await page.getByRole("button", { name: "Sign in" }).click();
+    await page.getByText("wrong username or password").waitFor();
+    await page.getByLabel("Password").fill("correct horse battery");
+    await page.getByRole("button", { name: "Sign in" }).click();
+    await page.getByText("Signed in as boss (admin)").waitFor();
+  });
+
+  test("create a member and give them a card", async () => {
+    await page.getByRole("link", { name: "Members" }).click();
+    await page.getByRole("button", { name: "New member" }).click();
+    await page.getByLabel("Name", { exact: true }).fill("Alex Example");
+    await page.getByLabel("Member number").fill("G-1001");
+    await page.getByLabel("Phone").fill("+44 7700 900123");
+    await page.getByLabel("Sex").selectOption("male");
+    await page.getByLabel("Birthday").fill("1995-06-30");
+    await page.getByLabel("Height (cm)").fill("181");
+    await page.getByRole("button", { name: "Save" }).click();
+    await page.getByRole("heading", { name: /Alex Example/ }).waitFor();
+    await page.getByLabel("Number or code").fill("3456789012");
+    await page.getByLabel("Label").fill("blue fob");
+    await page.getByRole("button", { name: "Add", exact: true }).click();
+    await page.getByText("3456789012 (0xCE0A6A14)").waitFor();
+    await shot("02-member");
+  });
+
+  test("push login, keyboard only: pending → delivered, the device receives the member", async () => {
+    const xone = simulatedXone(server.url, "3398182015544");
+    await xone.poll();
+    xone.start(400);
+    try {
+      await page.goto(`${server.url}/push`);
+      await page.getByText("3398182015544").first().waitFor();
+      // Keyboard only: the search field has focus; type, Tab into the results, pick with Space.
+      await page.getByLabel("Find a member").focus();
+      await page.keyboard.type("3456789012");
+      await page.getByText("Alex Example").waitFor();
+      await page.keyboard.press("Tab");
+      await page.keyboard.press("Space");
+      await page.keyboard.press("Tab");
+      await page.keyboard.press("Space"); // the waiting device
+      await page.locator("input[name=scene]:checked").waitFor(); // the device's scenes, first one chosen
+      await page.keyboard.press("Tab"); // into the scene group
+      await page.keyboard.press("ArrowDown"); // meas-posture
+      expect(await page.locator("input[name=scene]:checked").inputValue()).toBe("meas-posture");
+      await page.keyboard.press("Tab");
+      await page.keyboard.press("Enter"); // push
+      await page.locator("[data-status=delivered]").waitFor({ timeout: 5000 });
+      await shot("03-push-delivered");
+      const got = xone.delivered()!;
+      expect(got.result.user_info.uid).toBeGreaterThan(0);
+      expect(got.result.scene).toBe("meas-posture");
+    } finally {
+      xone.stop();
+    }
+  });
+
+  test("pushing to a device that stopped waiting says so plainly", async () => {
+    const xone = simulatedXone(server.url, "3398182015599");
+    await xone.poll();
+    await page.goto(`${server.url}/push?sn=3398182015599`);
+    await page.getByText("3398182015599").first().waitFor();
+    await page.getByLabel("Find a member").fill("Alex");
+    await page.getByRole("radio", { name: /Alex Example/ }).check();
+    await Bun.sleep(3600); // past youjiu.pushActiveWindowMs: the device is no longer waiting
+    await page.getByRole("button", { name: "Push to device" }).click();
+    await page.getByText("This device is not waiting for a push any more").waitFor();
+  }, 15_000);
+
+  test("CSV import reports the bad row and keeps the good ones; export has them", async () => {
+    await page.goto(`${server.url}/members`);
+    const csv = "name,memberNo,sex,birthday,heightCm,cards\nBea Good,G-2001,female,1990-01-02,165,777111\nCarl Bad,G-2002,male,1990-13-45,170,\nDee Fine,G-2003,f,,158,\n";
+    await page.getByLabel("CSV file").setInputFiles({ name: "members.csv", mimeType: "text/csv", buffer: Buffer.from(csv) });
+    await page.getByText("2 created, 0 updated, 1 rows with errors").waitFor();
+    const bad = page.locator("tr.bad-row");
+    expect(await bad.count()).toBe(1);
+    expect(await bad.innerText()).toContain("3");
+    expect(await bad.innerText()).toContain("birthday");
+    await shot("04-csv-import");
+    const exported = await page.evaluate(async () => (await fetch("/api/v1/members-export.csv")).text());
+    expect(exported).toContain("Bea Good");
+    expect(exported).toContain("777111");
+    expect(exported).not.toContain("Carl Bad");
+  });
+
+  test("claims: a WSP Mini weighing it was unsure of, and a Lefu Torre upload for an unlinked user", async () => {
+    const now = Math.floor(Date.now() / 1000);
+    const jwt = await new SignJWT({ appid: "wx-test" }).setProtectedHeader({ alg: "HS256", typ: "JWT" }).setIssuer("wsp-mini").setIssuedAt(now).sign(new TextEncoder().encode(SECRET));
+    const yo = await fetch(`${server.url}/wsp-mini/measurements`, {
+      method: "POST",
+      headers: { "content-type": "application/json", authorization: `Bearer ${jwt}` },
+      body: JSON.stringify({
+        mac: "A8:48:FA:35:14:56",
+        measurements: [
+          {
+            user_index: 2, timestamp: now - 60, definite_flag: false, weight: 80.4, heart_rate: 71, bmi: 24.5, bodyfat: 18.2, fat_free_weight: 65.8, subfat: 15.1, visfat: 7,
+            water: 58.4, bmr: 1780, muscle: 52.1, sinew: 55.2, bone: 3.2, protein: 17.3, score: 86.5, bodyage: 29, body_shape: 4, cardiac_index: 3.1, fat_weight: 14.6,
+            obesity: 11.4, water_content: 47, protein_quality: 13.9, inorganic_salt: 2, ideal_visual_weight: 72.9, standard_weight: 72.1, weight_control: -3.4, fat_control: -2.6, muscle_control: 0, muscle_rate: 68.7,
+          },
+        ],
+      }),
+    });
+    expect(yo.status).toBe(200);
+    const lefu = await fetch(`${server.url}/lefu/wifi/torre/record`, {
+      method: "POST",
+      headers: { "content-type": "application/json" },
+      body: JSON.stringify({ bat: "0.32", mac: "CF:E8:05:08:13:BA", scaleType: 5, sn: "CFE8050813BA", type: "LEFU-CF577", list: [{ data: [{ impedance: "920589" }], heartRate: 81, memberid: "9216776f-unlinked", userid: "d0f4", timestamp: now - 30, weight: 69.3 }] }),
+    });
+    expect(lefu.status).toBe(200);
+    await page.getByRole("link", { name: "Claims" }).click();
+    await page.getByRole("heading", { name: /80[.,]40 kg/ }).waitFor();
+    await page.getByRole("heading", { name: /69[.,]30 kg/ }).waitFor();
+    await shot("05-claims");
+    const yoCard = page.locator("section.claim", { has: page.getByRole("heading", { name: /80[.,]40 kg/ }) });
+    await yoCard.getByLabel("Member").fill("Alex");
+    await yoCard.getByRole("radio", { name: /Alex Example/ }).check();
+    await yoCard.getByRole("button", { name: "Assign", exact: true }).click();
+    await page.getByText("Assigned.").waitFor();
+    const lefuCard = page.locator("section.claim", { has: page.getByRole("heading", { name: /69[.,]30 kg/ }) });
+    await lefuCard.getByRole("button", { name: "Discard" }).click();
+    await page.getByText("Discarded (kept, marked discarded).").waitFor();
+    await page.getByText("Nothing to claim.").waitFor();
+  });
+
+  test("member history shows the measurement with charts; the report sheet renders and prints on A4", async () => {
+    await page.goto(`${server.url}/members`);
+    await page.getByRole("link", { name: "Alex Example" }).click();
+    await page.getByRole("heading", { name: "History" }).waitFor();
+    await page.locator(".chart canvas").first().waitFor();
+    await shot("06-history");
+    await page.getByRole("link", { name: "Report" }).first().click();
+    await page.getByRole("heading", { name: "Body composition result sheet" }).waitFor();
+    await page.locator(".score").getByText("87").waitFor(); // 86.5, shown without decimals
+    await shot("07-report");
+    await page.emulateMedia({ media: "print" });
+    await page.screenshot({ path: join(ARTIFACTS, "07-report-print.png"), fullPage: true });
+    const pdf = await page.pdf({ format: "A4", printBackground: true });
+    await Bun.write(join(ARTIFACTS, "report.pdf"), pdf);
+    const pages = (new TextDecoder("latin1").decode(pdf).match(/\/Type\s*\/Page[^s]/g) ?? []).length;
+    expect(pages).toBe(1);
+    await page.emulateMedia({ media: "screen" });
+  });
+
+  test("session expiry: the sign-in dialog opens over the form, and what was typed survives", async () => {
+    await page.goto(`${server.url}/members`);
+    await page.getByRole("button", { name: "New member" }).click();
+    await page.getByLabel("Name", { exact: true }).fill("Eve Typed");
+    await ctx.clearCookies(); // the session ends
+    await page.getByRole("button", { name: "Save" }).click();
+    const dialog = page.getByRole("dialog");
+    await dialog.getByText("Your session ended").waitFor();
+    await dialog.getByLabel("Username").fill("boss");
+    await dialog.getByLabel("Password").fill("correct horse battery");
+    await dialog.getByRole("button", { name: "Sign in" }).click();
+    // the save is retried after signing in
+    await page.getByRole("heading", { name: /Eve Typed/ }).waitFor();
+  });
+
+  test("languages: 简体中文 is remembered; numbers and dates follow", async () => {
+    await page.getByLabel("Language").selectOption("zh");
+    await page.getByRole("link", { name: "会员" }).waitFor();
+    await page.reload();
+    await page.getByRole("link", { name: "会员" }).waitFor();
+    await page.getByLabel("语言").selectOption("en");
+    await page.getByRole("link", { name: "Members" }).waitFor();
+  });
+
+  test("no request left the server; no CSP violation", () => {
+    expect(external).toEqual([]);
+    expect(cspErrors).toEqual([]);
+  });
+});
