@@ -1,7 +1,7 @@
 /** Claims: measurements nobody could attribute, the suggested members, assign or discard. */
 import { useState } from "preact/hooks";
 import { api, call, errorText } from "../api.ts";
-import { dateTime, num, t } from "../i18n/index.ts";
+import { dateTime, num, t, tx } from "../i18n/index.ts";
 import { ErrorMsg, MemberPicker, Msg, Pager, useLoad, type MemberLite } from "../ui.tsx";
 
 const LIMIT = 20;
@@ -74,8 +74,8 @@ function ClaimCard({ claim: c, onDone }: { claim: Claim; onDone: (msg: string) =
         {num(c.weightKg, 2)} kg · {dateTime(c.measuredAt)}
       </h2>
       <p class="muted">
-        {c.source} · {c.device.name ?? c.device.model ?? c.device.sn ?? "?"} · {t("claims.reason")}:{" "}
-        {c.claimReason === "not_definite" || c.claimReason === "definite_flag_false" ? t("claims.notDefinite") : (c.claimReason ?? "–")}
+        {c.source}{c.device.name ?? c.device.model ?? c.device.sn ? ` · ${c.device.name ?? c.device.model ?? c.device.sn}` : ""} · {t("claims.reason")}:{" "}
+        {c.claimReason ? tx(`claims.r.${c.claimReason}`, c.claimReason) : "–"}
         {c.lefuMemberid ? ` · Lefu ${c.lefuMemberid}` : ""}
         {c.impedanceCount ? ` · Z×${c.impedanceCount}` : ""}
       </p>

@@ -90,7 +90,7 @@ export function Dashboard() {
                   <td>
                     <DeviceState online={d.online} lastSeen={d.lastSeen} />
                   </td>
-                  <td>{d.battery == null ? "–" : `${num(d.battery, 0)} %`}</td>
+                  <td>{d.battery == null ? "–" : `${num(d.battery * 100, 0)} %`}</td>
                   <td class="small">{firmware(d.versions)}</td>
                   <td>{d.lastIp ?? "–"}</td>
                 </tr>

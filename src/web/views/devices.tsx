@@ -79,7 +79,7 @@ function DeviceCard({ d, onSaved }: { d: Device; onSaved: () => void }) {
         {d.name ?? d.sn ?? d.mac ?? d.key} <span class="muted small">{d.vendor} · {d.model ?? d.family}</span> <DeviceState online={d.online} lastSeen={d.lastSeen} />
       </h2>
       <p class="muted small">
-        SN {d.sn ?? "–"} · MAC {d.mac ?? "–"} · {t("dev.ip")} {d.lastIp ?? "–"} · {t("dev.battery")} {d.battery == null ? "–" : `${num(d.battery, 0)} %`} · {t("dev.firmware")} {firmware(d.versions)}
+        SN {d.sn ?? "–"} · MAC {d.mac ?? "–"} · {t("dev.ip")} {d.lastIp ?? "–"} · {t("dev.battery")} {d.battery == null ? "–" : `${num(d.battery * 100, 0)} %`} · {t("dev.firmware")} {firmware(d.versions)}
       </p>
       <form class="row" onSubmit={save}>
         <Field label={t("dev.name")} value={name} onInput={setName} name="name" />

@@ -27,9 +27,9 @@ function Bar({ label, value, unit, range, digits = 1 }: { label: string; value: 
       <div class="bar-label">{label}</div>
       <div class="bar" role="img" aria-label={`${label} ${num(value, digits)} ${unit}${range ? ` (${num(range[0], digits)}–${num(range[1], digits)})` : ""}`}>
         <div class="zones">
-          <span>{t("rep.under")}</span>
-          <span>{t("rep.normal")}</span>
-          <span>{t("rep.over")}</span>
+          <span />
+          <span />
+          <span />
         </div>
         {value != null && <div class={`fill ${zone}`} style={{ width: `${pos}%` }} />}
       </div>
@@ -67,6 +67,21 @@ function ageOn(birthday: string | null, at: number): number | null {
   let a = d.getFullYear() - b.getFullYear();
   if (d.getMonth() < b.getMonth() || (d.getMonth() === b.getMonth() && d.getDate() < b.getDate())) a--;
   return a;
+}
+
+/** The column heads over a group of bars. */
+function ScaleHead() {
+  return (
+    <div class="bar-row head" aria-hidden="true">
+      <div />
+      <div class="zones-head">
+        <span>{t("rep.under")}</span>
+        <span>{t("rep.normal")}</span>
+        <span>{t("rep.over")}</span>
+      </div>
+      <div />
+    </div>
+  );
 }
 
 const SEGMENTS = ["rightArm", "leftArm", "trunk", "rightLeg", "leftLeg"] as const;
@@ -169,12 +184,14 @@ export function Report({ id }: { id: number }) {
         </section>
         <section class="rep-box wide" aria-labelledby="mf-h">
           <h2 id="mf-h">{t("rep.muscleFat")}</h2>
+          <ScaleHead />
           <Bar label={t("meas.weight")} value={W} unit="kg" range={SW ? [SW * 0.9, SW * 1.1] : null} />
           <Bar label={t("meas.muscle")} value={g("sinew")} unit="kg" range={sinewRange(sex, H)} />
           <Bar label={t("rep.fat")} value={fatKg} unit="kg" range={scale(bfRange(sex), W)} />
         </section>
         <section class="rep-box wide" aria-labelledby="ob-h">
           <h2 id="ob-h">{t("rep.obesity")}</h2>
+          <ScaleHead />
           <Bar label={t("rep.bmi")} value={bmi} unit="kg/m²" range={[18.5, 25]} />
           <Bar label={t("rep.pbf")} value={g("bodyfat")} unit="%" range={bfRange(sex)} />
         </section>
