@@ -13,7 +13,7 @@
 import { Elysia } from "elysia";
 import { SignJWT, jwtVerify } from "jose";
 import type { Deps } from "../deps.ts";
-import { jsonError } from "../http/errors.ts";
+import { AppError, jsonError } from "../http/errors.ts";
 import { StaffRepo, type Role, type StaffRow } from "../store/staff-repo.ts";
 
 export const SESSION_COOKIE = "bodydock_session";
@@ -171,11 +171,9 @@ function makeGuard(deps: Deps) {
     })
     .macro({
       admin: {
-        beforeHandle({ request, set }) {
-          if (identities.get(request)?.role !== "admin") {
-            set.status = 403;
-            return jsonError(403, "forbidden", "this needs an admin account");
-          }
+        // transform runs before validation, so a staff account learns nothing from an admin route but 403.
+        transform({ request }) {
+          if (identities.get(request)?.role !== "admin") throw new AppError(403, "forbidden", "this needs an admin account");
         },
       },
     });

@@ -7,6 +7,7 @@
 import { t, type Static } from "elysia";
 import { Value } from "@sinclair/typebox/value";
 import { isIsoDate } from "../core/members.ts";
+import { AppError } from "../http/errors.ts";
 import type { MemberInput } from "../store/members-repo.ts";
 
 const nullable = <T extends ReturnType<typeof t.String> | ReturnType<typeof t.Number>>(s: T) => t.Optional(t.Union([s, t.Null()]));
@@ -101,6 +102,21 @@ export function cleanMember<T extends MemberPatchBody>(body: T, today: string): 
     if (body[f] !== undefined) (out as Record<string, unknown>)[f] = body[f];
   }
   return out;
+}
+
+/**
+ * A transform hook refusing unknown body fields with a 422 naming the first one.
+ * (Elysia's schema normalisation would otherwise drop them silently, so a typo such
+ * as `heightcm` would look like a success.) Transform runs before validation.
+ */
+export function rejectUnknownFields(allowed: readonly string[]) {
+  const known = new Set(allowed);
+  return ({ body }: { body: unknown }) => {
+    if (body === null || typeof body !== "object" || Array.isArray(body)) return;
+    for (const k of Object.keys(body)) {
+      if (!known.has(k)) throw new AppError(422, "validation_failed", `${k}: unknown field`, { field: k });
+    }
+  };
 }
 
 /** Defaults for what a new member leaves out. */

@@ -19,7 +19,7 @@ import { AppError } from "../http/errors.ts";
 import { auditRepo } from "../store/audit-repo.ts";
 import { MemberError, MembersRepo, type Credential, type Member, type MemberInput } from "../store/members-repo.ts";
 import { actor, staffGuard } from "./guard.ts";
-import { FieldError, MemberCreate, MemberPatch, MemberView, cleanMember, isoDay, withDefaults } from "./member-input.ts";
+import { FieldError, MemberCreate, MemberFieldSchemas, MemberPatch, MemberView, cleanMember, isoDay, rejectUnknownFields, withDefaults } from "./member-input.ts";
 import { exportCsv, importCsv, type ImportResult } from "./member-csv.ts";
 
 export function memberErrorToHttp(e: unknown): never {
@@ -105,6 +105,7 @@ export const membersApi = (deps: Deps) => {
         return m;
       },
       {
+        transform: rejectUnknownFields(Object.keys(MemberFieldSchemas)),
         body: MemberCreate,
         response: { 201: MemberView },
         detail: { summary: "Create a member (409 on a duplicate memberNo)", tags: ["members"] },
@@ -181,6 +182,7 @@ export const membersApi = (deps: Deps) => {
       },
       {
         params: IdParams,
+        transform: rejectUnknownFields(Object.keys(MemberFieldSchemas)),
         body: MemberPatch,
         response: MemberView,
         detail: { summary: "Update the fields given (null clears an optional field)", tags: ["members"] },
@@ -244,6 +246,7 @@ export const membersApi = (deps: Deps) => {
       },
       {
         params: IdParams,
+        transform: rejectUnknownFields(["kind", "value", "format", "label"]),
         body: t.Object(
           {
             kind: t.Union([t.Literal("card"), t.Literal("code")]),

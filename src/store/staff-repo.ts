@@ -114,7 +114,8 @@ export class StaffRepo {
   }
 }
 
-export function hashPassword(password: string): Promise<string> {
+/** Rejects (never throws) for a weak password, so callers can `.catch()` it. */
+export async function hashPassword(password: string): Promise<string> {
   checkPassword(password);
   return Bun.password.hash(password, { algorithm: "argon2id" });
 }
