@@ -119,7 +119,13 @@ export const membersApi = (deps: Deps) => {
         set.headers["cache-control"] = "no-store";
         return exportCsv(members);
       },
-      { detail: { summary: "Every member as CSV (UTF-8 with BOM; the header row has the API field names)", tags: ["members"] } },
+      {
+        detail: {
+          summary: "Every member as CSV (UTF-8 with BOM; the header row has the API field names)",
+          tags: ["members"],
+          responses: { 200: { description: "CSV, one member a row; cards and codes separated by ;", content: { "text/csv": { schema: { type: "string" } } } } },
+        },
+      },
     )
     .post(
       "/members/import",
@@ -145,6 +151,7 @@ export const membersApi = (deps: Deps) => {
             "Rows are matched by memberNo, else by id; unmatched rows are created. Every row is validated first; with any bad row " +
             "nothing is written (422 with errors[{line, field, message}]) unless partial=true. Importing the same file again changes nothing.",
           tags: ["members"],
+          requestBody: { required: true, content: { "text/csv": { schema: { type: "string" } } } },
         },
       },
     )
