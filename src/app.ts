@@ -6,9 +6,11 @@
  *  1. request bookkeeping (start time, remote address) and the body limit;
  *  2. device routers (added by the device roles) answer in onRequest, before
  *     Elysia's body parser can reject a device's odd Content-Type (spec §1.3);
- *  3. the staff API and page.
+ *  3. the staff guard (default deny for /api/*: session, Origin, see staff/guard.ts), before
+ *     the body limit so an anonymous request never gets its body read;
+ *  4. the staff API and page.
  */
-import { Elysia } from "elysia";
+import { Elysia, type AnyElysia } from "elysia";
 import type { Deps } from "./deps.ts";
 import { errorHandler, jsonError } from "./http/errors.ts";
 import { healthPlugin } from "./http/health.ts";
@@ -16,6 +18,18 @@ import { remoteAddress } from "./http/remote.ts";
 import { lefuPlugin } from "./devices/lefu/plugin.ts";
 import { yolandaPlugin } from "./devices/yolanda/plugin.ts";
 import { youjiuPlugin } from "./devices/youjiu/plugin.ts";
+import { yolandaClaimReport } from "./devices/yolanda/claim.ts";
+import { auditRepo } from "./store/audit-repo.ts";
+import type { MeasurementRow } from "./store/measurements-repo.ts";
+import { auditApi } from "./staff/audit.ts";
+import { authApi } from "./staff/auth.ts";
+import { claimsApi } from "./staff/claims.ts";
+import { devicesApi } from "./staff/devices.ts";
+import { docsPlugin } from "./staff/docs.ts";
+import { actor, staffGuard } from "./staff/guard.ts";
+import { membersApi } from "./staff/members.ts";
+import { yolandaStaffApi } from "./staff/yolanda.ts";
+import { youjiuStaffApi } from "./staff/youjiu.ts";
 import { webSupportApi } from "./staff/web-support.ts";
 import { webPlugin } from "./web/plugin.ts";
 
@@ -43,9 +57,21 @@ export async function bodyTooLarge(request: Request, limit: number): Promise<boo
   }
 }
 
+/**
+ * A claimed measurement's report for its new member. Yolanda rows keep or pick the relay's
+ * report (devices/yolanda/claim.ts); other rows keep their note until the computation
+ * core computes reports.
+ */
+function claimReport(row: MeasurementRow, memberId: number): { indicators: unknown | null; note: string | null } {
+  return yolandaClaimReport(row, memberId) ?? { indicators: null, note: row.indicators_note };
+}
+
 export function createApp(deps: Deps) {
   const { log, config } = deps;
-  return new Elysia({ name: "bodydock" })
+  const audit = auditRepo(deps);
+  const staffOptions = { actor, audit: audit.record.bind(audit) };
+  let root: AnyElysia | undefined;
+  const app = new Elysia({ name: "bodydock" })
     .onRequest(({ request, server }) => {
       started.set(request, { t0: performance.now(), remote: remoteAddress(server, request) });
     })
@@ -54,7 +80,8 @@ export function createApp(deps: Deps) {
     .use(lefuPlugin(deps))
     .use(yolandaPlugin(deps))
     .use(youjiuPlugin(deps))
-    // Everything else is the staff API and page.
+    // Everything else is the staff API and page. The guard first: no session, no body reading.
+    .use(staffGuard(deps))
     .onRequest(async ({ request, set }) => {
       if (await bodyTooLarge(request, config.bodyLimit)) {
         set.status = 413;
@@ -73,8 +100,18 @@ export function createApp(deps: Deps) {
     })
     .use(errorHandler(log))
     .use(healthPlugin(deps))
+    .use(authApi(deps))
+    .use(membersApi(deps))
+    .use(auditApi(deps))
+    .use(claimsApi(deps, { ...staffOptions, report: claimReport }))
+    .use(devicesApi(deps, staffOptions))
+    .use(youjiuStaffApi(deps, staffOptions))
+    .use(yolandaStaffApi(deps, staffOptions))
     .use(webSupportApi(deps))
+    .use(docsPlugin(deps, () => root!))
     .use(webPlugin(deps));
+  root = app;
+  return app;
 }
 
 export type App = ReturnType<typeof createApp>;

@@ -36,6 +36,8 @@ export class ApiError extends Error {
     readonly code: string,
     message: string,
     readonly field?: string,
+    /** The whole error answer, for callers that read more than the message. */
+    readonly body?: unknown,
   ) {
     super(message);
   }
@@ -55,7 +57,7 @@ export async function call<T>(fn: () => Promise<TreatyResult<T>>): Promise<Exclu
     }
     const v = r.error.value as { error?: { code?: string; message?: string; field?: string } } | string | null;
     const e = typeof v === "object" && v !== null ? v.error : undefined;
-    throw new ApiError(r.status, e?.code ?? "error", e?.message ?? (typeof v === "string" ? v : `HTTP ${r.status}`), e?.field);
+    throw new ApiError(r.status, e?.code ?? "error", e?.message ?? (typeof v === "string" ? v : `HTTP ${r.status}`), e?.field, v);
   }
 }
 

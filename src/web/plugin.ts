@@ -17,7 +17,6 @@ import { Elysia } from "elysia";
 import { basename } from "node:path";
 import type { Deps } from "../deps.ts";
 import { jsonError } from "../http/errors.ts";
-import { setupToken } from "../staff/auth.ts";
 import page from "./index.html";
 
 export const SECURITY_HEADERS: Record<string, string> = {
@@ -69,15 +68,8 @@ async function loadAssets(): Promise<Map<string, Asset>> {
 /** The page's client routes: an explicit list, so no device path or /api route is ever shadowed. */
 export const CLIENT_ROUTES = ["/", "/setup", "/login", "/push", "/members", "/members/:id", "/report/:id", "/claims", "/devices", "/settings"];
 
-export const webPlugin = (deps: Deps) => {
+export const webPlugin = (_deps: Deps) => {
   let assets: Promise<Map<string, Asset>> | null = null;
-  const announced = setupToken(deps);
-  if (announced) {
-    deps.log.warn("first-run setup: no admin account yet; open the setup link to create one", {
-      setupPath: `/setup?token=${announced}`,
-      port: deps.config.port,
-    });
-  }
 
   const serve = async (request: Request, path: string): Promise<Response> => {
     assets ??= loadAssets();

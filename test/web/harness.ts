@@ -72,7 +72,12 @@ export async function startServer(env: Record<string, string> = {}): Promise<Ser
       out += new TextDecoder().decode(value);
     }
   })();
-  const token = /"setupPath":"\/setup\?token=([\w-]+)"/.exec(out)?.[1] ?? null;
+  // The first-run link is logged just after "listening" while no admin exists.
+  let token: string | null = null;
+  for (let i = 0; i < 40 && !token; i++) {
+    token = /setup\?token=([\w-]+)/.exec(out)?.[1] ?? null;
+    if (!token) await Bun.sleep(50);
+  }
   return {
     url: `http://127.0.0.1:${port}`,
     port,

@@ -18,7 +18,7 @@ export function MemberPage({ id }: { id: number }) {
   const toggle = async () => {
     setErr(null);
     try {
-      await call(() => api.members({ id }).status.post({ status: member.status === "active" ? "suspended" : "active" }));
+      await call(() => (member.status === "active" ? api.members({ id }).suspend.post() : api.members({ id }).reactivate.post()));
       m.reload();
     } catch (e) {
       setErr(e);
@@ -104,7 +104,7 @@ function Credentials({ id, creds, onChange }: { id: number; creds: Cred[]; onCha
   };
   const remove = async (cid: number) => {
     try {
-      await call(() => api.members({ id }).credentials({ cid }).delete());
+      await call(() => api.members({ id }).credentials({ credentialId: cid }).delete());
       onChange();
     } catch (x) {
       setErr(x);

@@ -1,6 +1,6 @@
 /** Members: search with paging, create, CSV import (per-row report) and export. */
 import { useState } from "preact/hooks";
-import { api, call } from "../api.ts";
+import { api, ApiError, call } from "../api.ts";
 import { t } from "../i18n/index.ts";
 import { navigate } from "../router.ts";
 import { ErrorMsg, Field, Msg, Pager, useId, useLoad } from "../ui.tsx";
@@ -33,7 +33,7 @@ export function Members() {
           <button type="button" class="primary" onClick={() => setCreating(true)} aria-expanded={creating}>
             {t("mem.new")}
           </button>
-          <a class="button" href="/api/v1/members-export.csv" download="members.csv">
+          <a class="button" href="/api/v1/members/export.csv" download="members.csv">
             {t("mem.export")}
           </a>
         </form>
@@ -84,29 +84,43 @@ export function Members() {
   );
 }
 
-type ImportResult = { created: number; updated: number; failed: number; ignoredColumns: string[]; rows: Array<{ row: number; ok: boolean; memberId?: number; action?: string; error?: string }> };
+type ImportResult = { written: boolean; rows: number; created: number; updated: number; unchanged: number; rejected: number; errors: Array<{ line: number; field: string; message: string }> };
 
+/**
+ * CSV import: the file is checked and written all or nothing; with bad rows nothing is written
+ * and each bad row is listed (line, field, message). "Import the good rows" then writes the rest.
+ */
 function CsvImport({ onDone }: { onDone: () => void }) {
   const id = useId();
+  const [csv, setCsv] = useState<string | null>(null);
   const [result, setResult] = useState<ImportResult | null>(null);
   const [error, setError] = useState<unknown>(null);
   const [busy, setBusy] = useState(false);
-  const onFile = async (e: Event) => {
-    const file = (e.currentTarget as HTMLInputElement).files?.[0];
-    if (!file) return;
+  const send = async (text: string, partial: boolean) => {
     setBusy(true);
     setError(null);
-    setResult(null);
     try {
-      const csv = await file.text();
-      setResult(await call(() => api["members-import"].post({ csv })));
-      onDone();
+      const r = await call(() => api.members.import.post(text, { query: { partial }, headers: { "content-type": "text/csv" } })).catch((e) => {
+        if (e instanceof ApiError && e.status === 422 && e.body && typeof e.body === "object" && "errors" in e.body) return e.body as ImportResult;
+        throw e;
+      });
+      setResult(r as ImportResult);
+      if ((r as ImportResult).written) onDone();
     } catch (err) {
       setError(err);
     } finally {
       setBusy(false);
-      (e.target as HTMLInputElement).value = "";
     }
+  };
+  const onFile = async (e: Event) => {
+    const input = e.currentTarget as HTMLInputElement;
+    const file = input.files?.[0];
+    if (!file) return;
+    setResult(null);
+    const text = await file.text();
+    setCsv(text);
+    input.value = "";
+    await send(text, false);
   };
   return (
     <section class="card" aria-labelledby="import-h">
@@ -114,31 +128,42 @@ function CsvImport({ onDone }: { onDone: () => void }) {
       <div class="field">
         <label for={id}>{t("mem.importFile")}</label>
         <input id={id} type="file" accept=".csv,text/csv" onChange={onFile} disabled={busy} />
-        <small class="hint">id, memberNo, name, nickname, phone, email, sex, birthday, heightCm, referenceWeightKg, goalWeightKg, athlete, notes, status, cards, codes</small>
+        <small class="hint">{t("mem.importHint")}</small>
       </div>
       <ErrorMsg error={error} />
       {result && (
         <div id="import-result">
-          <Msg kind={result.failed ? "error" : "ok"}>{t("mem.importDone", { created: result.created, updated: result.updated, failed: result.failed })}</Msg>
-          {result.failed > 0 && (
+          <Msg kind={result.errors.length ? "error" : "ok"}>
+            {result.written
+              ? t("mem.importDone", { created: result.created, updated: result.updated, failed: result.rejected })
+              : t("mem.importStopped", { failed: result.errors.length })}
+          </Msg>
+          {result.errors.length > 0 && (
             <table>
               <thead>
                 <tr>
                   <th>{t("mem.importRow")}</th>
+                  <th>{t("mem.importField")}</th>
                   <th>{t("mem.importError")}</th>
                 </tr>
               </thead>
               <tbody>
-                {result.rows
-                  .filter((r) => !r.ok)
-                  .map((r) => (
-                    <tr key={r.row} class="bad-row">
-                      <td>{r.row}</td>
-                      <td>{r.error}</td>
-                    </tr>
-                  ))}
+                {result.errors.map((r, i) => (
+                  <tr key={i} class="bad-row">
+                    <td>{r.line}</td>
+                    <td>{r.field}</td>
+                    <td>{r.message}</td>
+                  </tr>
+                ))}
               </tbody>
             </table>
+          )}
+          {!result.written && result.errors.length > 0 && csv && (
+            <p>
+              <button type="button" class="primary" disabled={busy} onClick={() => send(csv, true)}>
+                {t("mem.importGood")}
+              </button>
+            </p>
           )}
         </div>
       )}

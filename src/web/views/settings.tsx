@@ -122,7 +122,7 @@ function Staff() {
   };
   const toggle = async (id: number, disabled: boolean) => {
     try {
-      await call(() => api.staff({ id })({ action: disabled ? "enable" : "disable" }).post());
+      await call(() => (disabled ? api.staff({ id }).enable.post() : api.staff({ id }).disable.post()));
       list.reload();
     } catch (x) {
       setErr(errorText(x));
