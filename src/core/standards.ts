@@ -23,7 +23,11 @@ export interface BySex<T> {
 export type Range = readonly [number, number];
 
 export function select<T>(s: Select<T>, x: number, scale = 1): T {
-  for (const c of s.cases) if (c.op === "<" ? x < c.at * scale : x <= c.at * scale) return c.value;
+  const cases = s.cases;
+  for (let i = 0; i < cases.length; i++) {
+    const c = cases[i]!;
+    if (c.op === "<" ? x < c.at * scale : x <= c.at * scale) return c.value;
+  }
   return s.otherwise;
 }
 
@@ -31,31 +35,33 @@ function same<T>(v: T): BySex<T> {
   return { male: v, female: v };
 }
 
+// Every case and every Select comes from these two allocation sites, so all have one
+// object shape and `select` stays monomorphic in the JIT.
+type Case<T> = Select<T>["cases"][number];
+function lt<T>(at: number, value: T): Case<T> {
+  return { op: "<", at, value };
+}
+function le<T>(at: number, value: T): Case<T> {
+  return { op: "<=", at, value };
+}
+function bands<T>(otherwise: T, ...cases: Case<T>[]): Select<T> {
+  return { cases, otherwise };
+}
+
 /** Bands `< a` low, `[a, b]` standard, `> b` high. */
 function lsh(a: number, b: number): Select<RangeLevel> {
-  return { cases: [{ op: "<", at: a, value: "low" }, { op: "<=", at: b, value: "standard" }], otherwise: "high" };
+  return bands<RangeLevel>("high", lt(a, "low"), le(b, "standard"));
 }
 
 /** The bodyfat row: `< a` low, `[a, b]` standard, `(b, c]` high, `> c` very_high. */
 function fatBands(a: number, b: number, c: number): Select<Levels["bodyfat"]> {
-  return {
-    cases: [{ op: "<", at: a, value: "low" }, { op: "<=", at: b, value: "standard" }, { op: "<=", at: c, value: "high" }],
-    otherwise: "very_high",
-  };
+  return bands<Levels["bodyfat"]>("very_high", lt(a, "low"), le(b, "standard"), le(c, "high"));
 }
 
 /** §10, row by row. Sources in the spec's table (Yolanda SDK standards PDF unless noted). */
 export const STANDARDS = {
   /** Weight against the output standard weight SW: `at` values are multiples of SW. */
-  weight: same<Select<Levels["weight"]>>({
-    cases: [
-      { op: "<=", at: 0.8, value: "very_low" },
-      { op: "<", at: 0.9, value: "low" },
-      { op: "<=", at: 1.1, value: "standard" },
-      { op: "<=", at: 1.2, value: "high" },
-    ],
-    otherwise: "very_high",
-  }),
+  weight: same(bands<Levels["weight"]>("very_high", le(0.8, "very_low"), lt(0.9, "low"), le(1.1, "standard"), le(1.2, "high"))),
   bmi: same(lsh(18.5, 25)),
   bodyfat: { male: fatBands(11, 21, 26), female: fatBands(21, 31, 36) },
   water: { male: lsh(55, 65), female: lsh(45, 60) },
@@ -67,51 +73,26 @@ export const STANDARDS = {
   muscle: { male: lsh(33.4, 43.4), female: lsh(25.6, 35.6) },
   /** Muscle mass (sinew, kg) standard range by height H (cm). Also body_shape and muscle_control (Mlo). */
   sinew: {
-    male: { cases: [{ op: "<", at: 160, value: [38.5, 46.5] }, { op: "<=", at: 170, value: [44.0, 52.4] }], otherwise: [49.4, 59.4] },
-    female: { cases: [{ op: "<", at: 150, value: [29.1, 34.7] }, { op: "<=", at: 160, value: [32.9, 37.5] }], otherwise: [36.5, 42.5] },
-  } as BySex<Select<Range>>,
+    male: bands<Range>([49.4, 59.4], lt(160, [38.5, 46.5]), le(170, [44.0, 52.4])),
+    female: bands<Range>([36.5, 42.5], lt(150, [29.1, 34.7]), le(160, [32.9, 37.5])),
+  },
   /** Bone mass (kg) standard range by weight W (kg). Also inorganic_salt. */
   bone: {
-    male: { cases: [{ op: "<=", at: 60, value: [2.3, 2.7] }, { op: "<", at: 75, value: [2.7, 3.1] }], otherwise: [3.0, 3.4] },
-    female: { cases: [{ op: "<=", at: 45, value: [1.6, 2.0] }, { op: "<", at: 60, value: [2.0, 2.4] }], otherwise: [2.3, 2.7] },
-  } as BySex<Select<Range>>,
-  visfat: same<Select<Levels["visfat"]>>({ cases: [{ op: "<=", at: 9, value: "standard" }, { op: "<=", at: 14, value: "high" }], otherwise: "very_high" }),
+    male: bands<Range>([3.0, 3.4], le(60, [2.3, 2.7]), lt(75, [2.7, 3.1])),
+    female: bands<Range>([2.3, 2.7], le(45, [1.6, 2.0]), lt(60, [2.0, 2.4])),
+  },
+  visfat: same(bands<Levels["visfat"]>("very_high", le(9, "standard"), le(14, "high"))),
   /** "Standard BMR" factor k (kcal/kg/day) by age: bmr ≥ W × k is `standard`, else `low`. A < 18 uses the first row [ours]. */
   bmrFactor: {
-    male: { cases: [{ op: "<=", at: 29, value: 24.0 }, { op: "<=", at: 49, value: 22.3 }, { op: "<=", at: 69, value: 21.5 }], otherwise: 21.5 },
-    female: { cases: [{ op: "<=", at: 29, value: 23.6 }, { op: "<=", at: 49, value: 21.7 }, { op: "<=", at: 69, value: 20.7 }], otherwise: 20.7 },
-  } as BySex<Select<number>>,
+    male: bands(21.5, le(29, 24.0), le(49, 22.3), le(69, 21.5)),
+    female: bands(20.7, le(29, 23.6), le(49, 21.7), le(69, 20.7)),
+  },
   /** `null` when heart_rate is 0 (not measured). */
-  heart_rate: same<Select<NonNullable<Levels["heart_rate"]>>>({
-    cases: [
-      { op: "<=", at: 40, value: "very_low" },
-      { op: "<=", at: 60, value: "low" },
-      { op: "<=", at: 100, value: "standard" },
-      { op: "<=", at: 160, value: "high" },
-    ],
-    otherwise: "very_high",
-  }),
+  heart_rate: same(bands<NonNullable<Levels["heart_rate"]>>("very_high", le(40, "very_low"), le(60, "low"), le(100, "standard"), le(160, "high"))),
   /** `null` when heart_rate is 0. */
-  cardiac_index: same<Select<RangeLevel>>({ cases: [{ op: "<=", at: 2.5, value: "low" }, { op: "<=", at: 4.2, value: "standard" }], otherwise: "high" }),
-  obesity: same<Select<Levels["obesity"]>>({
-    cases: [
-      { op: "<", at: 15, value: "standard" },
-      { op: "<", at: 32, value: "overweight" },
-      { op: "<", at: 52, value: "mild" },
-      { op: "<", at: 74, value: "moderate" },
-    ],
-    otherwise: "severe",
-  }),
-  score: same<Select<Levels["score"]>>({
-    cases: [
-      { op: "<", at: 60, value: "poor" },
-      { op: "<", at: 70, value: "fair" },
-      { op: "<", at: 80, value: "good" },
-      { op: "<", at: 90, value: "very_good" },
-      { op: "<", at: 95, value: "excellent" },
-    ],
-    otherwise: "superb",
-  }),
+  cardiac_index: same(bands<RangeLevel>("high", le(2.5, "low"), le(4.2, "standard"))),
+  obesity: same(bands<Levels["obesity"]>("severe", lt(15, "standard"), lt(32, "overweight"), lt(52, "mild"), lt(74, "moderate"))),
+  score: same(bands<Levels["score"]>("superb", lt(60, "poor"), lt(70, "fair"), lt(80, "good"), lt(90, "very_good"), lt(95, "excellent"))),
 } as const;
 
 /** x against an inclusive standard range. */
@@ -140,26 +121,56 @@ export interface LevelInputs {
   score: number;
 }
 
-/** §10 `levels` from output values; `heightCm` and `age` are the inputs H and A. */
-export function levelsOf(v: LevelInputs, sex: Sex, age: number, heightCm: number, family: Family): Levels {
+/** The §10 rows of one sex, looked up once per report instead of once per level. */
+function rowsOf(sex: Sex) {
   const S = STANDARDS;
+  return {
+    weight: S.weight[sex],
+    bmi: S.bmi[sex],
+    bodyfat: S.bodyfat[sex],
+    water: S.water[sex],
+    protein: S.protein[sex],
+    subfat: S.subfat[sex],
+    muscle: S.muscle[sex],
+    muscleBodyfatOnly: S.muscleBodyfatOnly[sex],
+    sinew: S.sinew[sex],
+    bone: S.bone[sex],
+    visfat: S.visfat[sex],
+    bmrFactor: S.bmrFactor[sex],
+    heart_rate: S.heart_rate[sex],
+    cardiac_index: S.cardiac_index[sex],
+    obesity: S.obesity[sex],
+    score: S.score[sex],
+  };
+}
+export type SexRows = ReturnType<typeof rowsOf>;
+const MALE_ROWS = rowsOf("male");
+const FEMALE_ROWS = rowsOf("female");
+
+export function rowsFor(male: boolean): SexRows {
+  return male ? MALE_ROWS : FEMALE_ROWS;
+}
+
+/** §10 `levels` from output values; `heightCm` and `age` are the inputs H and A. */
+export function levelsOf(v: LevelInputs, male: boolean, age: number, heightCm: number, family: Family): Levels {
+  const t = male ? MALE_ROWS : FEMALE_ROWS;
   const hr = v.heart_rate !== 0;
   return {
-    weight: select(S.weight[sex], v.weight, v.standard_weight),
-    bmi: select(S.bmi[sex], v.bmi),
-    bodyfat: select(S.bodyfat[sex], v.bodyfat),
-    water: select(S.water[sex], v.water),
-    protein: select(S.protein[sex], v.protein),
-    subfat: select(S.subfat[sex], v.subfat),
-    muscle: select((family === "bodyfat-only" ? S.muscleBodyfatOnly : S.muscle)[sex], v.muscle),
-    sinew: rangeLabel(v.sinew, select(S.sinew[sex], heightCm)),
-    bone: rangeLabel(v.bone, select(S.bone[sex], v.weight)),
-    visfat: select(S.visfat[sex], v.visfat),
-    bmr: v.bmr >= v.weight * select(S.bmrFactor[sex], age) ? "standard" : "low",
+    weight: select(t.weight, v.weight, v.standard_weight),
+    bmi: select(t.bmi, v.bmi),
+    bodyfat: select(t.bodyfat, v.bodyfat),
+    water: select(t.water, v.water),
+    protein: select(t.protein, v.protein),
+    subfat: select(t.subfat, v.subfat),
+    muscle: select(family === "bodyfat-only" ? t.muscleBodyfatOnly : t.muscle, v.muscle),
+    sinew: rangeLabel(v.sinew, select(t.sinew, heightCm)),
+    bone: rangeLabel(v.bone, select(t.bone, v.weight)),
+    visfat: select(t.visfat, v.visfat),
+    bmr: v.bmr >= v.weight * select(t.bmrFactor, age) ? "standard" : "low",
     bodyage: v.bodyage <= age ? "standard" : "high",
-    heart_rate: hr ? select(S.heart_rate[sex], v.heart_rate) : null,
-    cardiac_index: hr ? select(S.cardiac_index[sex], v.cardiac_index) : null,
-    obesity: select(S.obesity[sex], v.obesity),
-    score: select(S.score[sex], v.score),
+    heart_rate: hr ? select(t.heart_rate, v.heart_rate) : null,
+    cardiac_index: hr ? select(t.cardiac_index, v.cardiac_index) : null,
+    obesity: select(t.obesity, v.obesity),
+    score: select(t.score, v.score),
   };
 }
