@@ -249,13 +249,13 @@ describe("§11 warnings", () => {
     const copied = ok(withField(BH, "impedance.z100", undefined));
     const same = ok(withField(BH, "impedance.z100", 500));
     expect(copied.warnings).toEqual(["Z100_COPIED"]);
-    expect({ ...copied, warnings: [] }).toEqual(same);
+    expect({ ...copied, warnings: [] as string[] }).toEqual(same);
   });
   test("FREQ_SWAPPED per segment, in input order", () => {
     const swapped = withField(withField(B8, "impedance.segments.trunk", { z20: 20.1, z100: 24.6 }), "impedance.segments.rightArm", { z20: 318.5, z100: 352 });
     const r = ok(swapped);
     expect(r.warnings).toEqual(["FREQ_SWAPPED:rightArm", "FREQ_SWAPPED:trunk"]);
-    expect({ ...r, warnings: [] }).toEqual(ok(B8));
+    expect({ ...r, warnings: [] as string[] }).toEqual(ok(B8));
   });
   test("BODYFAT_CLAMPED in bh-dual-4, ht-4, standard-wb and bia-8", () => {
     expect(warnings({ ...BH, heightCm: 90, weightKg: 10, impedance: { z50: 200, z100: 200 } })).toContain("BODYFAT_CLAMPED");
