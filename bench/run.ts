@@ -14,6 +14,7 @@ const scripts: Array<[string, string[]]> = [
   ["lefu-ingest.ts", [process.execPath, join(here, "lefu-ingest.ts")]],
   ["youjiu-poll.ts", [process.execPath, join(here, "youjiu-poll.ts")]],
   ["yolanda-mini.ts", [process.execPath, join(here, "yolanda-mini.ts")]],
+  ["page.ts", [process.execPath, join(here, "page.ts")]],
 ];
 let failed = 0;
 for (const [name, cmd] of scripts) {

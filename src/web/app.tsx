@@ -90,13 +90,16 @@ function Root() {
   useEffect(() => {
     (async () => {
       try {
-        const s = await call(() => api.auth.status.get());
+        // Both at once: one round trip less before the first screen.
+        const [s, who] = await Promise.all([
+          call(() => api.auth.status.get()),
+          call(() => api.auth.me.get()).catch((e: unknown) => {
+            if (e instanceof ApiError && e.status === 401) return null;
+            throw e;
+          }),
+        ]);
         if (s.setupRequired) return setBoot("setup");
-        try {
-          me.value = (await call(() => api.auth.me.get())) as Me;
-        } catch (e) {
-          if (!(e instanceof ApiError && e.status === 401)) throw e;
-        }
+        me.value = who as Me | null;
         setBoot("ready");
       } catch (e) {
         setBoot({ error: e });

@@ -1,0 +1,75 @@
+/**
+ * The staff page's weight and speed (issue 8 §13), against the compiled binary (`npm run build`):
+ *  - first load: the HTML and every JS/CSS chunk it names, as the browser gets them
+ *    (gzip, since the page is served compressed), raw and compressed byte counts;
+ *  - time to interactive in Debian's chromium over loopback, fresh browser context each run
+ *    (empty cache): navigation start → the sign-in form is rendered and its field accepts input,
+ *    and, signed in, → the dashboard's device table is rendered with data.
+ * Goal: ≤ 150 KB compressed and ≤ 500 ms. `bun bench/page.ts [runs]`.
+ */
+import { join } from "node:path";
+import { launchBrowser, startServer, ensureBinary } from "../test/web/harness.ts";
+
+const runs = Number(process.argv[2] ?? 15);
+await ensureBinary();
+const server = await startServer();
+
+// ---- weight ----
+const html = await (await fetch(server.url + "/")).text();
+const assets = ["/", ...[...html.matchAll(/(?:src|href)="(\/chunk-[\w]+\.(?:js|css))"/g)].map((m) => m[1]!)];
+let raw = 0;
+let gz = 0;
+const rows: string[] = [];
+for (const a of assets) {
+  const plain = await fetch(server.url + a, { headers: { "accept-encoding": "identity" } });
+  const rawBytes = (await plain.arrayBuffer()).byteLength;
+  const comp = await fetch(server.url + a, { headers: { "accept-encoding": "gzip" }, decompress: false } as RequestInit);
+  const gzBytes = (await comp.arrayBuffer()).byteLength;
+  raw += rawBytes;
+  gz += gzBytes;
+  rows.push(`| \`${a}\` | ${comp.headers.get("content-type")} | ${rawBytes.toLocaleString("en")} | ${gzBytes.toLocaleString("en")} |`);
+}
+console.log("| asset | type | bytes | gzip bytes |\n|---|---|---|---|\n" + rows.join("\n") + `\n| **total** | | **${raw.toLocaleString("en")}** | **${gz.toLocaleString("en")}** (${(gz / 1024).toFixed(1)} KiB) |`);
+
+// ---- an admin to sign in with ----
+const origin = { origin: server.url, "content-type": "application/json" };
+await fetch(server.url + "/api/v1/auth/setup", { method: "POST", headers: origin, body: JSON.stringify({ token: server.setupToken, username: "bench", password: "bench bench bench 1" }) });
+const login = await fetch(server.url + "/api/v1/auth/login", { method: "POST", headers: origin, body: JSON.stringify({ username: "bench", password: "bench bench bench 1" }) });
+const cookie = /bodydock_session=([^;]+)/.exec(login.headers.get("set-cookie") ?? "")![1]!;
+
+// ---- time to interactive ----
+const browser = await launchBrowser();
+const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)]!;
+const max = (xs: number[]) => Math.max(...xs);
+async function measure(signedIn: boolean): Promise<{ tti: number; dcl: number }> {
+  const ctx = await browser.newContext();
+  if (signedIn) await ctx.addCookies([{ name: "bodydock_session", value: cookie, url: server.url }]);
+  const page = await ctx.newPage();
+  await page.goto(server.url + "/", { waitUntil: "commit" });
+  if (signedIn) await page.locator("table tbody tr, .card .muted").first().waitFor();
+  else await page.getByLabel("Username").waitFor();
+  // interactive: the main thread is free and the field takes input
+  if (!signedIn) await page.getByLabel("Username").fill("x", { timeout: 2000 });
+  const t = await page.evaluate(() => {
+    const nav = performance.getEntriesByType("navigation")[0] as PerformanceNavigationTiming;
+    return { tti: performance.now() - nav.startTime, dcl: nav.domContentLoadedEventEnd - nav.startTime };
+  });
+  await ctx.close();
+  return t;
+}
+for (const signedIn of [false, true]) {
+  await measure(signedIn); // warm-up of the browser process itself (not the page cache: new context each run)
+  const ttis: number[] = [];
+  const dcls: number[] = [];
+  for (let i = 0; i < runs; i++) {
+    const m = await measure(signedIn);
+    ttis.push(m.tti);
+    dcls.push(m.dcl);
+  }
+  console.log(
+    `${signedIn ? "dashboard (signed in)" : "sign-in form"}: time to interactive median ${median(ttis).toFixed(0)} ms, max ${max(ttis).toFixed(0)} ms; DOMContentLoaded median ${median(dcls).toFixed(0)} ms (${runs} runs, cold cache)`,
+  );
+}
+await browser.close();
+await server.stop();
+void join;
