@@ -30,6 +30,7 @@ import { actor, staffGuard } from "./staff/guard.ts";
 import { membersApi } from "./staff/members.ts";
 import { yolandaStaffApi } from "./staff/yolanda.ts";
 import { youjiuStaffApi } from "./staff/youjiu.ts";
+import { lefuClaimReport } from "./staff/claim-report.ts";
 import { webSupportApi } from "./staff/web-support.ts";
 import { webPlugin } from "./web/plugin.ts";
 
@@ -70,6 +71,7 @@ export function createApp(deps: Deps) {
   const { log, config } = deps;
   const audit = auditRepo(deps);
   const staffOptions = { actor, audit: audit.record.bind(audit) };
+  const lefuReport = lefuClaimReport(deps.db);
   let root: AnyElysia | undefined;
   const app = new Elysia({ name: "bodydock" })
     .onRequest(({ request, server }) => {
@@ -103,7 +105,7 @@ export function createApp(deps: Deps) {
     .use(authApi(deps))
     .use(membersApi(deps))
     .use(auditApi(deps))
-    .use(claimsApi(deps, { ...staffOptions, report: claimReport }))
+    .use(claimsApi(deps, { ...staffOptions, report: (row, memberId) => lefuReport(row, memberId) ?? claimReport(row, memberId) }))
     .use(devicesApi(deps, staffOptions))
     .use(youjiuStaffApi(deps, staffOptions))
     .use(yolandaStaffApi(deps, staffOptions))

@@ -222,6 +222,24 @@ describe("staff page", () => {
     await shot("09-devices");
   });
 
+  test("a claimed 8-electrode Lefu weighing is recomputed with the member's profile", async () => {
+    const now = Math.floor(Date.now() / 1000);
+    // the scale now sends ohms (set on the devices page above); ten values: RA, LA, trunk, RL, LL at 20 and 100 kHz
+    const z = [330, 300, 335, 305, 24, 21, 270, 245, 268, 243].map((v) => ({ impedance: String(v) }));
+    const r = await fetch(`${server.url}/lefu/wifi/torre/record`, {
+      method: "POST",
+      headers: { "content-type": "application/json" },
+      body: JSON.stringify({ bat: "0.81", mac: "CF:E8:05:08:13:BA", scaleType: 5, sn: "CFE8050813BA", type: "LEFU-CF577", list: [{ data: z, heartRate: 72, memberid: "alex-on-the-torre", userid: "u2", timestamp: now - 10, weight: 79.8 }] }),
+    });
+    expect(r.status).toBe(200);
+    await page.getByRole("link", { name: "Claims" }).click();
+    const card = page.locator("section.claim", { has: page.getByRole("heading", { name: /79[.,]80 kg/ }) });
+    await card.getByLabel("Member").fill("Alex");
+    await card.getByRole("radio", { name: /Alex Example/ }).check();
+    await card.getByRole("button", { name: "Assign", exact: true }).click();
+    await page.getByText("Assigned.").waitFor();
+  });
+
   test("settings: XONE token mode, a staff account, the audit log", async () => {
     await page.getByRole("link", { name: "Settings" }).click();
     const row = page.locator("form.setting", { has: page.getByLabel(/youjiu.requireToken/) });
@@ -251,7 +269,7 @@ describe("staff page", () => {
     await shot("06-history");
     await page.getByRole("link", { name: "Report" }).first().click();
     await page.getByRole("heading", { name: "Body composition result sheet" }).waitFor();
-    await page.locator(".score").getByText("87").waitFor(); // 86.5, shown without decimals
+    await page.getByRole("heading", { name: "Segmental analysis (8-electrode)" }).waitFor(); // the recomputed Lefu one, newest
     await shot("07-report");
     await page.emulateMedia({ media: "print" });
     await page.screenshot({ path: join(ARTIFACTS, "07-report-print.png"), fullPage: true });
@@ -260,6 +278,11 @@ describe("staff page", () => {
     const pages = (new TextDecoder("latin1").decode(pdf).match(/\/Type\s*\/Page[^s]/g) ?? []).length;
     expect(pages).toBe(1);
     await page.emulateMedia({ media: "screen" });
+    // the WSP Mini one keeps Yolanda's own report
+    await page.goBack();
+    await page.getByRole("link", { name: "Report" }).nth(1).click();
+    await page.locator(".score").getByText("87").waitFor(); // 86.5, shown without decimals
+    await shot("07-report-yolanda");
   });
 
   test("session expiry: the sign-in dialog opens over the form, and what was typed survives", async () => {
