@@ -309,6 +309,27 @@ describe("staff page", () => {
     await page.getByRole("link", { name: "Members" }).waitFor();
   });
 
+  test("every form field on every page has a label", async () => {
+    const unlabeled = () =>
+      page.evaluate(() =>
+        [...document.querySelectorAll("input, select, textarea")]
+          .filter((el) => (el as HTMLInputElement).type !== "hidden")
+          .filter((el) => (el as HTMLInputElement).labels?.length === 0 && !el.getAttribute("aria-label") && !el.getAttribute("aria-labelledby"))
+          .map((el) => el.outerHTML.slice(0, 120)),
+      );
+    for (const path of ["/", "/push", "/members", "/members/1", "/claims", "/devices", "/settings", "/report/1"]) {
+      await page.goto(server.url + path);
+      await page.locator("main h1, main h2").first().waitFor();
+      if (path === "/members") await page.getByRole("button", { name: "New member" }).click();
+      expect([path, await unlabeled()]).toEqual([path, []]);
+    }
+    await page.getByLabel("Language").selectOption("zh");
+    await page.goto(server.url + "/members/1");
+    await page.getByRole("heading", { name: "历史记录" }).waitFor();
+    await shot("11-member-zh");
+    await page.getByLabel("语言").selectOption("en");
+  });
+
   test("no request left the server; no CSP violation", () => {
     expect(external).toEqual([]);
     expect(cspErrors).toEqual([]);
