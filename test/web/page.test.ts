@@ -209,7 +209,21 @@ describe("staff page", () => {
     await page.getByRole("cell", { name: /CFE8050813BA/ }).waitFor();
     await page.getByRole("cell", { name: /3398182015544/ }).first().waitFor();
     await page.getByText(/online · /).first().waitFor();
-    await shot("08-dashboard");
+    // live: a XONE that opens its push-login screen shows up within a second, without a reload
+    await page.getByText("live", { exact: true }).waitFor();
+    const xone = simulatedXone(server.url, "3398182015777");
+    const t0 = Date.now();
+    await xone.poll();
+    xone.start(500);
+    try {
+      await page.locator("ul.waiting").getByText("3398182015777").waitFor({ timeout: 1000 });
+      expect(Date.now() - t0).toBeLessThan(1000);
+      await shot("08-dashboard");
+      xone.stop();
+      await page.locator("ul.waiting").getByText("3398182015777").waitFor({ state: "detached", timeout: 8000 }); // idle after the active window
+    } finally {
+      xone.stop();
+    }
   });
 
   test("devices: rename a scale and switch its impedance decoding", async () => {
@@ -326,6 +340,7 @@ describe("staff page", () => {
     await page.getByLabel("Language").selectOption("zh");
     await page.goto(server.url + "/members/1");
     await page.getByRole("heading", { name: "历史记录" }).waitFor();
+    await page.locator(".chart canvas").first().waitFor();
     await shot("11-member-zh");
     await page.getByLabel("语言").selectOption("en");
   });

@@ -133,6 +133,7 @@ const en = {
   "mem.qr": "Bind a QR code shown on a device",
   "mem.qrValue": "QR value",
   "mem.qrBind": "Bind",
+  "mem.qrRefresh": "Look again for QR codes on devices",
   "mem.qrBound": "Bound; the device will log this member in within {s} s.",
   "mem.qrSessions": "QR codes devices are showing now",
   "mem.import": "Import CSV",

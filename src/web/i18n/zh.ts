@@ -134,6 +134,7 @@ const zh: Record<Key, string> = {
   "mem.qr": "绑定设备上显示的二维码",
   "mem.qrValue": "二维码内容",
   "mem.qrBind": "绑定",
+  "mem.qrRefresh": "重新查找设备上的二维码",
   "mem.qrBound": "已绑定；设备将在 {s} 秒内为该会员登录。",
   "mem.qrSessions": "设备当前显示的二维码",
   "mem.import": "导入 CSV",

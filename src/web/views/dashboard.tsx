@@ -36,7 +36,7 @@ export function WaitingList() {
         <ul class="waiting" aria-live="polite">
           {waiting.map((d) => (
             <li key={d.sn}>
-              <b>{d.name ?? d.sn}</b> <span class="muted">{d.product.toUpperCase()} · {d.sn} · {d.lastIp ?? ""}</span>
+              <b>{d.name ?? d.sn}</b> <span class="muted">{[d.product.toUpperCase(), d.name ? d.sn : null, d.lastIp].filter(Boolean).join(" · ")}</span>
               {d.pendingPush && <span class="badge warn">{t("dev.pushPending")}</span>}{" "}
               <a href={`/push?sn=${encodeURIComponent(d.sn)}`}>{t("nav.push")} →</a>
             </li>

@@ -180,7 +180,7 @@ function QrBind({ id }: { id: number }) {
       <form class="row" onSubmit={bind}>
         <Field label={t("mem.qrValue")} value={value} onInput={setValue} name="qr" required />
         <button type="submit">{t("mem.qrBind")}</button>
-        <button type="button" onClick={sessions.reload}>
+        <button type="button" onClick={sessions.reload} aria-label={t("mem.qrRefresh")} title={t("mem.qrRefresh")}>
           ↻
         </button>
       </form>

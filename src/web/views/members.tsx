@@ -1,6 +1,6 @@
 /** Members: search with paging, create, CSV import (per-row report) and export. */
 import { useState } from "preact/hooks";
-import { api, ApiError, call } from "../api.ts";
+import { api, ApiError, call, me } from "../api.ts";
 import { t } from "../i18n/index.ts";
 import { navigate } from "../router.ts";
 import { ErrorMsg, Field, Msg, Pager, useId, useLoad } from "../ui.tsx";
@@ -79,7 +79,7 @@ export function Members() {
         {list.data && list.data.total === 0 && <p class="muted">{t("common.none")}</p>}
         {list.data && <Pager offset={offset} limit={LIMIT} total={list.data.total} onOffset={setOffset} />}
       </section>
-      <CsvImport onDone={list.reload} />
+      {me.value?.role === "admin" && <CsvImport onDone={list.reload} />}
     </div>
   );
 }
