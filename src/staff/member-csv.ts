@@ -125,6 +125,18 @@ function credentialCells(members: MembersRepo, id: number): { cards: string; cod
   };
 }
 
+/**
+ * Text that a spreadsheet would run as a formula (=, +, -, @ first) gets a leading
+ * apostrophe, which spreadsheets show as text; the import takes it off again.
+ */
+const FORMULA = /^[=+\-@\t\r]/;
+export function spreadsheetSafe(v: unknown): unknown {
+  return typeof v === "string" && FORMULA.test(v) ? `'${v}` : v;
+}
+function unSpreadsheet(s: string): string {
+  return s.startsWith("'") && FORMULA.test(s.slice(1)) ? s.slice(1) : s;
+}
+
 /** Every member, UTF-8 with a BOM (so spreadsheet programs read Chinese names right). */
 export function exportCsv(members: MembersRepo): string {
   const rows: unknown[][] = [[...EXPORT_COLUMNS]];
@@ -134,7 +146,7 @@ export function exportCsv(members: MembersRepo): string {
       EXPORT_COLUMNS.map((col) => {
         if (col === "cards" || col === "codes") return c[col];
         if (col === "createdAt" || col === "updatedAt") return new Date(m[col]).toISOString();
-        return m[col as keyof Member];
+        return spreadsheetSafe(m[col as keyof Member]);
       }),
     );
   }
@@ -272,7 +284,7 @@ function planRow(row: CsvRow, columns: string[], o: ImportOptions, seen: Record<
   }
   const raw: Record<string, string> = {};
   columns.forEach((c, i) => {
-    if (!IGNORED.has(c)) raw[c] = row.cells[i] ?? "";
+    if (!IGNORED.has(c)) raw[c] = unSpreadsheet((row.cells[i] ?? "").trim());
   });
 
   // Text to typed values, then the API's own schema and checks.
