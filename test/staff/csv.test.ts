@@ -113,6 +113,13 @@ describe("import", () => {
     // Without memberNo or id: the same name with the same phone is the same member.
     expect((await h.imp("name,phone\nPat,0123 456\n")).body.created).toBe(1);
     expect((await h.imp("name,phone,notes\nPat,0123456,hi\n")).body).toMatchObject({ created: 0, updated: 1 });
+    // …and the same person twice in one such file is a bad row, not two members.
+    const twice = await h.imp("name,phone\nSam,555 1234\nsam,5551234\n");
+    expect([twice.status, twice.body.errors]).toEqual([422, [{ line: 3, field: "name", message: expect.stringContaining("line 2") }]]);
+    // Several members already match: say which with memberNo or id.
+    await h.admin.call("POST", "/api/v1/members", { name: "Pat", phone: "0123456" });
+    const which = await h.imp("name,phone,notes\nPat,0123456,again\n");
+    expect(which.body.errors[0]).toMatchObject({ line: 2, field: "name", message: expect.stringContaining("add a memberNo or id") });
   });
 
   test("every bad row is reported with its line and field, and nothing is written", async () => {
