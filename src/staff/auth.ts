@@ -114,12 +114,14 @@ export const authApi = (deps: Deps) => {
           })
           .catch(staffErrorToHttp);
         setupTokens.delete(deps);
+        // The new admin is signed in straight away.
+        set.headers["set-cookie"] = sessionCookie(await signSession(deps, row), sessionTtlSeconds(deps));
         set.status = 201;
         return staffView(row);
       },
       {
         body: t.Object({ token: t.String({ minLength: 1, maxLength: 200 }), username: Username, password: Password }),
-        detail: { summary: "Create the first admin (public; once, with the setup token bodydock printed at start)", tags: ["auth"] },
+        detail: { summary: "Create the first admin (public; once, with the setup token bodydock printed at start); signs them in", tags: ["auth"] },
       },
     )
     .post(

@@ -83,7 +83,8 @@ export function cookieValue(header: string | null, name: string): string | null 
   return null;
 }
 
-const STATE_CHANGING = new Set(["POST", "PUT", "PATCH", "DELETE"]);
+/** Methods that change nothing; every other one (POST, PUT, PATCH, DELETE, anything odd) needs a matching Origin. */
+const SAFE_METHODS = new Set(["GET", "HEAD", "OPTIONS"]);
 
 /** The request's own host, from Host (or the URL when Host is absent). */
 function requestHost(request: Request): string {
@@ -156,7 +157,7 @@ function makeGuard(deps: Deps) {
   return new Elysia({ name: "staff-guard" })
     .onRequest(async ({ request, set }) => {
       if (!isGuardedPath(request)) return;
-      if (STATE_CHANGING.has(request.method) && !originMatches(request)) {
+      if (!SAFE_METHODS.has(request.method) && !originMatches(request)) {
         set.status = 403;
         return jsonError(403, "bad_origin", "refused: a change must come from this server's own page (the Origin header must match the host)");
       }

@@ -125,6 +125,18 @@ function credentialCells(members: MembersRepo, id: number): { cards: string; cod
   };
 }
 
+/**
+ * Text that a spreadsheet would run as a formula (=, +, -, @ first) gets a leading
+ * apostrophe, which spreadsheets show as text; the import takes it off again.
+ */
+const FORMULA = /^[=+\-@\t\r]/;
+export function spreadsheetSafe(v: unknown): unknown {
+  return typeof v === "string" && FORMULA.test(v) ? `'${v}` : v;
+}
+function unSpreadsheet(s: string): string {
+  return s.startsWith("'") && FORMULA.test(s.slice(1)) ? s.slice(1) : s;
+}
+
 /** Every member, UTF-8 with a BOM (so spreadsheet programs read Chinese names right). */
 export function exportCsv(members: MembersRepo): string {
   const rows: unknown[][] = [[...EXPORT_COLUMNS]];
@@ -134,7 +146,7 @@ export function exportCsv(members: MembersRepo): string {
       EXPORT_COLUMNS.map((col) => {
         if (col === "cards" || col === "codes") return c[col];
         if (col === "createdAt" || col === "updatedAt") return new Date(m[col]).toISOString();
-        return m[col as keyof Member];
+        return spreadsheetSafe(m[col as keyof Member]);
       }),
     );
   }
@@ -234,7 +246,14 @@ export function importCsv(text: string, o: ImportOptions): ImportResult {
   }
   if (result.errors.length) return result;
 
-  const seen = { memberNo: new Map<string, number>(), id: new Map<number, number>(), card: new Map<string, number>(), code: new Map<string, number>(), member: new Map<number, number>() };
+  const seen = {
+    memberNo: new Map<string, number>(),
+    id: new Map<number, number>(),
+    card: new Map<string, number>(),
+    code: new Map<string, number>(),
+    member: new Map<number, number>(),
+    contact: new Map<string, number>(),
+  };
   const plans: Plan[] = [];
 
   for (const row of rows) {
@@ -266,13 +285,13 @@ export function importCsv(text: string, o: ImportOptions): ImportResult {
   return result;
 }
 
-function planRow(row: CsvRow, columns: string[], o: ImportOptions, seen: Record<"memberNo" | "card" | "code", Map<string, number>> & Record<"id" | "member", Map<number, number>>): Plan {
+function planRow(row: CsvRow, columns: string[], o: ImportOptions, seen: Record<"memberNo" | "card" | "code" | "contact", Map<string, number>> & Record<"id" | "member", Map<number, number>>): Plan {
   if (row.cells.length > columns.length && row.cells.slice(columns.length).some((c) => c.trim() !== "")) {
     throw new RowFail("row", `has ${row.cells.length} fields but the header has ${columns.length}`);
   }
   const raw: Record<string, string> = {};
   columns.forEach((c, i) => {
-    if (!IGNORED.has(c)) raw[c] = row.cells[i] ?? "";
+    if (!IGNORED.has(c)) raw[c] = unSpreadsheet((row.cells[i] ?? "").trim());
   });
 
   // Text to typed values, then the API's own schema and checks.
@@ -333,7 +352,12 @@ function planRow(row: CsvRow, columns: string[], o: ImportOptions, seen: Record<
   let existing: Member | null = null;
   if (clean.memberNo) existing = m.byMemberNo(clean.memberNo);
   if (!existing && id !== null) existing = m.get(id);
-  if (!existing && !clean.memberNo && id === null && clean.name) existing = sameNameAndContact(m, clean);
+  const contactKey = !clean.memberNo && id === null ? contactKeyOf(clean) : null;
+  if (!existing && contactKey) {
+    const found = sameNameAndContact(m, clean);
+    if (found.length > 1) throw new RowFail("name", `members ${found.map((x) => x.id).join(", ")} have this name and phone or e-mail; add a memberNo or id column to say which`);
+    existing = found[0] ?? null;
+  }
   if (existing && clean.memberNo) {
     const other = m.byMemberNo(clean.memberNo);
     if (other && other.id !== existing.id) throw new RowFail("memberNo", `member number ${clean.memberNo} belongs to member ${other.id}`);
@@ -348,6 +372,7 @@ function planRow(row: CsvRow, columns: string[], o: ImportOptions, seen: Record<
   if (clean.memberNo) once(seen.memberNo, clean.memberNo.toLowerCase(), "memberNo", `member number ${clean.memberNo}`);
   if (id !== null) once(seen.id, id, "id", `id ${id}`);
   if (existing) once(seen.member, existing.id, existing.memberNo ? "memberNo" : "id", `member ${existing.id}`);
+  if (contactKey) once(seen.contact, contactKey, "name", "the same name with the same phone or e-mail");
   for (const c of cards) once(seen.card, c, "cards", `card ${c}`);
   for (const c of codes) once(seen.code, c.toLowerCase(), "codes", `code ${c}`);
 
@@ -368,6 +393,7 @@ function planRow(row: CsvRow, columns: string[], o: ImportOptions, seen: Record<
   if (clean.memberNo) seen.memberNo.set(clean.memberNo.toLowerCase(), row.line);
   if (id !== null) seen.id.set(id, row.line);
   if (existing) seen.member.set(existing.id, row.line);
+  if (contactKey) seen.contact.set(contactKey, row.line);
   for (const c of cards) seen.card.set(c, row.line);
   for (const c of codes) seen.code.set(c.toLowerCase(), row.line);
 
@@ -384,14 +410,17 @@ function planRow(row: CsvRow, columns: string[], o: ImportOptions, seen: Record<
   return { line: row.line, op: "update", before: existing, patch, status: statusChange, cards: newCards, codes: newCodes };
 }
 
-/** A member with the same name and the same phone digits or e-mail (exactly one), for files without memberNo or id. */
-function sameNameAndContact(m: MembersRepo, clean: Partial<MemberInput>): Member | null {
+/** For rows without memberNo or id: the name with the phone digits and/or e-mail, or null when there is neither. */
+function contactKeyOf(clean: Partial<MemberInput>): string | null {
   const phone = phoneDigits(clean.phone);
-  if (!phone && !clean.email) return null;
-  const found = m
-    .byName(clean.name!)
-    .filter((x) => (phone !== null && phoneDigits(x.phone) === phone) || (clean.email != null && x.email === clean.email));
-  return found.length === 1 ? found[0]! : null;
+  if (!clean.name || (!phone && !clean.email)) return null;
+  return `${clean.name.toLowerCase()}|${phone ?? ""}|${clean.email ?? ""}`;
+}
+
+/** Members with the same name and the same phone digits or e-mail, for rows without memberNo or id. */
+function sameNameAndContact(m: MembersRepo, clean: Partial<MemberInput>): Member[] {
+  const phone = phoneDigits(clean.phone);
+  return m.byName(clean.name!).filter((x) => (phone !== null && phoneDigits(x.phone) === phone) || (clean.email != null && x.email === clean.email));
 }
 
 function apply(p: Plan, o: ImportOptions): void {

@@ -38,6 +38,8 @@ describe("first run: setup creates the first admin once and never again", () => 
     const ok = await h.post("/api/v1/auth/setup", { token, username: "boss", password: TEST_PASSWORD });
     expect([ok.status, ok.body.username, ok.body.role]).toEqual([201, "boss", "admin"]);
     expect(ok.text).not.toContain("hash");
+    // The new admin is signed in at once.
+    expect((await send(h.app, "GET", "/api/v1/auth/me", undefined, { cookie: cookieOf(ok.headers) })).body).toEqual({ id: ok.body.id, username: "boss", role: "admin" });
     expect((await send(h.app, "GET", "/api/v1/auth/status")).body).toEqual({ setupRequired: false });
     expect(setupToken(h.rt)).toBeNull();
     const again = await h.post("/api/v1/auth/setup", { token, username: "boss2", password: TEST_PASSWORD });

@@ -41,7 +41,7 @@ describe("export", () => {
     const a = (await h.admin.call("POST", "/api/v1/members", { name: "王小明", memberNo: "A-7", phone: "138 0013 8000", notes: 'likes "quotes", commas\nand lines', heightCm: 172.5, athlete: true })).body;
     await h.admin.call("POST", `/api/v1/members/${a.id}/credentials`, { kind: "card", value: "E6685962", format: "hex" });
     await h.admin.call("POST", `/api/v1/members/${a.id}/credentials`, { kind: "code", value: "QR-1" });
-    const b = (await h.admin.call("POST", "/api/v1/members", { name: "Zoe" })).body;
+    const b = (await h.admin.call("POST", "/api/v1/members", { name: "Zoe", phone: "+44 7700 900123", nickname: "=HYPERLINK(1)" })).body;
     await h.admin.call("POST", `/api/v1/members/${b.id}/suspend`);
     const res = await h.admin.call("GET", "/api/v1/members/export.csv");
     expect(res.status).toBe(200);
@@ -53,6 +53,8 @@ describe("export", () => {
     const row = Object.fromEntries(rows[0]!.cells.map((c, i) => [c, rows[1]!.cells[i]]));
     expect(row).toMatchObject({ id: String(a.id), memberNo: "A-7", name: "王小明", phone: "138 0013 8000", heightCm: "172.5", athlete: "true", notes: 'likes "quotes", commas\nand lines', status: "active", cards: "3865598306", codes: "QR-1" });
     expect(rows[2]!.cells[14]).toBe("suspended");
+    // Nothing a spreadsheet would run as a formula.
+    expect([rows[2]!.cells[3], rows[2]!.cells[4]]).toEqual(["'=HYPERLINK(1)", "'+44 7700 900123"]);
     // Re-importing the export changes nothing.
     const auditBefore = h.rt.db.query("SELECT COUNT(*) AS n FROM audit").get();
     const before = h.rt.db.query("SELECT * FROM members ORDER BY id").all();
@@ -111,6 +113,13 @@ describe("import", () => {
     // Without memberNo or id: the same name with the same phone is the same member.
     expect((await h.imp("name,phone\nPat,0123 456\n")).body.created).toBe(1);
     expect((await h.imp("name,phone,notes\nPat,0123456,hi\n")).body).toMatchObject({ created: 0, updated: 1 });
+    // …and the same person twice in one such file is a bad row, not two members.
+    const twice = await h.imp("name,phone\nSam,555 1234\nsam,5551234\n");
+    expect([twice.status, twice.body.errors]).toEqual([422, [{ line: 3, field: "name", message: expect.stringContaining("line 2") }]]);
+    // Several members already match: say which with memberNo or id.
+    await h.admin.call("POST", "/api/v1/members", { name: "Pat", phone: "0123456" });
+    const which = await h.imp("name,phone,notes\nPat,0123456,again\n");
+    expect(which.body.errors[0]).toMatchObject({ line: 2, field: "name", message: expect.stringContaining("add a memberNo or id") });
   });
 
   test("every bad row is reported with its line and field, and nothing is written", async () => {

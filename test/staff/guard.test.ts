@@ -117,6 +117,8 @@ describe("route walk: nothing under /api is reachable without a session unless p
     expect(res.status).toBe(201);
     // Reads need no Origin.
     expect((await send(h.app, "GET", "/api/v1/members", undefined, { cookie: s.cookie })).status).toBe(200);
+    // An unusual method is treated as state-changing.
+    expect((await send(h.app, "PROPFIND", "/api/v1/members", undefined, { cookie: s.cookie })).status).toBe(403);
   });
 
   test("admin-only routes answer 403 to staff, before validating anything; every other route lets staff through", async () => {
