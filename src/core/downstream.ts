@@ -70,8 +70,8 @@ export function downstream(p: Profile, bf: number): Downstream {
   let bodyage = A; // D15 (A < 18: the age itself [ours])
   if (A >= 18) {
     const s = R1(score);
-    let adj = 0;
-    for (const t of BODYAGE_THRESHOLDS) if (s >= t) adj++;
+    let adj = 0; // the thresholds ascend: count until the first one not reached
+    while (adj < BODYAGE_THRESHOLDS.length && s >= BODYAGE_THRESHOLDS[adj]!) adj++;
     bodyage = Math.max(18, A + 8 - adj);
   }
   return {

@@ -6,7 +6,7 @@
  */
 import { downstream } from "./downstream.ts";
 import { R1, R2 } from "./math.ts";
-import { levelsOf, rowsFor, select } from "./standards.ts";
+import { levelsOf, rowsFor } from "./standards.ts";
 import { SPEC_VERSION, type Family, type FamilyResult, type Levels, type Profile, type ReportDocument, type SegmentsReport } from "./types.ts";
 
 /** Placeholder so the document has its final shape before the levels are known. */
@@ -60,7 +60,7 @@ export function buildReport(family: Family, p: Profile, fr: FamilyResult, warnin
   const lo = male ? 11 : 21;
   const fatControl = bf > t ? ((t - bf) * W) / 100 : bf < lo ? ((lo - bf) * W) / 100 : 0;
   const rows = rowsFor(male);
-  const sinewRange = select(rows.sinew, H);
+  const sinewRange = rows.sinew(H);
   const muscleControl = Math.max(0, sinewRange[0] - sinew);
 
   // §9.1 output rounding; codes (§9.3) and levels (§10) follow from the rounded values.
@@ -107,7 +107,7 @@ export function buildReport(family: Family, p: Profile, fr: FamilyResult, warnin
   // §9.3
   const v = report.visfat;
   report.fatty_liver_risk = v <= 9 ? 0 : v <= 14 ? 1 : 2;
-  const boneRange = select(rows.bone, report.weight);
+  const boneRange = rows.bone(report.weight);
   report.inorganic_salt = report.bone < boneRange[0] ? 1 : report.bone > boneRange[1] ? 3 : 2;
   report.body_shape = BODY_SHAPE[levels.bodyfat === "very_high" ? "high" : levels.bodyfat][levels.sinew];
   if (fr.segments) report.segments = roundSegments(fr.segments);

@@ -121,26 +121,62 @@ export interface LevelInputs {
   score: number;
 }
 
-/** The §10 rows of one sex, looked up once per report instead of once per level. */
+/** The largest double below a (a > 0 here): `x < a` is exactly `x <= below(a)`. */
+function below(a: number): number {
+  const f = new Float64Array([a]);
+  const u = new BigUint64Array(f.buffer);
+  u[0] = a > 0 ? u[0]! - 1n : u[0]! + 1n;
+  return f[0]!;
+}
+
+/**
+ * A Select compiled into an unrolled classifier: every bound turned into an inclusive limit
+ * (`below` for `<`) so the hot path is a chain of `x <= limit` on captured constants. The
+ * generic loop cost a quarter of a report's time (bench/README.md).
+ */
+function compile<T>(s: Select<T>): (x: number) => T {
+  const lim = s.cases.map((c) => (c.op === "<" ? below(c.at) : c.at));
+  const val = s.cases.map((c) => c.value);
+  const o = s.otherwise;
+  const [l0 = 0, l1 = 0, l2 = 0, l3 = 0, l4 = 0] = lim;
+  const [v0 = o, v1 = o, v2 = o, v3 = o, v4 = o] = val;
+  switch (lim.length) {
+    case 1:
+      return (x) => (x <= l0 ? v0 : o);
+    case 2:
+      return (x) => (x <= l0 ? v0 : x <= l1 ? v1 : o);
+    case 3:
+      return (x) => (x <= l0 ? v0 : x <= l1 ? v1 : x <= l2 ? v2 : o);
+    case 4:
+      return (x) => (x <= l0 ? v0 : x <= l1 ? v1 : x <= l2 ? v2 : x <= l3 ? v3 : o);
+    case 5:
+      return (x) => (x <= l0 ? v0 : x <= l1 ? v1 : x <= l2 ? v2 : x <= l3 ? v3 : x <= l4 ? v4 : o);
+    default:
+      return (x) => select(s, x);
+  }
+}
+
+/** The §10 rows of one sex, compiled once at load. */
 function rowsOf(sex: Sex) {
   const S = STANDARDS;
   return {
+    /** Scaled by SW at run time, so not compiled. */
     weight: S.weight[sex],
-    bmi: S.bmi[sex],
-    bodyfat: S.bodyfat[sex],
-    water: S.water[sex],
-    protein: S.protein[sex],
-    subfat: S.subfat[sex],
-    muscle: S.muscle[sex],
-    muscleBodyfatOnly: S.muscleBodyfatOnly[sex],
-    sinew: S.sinew[sex],
-    bone: S.bone[sex],
-    visfat: S.visfat[sex],
-    bmrFactor: S.bmrFactor[sex],
-    heart_rate: S.heart_rate[sex],
-    cardiac_index: S.cardiac_index[sex],
-    obesity: S.obesity[sex],
-    score: S.score[sex],
+    bmi: compile(S.bmi[sex]),
+    bodyfat: compile(S.bodyfat[sex]),
+    water: compile(S.water[sex]),
+    protein: compile(S.protein[sex]),
+    subfat: compile(S.subfat[sex]),
+    muscle: compile(S.muscle[sex]),
+    muscleBodyfatOnly: compile(S.muscleBodyfatOnly[sex]),
+    sinew: compile(S.sinew[sex]),
+    bone: compile(S.bone[sex]),
+    visfat: compile(S.visfat[sex]),
+    bmrFactor: compile(S.bmrFactor[sex]),
+    heart_rate: compile(S.heart_rate[sex]),
+    cardiac_index: compile(S.cardiac_index[sex]),
+    obesity: compile(S.obesity[sex]),
+    score: compile(S.score[sex]),
   };
 }
 export type SexRows = ReturnType<typeof rowsOf>;
@@ -157,20 +193,20 @@ export function levelsOf(v: LevelInputs, male: boolean, age: number, heightCm: n
   const hr = v.heart_rate !== 0;
   return {
     weight: select(t.weight, v.weight, v.standard_weight),
-    bmi: select(t.bmi, v.bmi),
-    bodyfat: select(t.bodyfat, v.bodyfat),
-    water: select(t.water, v.water),
-    protein: select(t.protein, v.protein),
-    subfat: select(t.subfat, v.subfat),
-    muscle: select(family === "bodyfat-only" ? t.muscleBodyfatOnly : t.muscle, v.muscle),
-    sinew: rangeLabel(v.sinew, select(t.sinew, heightCm)),
-    bone: rangeLabel(v.bone, select(t.bone, v.weight)),
-    visfat: select(t.visfat, v.visfat),
-    bmr: v.bmr >= v.weight * select(t.bmrFactor, age) ? "standard" : "low",
+    bmi: t.bmi(v.bmi),
+    bodyfat: t.bodyfat(v.bodyfat),
+    water: t.water(v.water),
+    protein: t.protein(v.protein),
+    subfat: t.subfat(v.subfat),
+    muscle: (family === "bodyfat-only" ? t.muscleBodyfatOnly : t.muscle)(v.muscle),
+    sinew: rangeLabel(v.sinew, t.sinew(heightCm)),
+    bone: rangeLabel(v.bone, t.bone(v.weight)),
+    visfat: t.visfat(v.visfat),
+    bmr: v.bmr >= v.weight * t.bmrFactor(age) ? "standard" : "low",
     bodyage: v.bodyage <= age ? "standard" : "high",
-    heart_rate: hr ? select(t.heart_rate, v.heart_rate) : null,
-    cardiac_index: hr ? select(t.cardiac_index, v.cardiac_index) : null,
-    obesity: select(t.obesity, v.obesity),
-    score: select(t.score, v.score),
+    heart_rate: hr ? t.heart_rate(v.heart_rate) : null,
+    cardiac_index: hr ? t.cardiac_index(v.cardiac_index) : null,
+    obesity: t.obesity(v.obesity),
+    score: t.score(v.score),
   };
 }
