@@ -63,7 +63,8 @@ export function Setup({ onDone }: { onDone: () => void }) {
     setError(null);
     try {
       await call(() => api.auth.setup.post({ token: token.trim(), username, password }));
-      await signIn(username, password);
+      // setup signs the new admin in (sets the session cookie)
+      loggedIn((await call(() => api.auth.me.get())) as Me);
       onDone();
       navigate("/", true);
     } catch (err) {
