@@ -233,6 +233,12 @@ describe("staff page", () => {
     await card.getByLabel("Lefu impedance decoding").selectOption("ohms");
     await card.getByRole("button", { name: "Save" }).click();
     await page.getByRole("heading", { name: /Torre by the door/ }).waitFor();
+    // a Yolanda scale's user slots: put Alex on it
+    const yo = page.locator("section.card", { has: page.getByRole("heading", { name: /A8:48:FA:35:14:56/ }) });
+    await yo.getByLabel("Add a member to this scale").fill("Alex");
+    await yo.getByRole("radio", { name: /Alex Example/ }).check();
+    await yo.getByRole("button", { name: "Put in the lowest free slot" }).click();
+    await yo.locator("table.slots").getByRole("link", { name: "Alex Example" }).waitFor();
     await shot("09-devices");
   });
 

@@ -2,7 +2,7 @@
 import { useState } from "preact/hooks";
 import { api, call, errorText } from "../api.ts";
 import { dateTime, num, t } from "../i18n/index.ts";
-import { Check, ErrorMsg, Field, Msg, Select, useLoad } from "../ui.tsx";
+import { Check, ErrorMsg, Field, MemberPicker, Msg, Select, useLoad, type MemberLite } from "../ui.tsx";
 import { DeviceState, firmware } from "./dashboard.tsx";
 
 type Device = NonNullable<Awaited<ReturnType<typeof api.devices.get>>["data"]>[number];
@@ -102,6 +102,62 @@ function DeviceCard({ d, onSaved }: { d: Device; onSaved: () => void }) {
       </form>
       {msg && <Msg kind="ok">{msg}</Msg>}
       {err && <Msg kind="error">{err}</Msg>}
+      {d.vendor === "yolanda" && <YolandaSlots mac={d.mac ?? d.key} />}
     </section>
+  );
+}
+
+/** A Yolanda scale's user slots 1–8: who is on which, why a slot is not sent, add and free. */
+function YolandaSlots({ mac }: { mac: string }) {
+  const scale = useLoad(() => call(() => api.yolanda.scales({ mac }).get()), [mac]);
+  const [member, setMember] = useState<MemberLite | null>(null);
+  const [round, setRound] = useState(0);
+  const [err, setErr] = useState<string | null>(null);
+  const act = async (f: () => Promise<unknown>) => {
+    setErr(null);
+    try {
+      await f();
+      setMember(null);
+      setRound((n) => n + 1); // a fresh, empty member search
+      scale.reload();
+    } catch (x) {
+      setErr(errorText(x));
+    }
+  };
+  if (scale.error) return <ErrorMsg error={scale.error} />;
+  const s = scale.data;
+  if (!s) return null;
+  return (
+    <div class="panel" aria-label={t("dev.slots")}>
+      <h3>{t("dev.slots")}</h3>
+      <table class="slots">
+        <tbody>
+          {s.slots.map((x) => (
+            <tr key={x.userIndex}>
+              <th>{x.userIndex}</th>
+              <td>
+                <a href={`/members/${x.memberId}`}>{x.memberName ?? `#${x.memberId}`}</a>
+                {!x.sentToYolanda && <span class="muted small"> · {x.problems.join("; ")}</span>}
+              </td>
+              <td>
+                <button type="button" onClick={() => act(() => call(() => api.yolanda.scales({ mac }).slots({ index: x.userIndex }).delete()))}>
+                  {t("dev.freeSlot")}
+                </button>
+              </td>
+            </tr>
+          ))}
+        </tbody>
+      </table>
+      {s.slots.length === 0 && <p class="muted">{t("dev.noSlots")}</p>}
+      {!s.full && (
+        <div class="row">
+          <MemberPicker key={round} label={t("dev.addToScale")} selected={member} onSelect={setMember} />
+          <button type="button" disabled={!member} onClick={() => member && act(() => call(() => api.yolanda.scales({ mac }).slots.post({ memberId: member.id })))}>
+            {t("dev.addSlot")}
+          </button>
+        </div>
+      )}
+      {err && <Msg kind="error">{err}</Msg>}
+    </div>
   );
 }
