@@ -101,6 +101,15 @@ describe("staff page", () => {
     await page.getByRole("button", { name: "Add", exact: true }).click();
     await page.getByText("3456789012 (0xCE0A6A14)").waitFor();
     await shot("02-member");
+    // edit, disable, enable
+    await page.getByRole("button", { name: "Edit" }).click();
+    await page.getByLabel("Nickname").fill("Al");
+    await page.getByRole("button", { name: "Save" }).click();
+    await page.getByText("Saved.").waitFor();
+    await page.getByRole("button", { name: "Disable" }).click();
+    await page.locator("h1 .badge").getByText("disabled").waitFor();
+    await page.getByRole("button", { name: "Enable" }).click();
+    await page.locator("h1 .badge").waitFor({ state: "detached" });
   });
 
   test("push login, keyboard only: pending → delivered, the device receives the member", async () => {

@@ -67,7 +67,7 @@ export function MemberPage({ id }: { id: number }) {
               <button type="button" onClick={toggle}>
                 {member.status === "active" ? t("mem.disable") : t("mem.enable")}
               </button>
-              <a class="button" href={`/push`}>
+              <a class="button" href={`/push?member=${member.id}`}>
                 {t("nav.push")}
               </a>
             </div>

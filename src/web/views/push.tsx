@@ -21,6 +21,11 @@ export function Push() {
     if (scenes.length && !scenes.includes(scene)) setScene(scenes[0]!);
   }, [sn, scenes.join()]);
   const group = useId();
+  // /push?member=ID (from a member's page): that member is picked already
+  useEffect(() => {
+    const id = Number(route.value.query.get("member"));
+    if (id > 0) call(() => api.members({ id }).get()).then(setMember, () => undefined);
+  }, []);
 
   const push = async (e: Event) => {
     e.preventDefault();
@@ -51,6 +56,11 @@ export function Push() {
       </h1>
       <section class="card">
         <MemberPicker label={t("push.findMember")} selected={member} onSelect={setMember} autoFocus />
+        {member && (
+          <p class="muted" aria-live="polite">
+            {t("meas.member")}: <b>{member.name}</b> #{member.id}
+          </p>
+        )}
       </section>
       <section class="card">
         <fieldset class="choices">
