@@ -9,6 +9,7 @@ import { mkdirSync, statSync } from "node:fs";
 const outfile = process.argv[2] ?? "dist/bodydock";
 mkdirSync("dist", { recursive: true });
 const t0 = performance.now();
-await $`bun build ./src/main.ts --compile --minify --sourcemap --no-compile-autoload-dotenv --no-compile-autoload-bunfig --outfile ${outfile}`;
+// --splitting: the staff page's lazily imported modules (uPlot) become chunks of their own.
+await $`bun build ./src/main.ts --compile --minify --splitting --sourcemap --no-compile-autoload-dotenv --no-compile-autoload-bunfig --outfile ${outfile}`;
 const mb = statSync(outfile).size / 1024 / 1024;
 console.log(`built ${outfile} (${mb.toFixed(1)} MiB) in ${((performance.now() - t0) / 1000).toFixed(1)} s`);

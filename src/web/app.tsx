@@ -106,6 +106,10 @@ function Root() {
       }
     })();
   }, []);
+  useEffect(() => {
+    // For bench/page.ts: the first screen is on the page with its handlers (Preact attaches them as it renders).
+    if (boot !== "loading" && performance.getEntriesByName("bodydock:ready").length === 0) performance.mark("bodydock:ready");
+  }, [boot]);
   void lang.value; // re-render everything when the language changes
   if (boot === "loading") return <p class="boot">{t("common.loading")}</p>;
   if (typeof boot === "object") return <ErrorMsg error={boot.error} />;

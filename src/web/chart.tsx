@@ -1,37 +1,62 @@
-/** A small uPlot line chart (one series over time). */
+/**
+ * A small uPlot line chart (one series over time). uPlot is loaded on first use (its own
+ * chunk, built with --splitting), so the first screen does not wait for it.
+ */
 import { useEffect, useRef } from "preact/hooks";
-import uPlot from "uplot";
+import type uPlot from "uplot";
 import "uplot/dist/uPlot.min.css";
+
+let loading: Promise<typeof uPlot> | null = null;
+const loadUplot = () => (loading ??= import("uplot").then((m) => m.default));
 import { dateOnly, num } from "./i18n/index.ts";
 
 export function TrendChart({ title, unit, points, color, from }: { title: string; unit: string; points: Array<[number, number]>; color: string; from: number }) {
   const el = useRef<HTMLDivElement>(null);
   useEffect(() => {
     if (!el.current || points.length === 0) return;
-    const sorted = [...points].sort((a, b) => a[0] - b[0]);
-    const data: uPlot.AlignedData = [sorted.map((p) => p[0] / 1000), sorted.map((p) => p[1])];
-    const width = Math.max(240, el.current.clientWidth || 320);
-    const plot = new uPlot(
-      {
-        width,
-        height: 180,
-        legend: { show: false },
-        cursor: { drag: { x: false, y: false } },
-        // The x axis spans the chosen range (or the data with a day either side), never uPlot's guess for one point.
-        scales: {
-          x: { time: true, range: (): [number, number] => [Math.min(from || sorted[0]![0] - 86400000, sorted[0]![0] - 3600000) / 1000, Math.max(Date.now(), sorted[sorted.length - 1]![0] + 3600000) / 1000] },
-          y: { range: (_u, lo, hi): [number, number] => { const pad = Math.max(1, (hi - lo) * 0.15); return [Math.floor(lo - pad), Math.ceil(hi + pad)]; } },
+    let plot: uPlot | null = null;
+    let live = true;
+    void loadUplot().then((UPlot) => {
+      if (!live || !el.current) return;
+      const sorted = [...points].sort((a, b) => a[0] - b[0]);
+      const data: uPlot.AlignedData = [sorted.map((p) => p[0] / 1000), sorted.map((p) => p[1])];
+      const width = Math.max(240, el.current.clientWidth || 320);
+      plot = new UPlot(
+        {
+          width,
+          height: 180,
+          legend: { show: false },
+          cursor: { drag: { x: false, y: false } },
+          // The x axis spans the chosen range (or the data with a day either side), never uPlot's guess for one point.
+          scales: {
+            x: {
+              time: true,
+              range: (): [number, number] => [
+                Math.min(from || sorted[0]![0] - 86400000, sorted[0]![0] - 3600000) / 1000,
+                Math.max(Date.now(), sorted[sorted.length - 1]![0] + 3600000) / 1000,
+              ],
+            },
+            y: {
+              range: (_u, lo, hi): [number, number] => {
+                const pad = Math.max(1, (hi - lo) * 0.15);
+                return [Math.floor(lo - pad), Math.ceil(hi + pad)];
+              },
+            },
+          },
+          axes: [
+            { values: (_u, ticks) => ticks.map((s) => dateOnly(s * 1000)), size: 30, font: "11px system-ui" },
+            { values: (_u, ticks) => ticks.map((v) => num(v, 1)), size: 44, font: "11px system-ui" },
+          ],
+          series: [{}, { label: title, stroke: color, width: 2, points: { show: true, size: 5 } }],
         },
-        axes: [
-          { values: (_u, ticks) => ticks.map((s) => dateOnly(s * 1000)), size: 30, font: "11px system-ui" },
-          { values: (_u, ticks) => ticks.map((v) => num(v, 1)), size: 44, font: "11px system-ui" },
-        ],
-        series: [{}, { label: title, stroke: color, width: 2, points: { show: true, size: 5 } }],
-      },
-      data,
-      el.current,
-    );
-    return () => plot.destroy();
+        data,
+        el.current,
+      );
+    });
+    return () => {
+      live = false;
+      plot?.destroy();
+    };
   }, [points, title, from]);
   return (
     <figure class="chart">

@@ -55,7 +55,7 @@ async function loadAssets(): Promise<Map<string, Asset>> {
     }
     return map;
   }
-  const built = await Bun.build({ entrypoints: [page.index], minify: true, target: "browser", publicPath: "/" });
+  const built = await Bun.build({ entrypoints: [page.index], minify: true, target: "browser", publicPath: "/", splitting: true });
   if (!built.success) throw new Error("the staff page does not build: " + built.logs.map((l) => l.message).join("; "));
   for (const o of built.outputs) {
     const bytes = new Uint8Array(await o.arrayBuffer());
