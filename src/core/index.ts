@@ -16,7 +16,7 @@ import { validateCommon } from "./validate.ts";
 export * from "./types.ts";
 export { buildReport } from "./report.ts";
 export { downstream, type Downstream } from "./downstream.ts";
-export { STANDARDS, levelsOf, select, rangeLabel, type Select, type Range, type BySex, type Cmp } from "./standards.ts";
+export { STANDARDS, compile, levelsOf, rangeLabel, select, type BySex, type Cmp, type Range, type Select } from "./standards.ts";
 export { readBhDual4, runBhDual4, type BhDual4Input } from "./families/bh-dual-4.ts";
 export { readHt4, runHt4, type Ht4Input } from "./families/ht-4.ts";
 export { readStandardWb, wholeBody } from "./families/standard-wb.ts";

@@ -134,7 +134,7 @@ function below(a: number): number {
  * (`below` for `<`) so the hot path is a chain of `x <= limit` on captured constants. The
  * generic loop cost a quarter of a report's time (bench/README.md).
  */
-function compile<T>(s: Select<T>): (x: number) => T {
+export function compile<T>(s: Select<T>): (x: number) => T {
   const lim = s.cases.map((c) => (c.op === "<" ? below(c.at) : c.at));
   const val = s.cases.map((c) => c.value);
   const o = s.otherwise;
