@@ -49,6 +49,18 @@ function bmiScore(bmi: number): number {
   return bmi >= 10 ? 40 : bmi >= 5 ? 30 : 20;
 }
 
+/** D13 standard weight. */
+function standardWeight(male: boolean, H: number): number {
+  return male ? 0.7 * (H - 80) : 0.45 * (1.37 * H - 110);
+}
+
+/** D14 score, with D's own BMI (D1) and standard weight (D13). */
+export function downstreamScore(p: Profile, bf: number): number {
+  const { male, heightCm: H, weightKg: W } = p;
+  const bmi = (W / (H * H)) * 10000; // D1
+  return (weightScore(W, standardWeight(male, H)) + fatScore(male, bf) + bmiScore(bmi)) / 3;
+}
+
 /** D1–D15. */
 export function downstream(p: Profile, bf: number): Downstream {
   const { male, age: A, heightCm: H, weightKg: W } = p;
@@ -65,7 +77,7 @@ export function downstream(p: Profile, bf: number): Downstream {
   const fw1 = R1(FW); // D10 uses the displayed fat weight
   const VF = clamp(male ? 0.8666 * bmi + 0.0082 * bf + 0.026 * fw1 - 14.2692 : 0.8895 * bmi + 0.0943 * bf - 0.0534 * fw1 - 16.215, 1, 30);
   const subfat = male ? 0.965 * bf - 0.22 * VF : 0.983 * bf - 0.303 * VF; // D11
-  const SW = male ? 0.7 * (H - 80) : 0.45 * (1.37 * H - 110); // D13
+  const SW = standardWeight(male, H); // D13
   const score = (weightScore(W, SW) + fatScore(male, bf) + bmiScore(bmi)) / 3; // D14
   let bodyage = A; // D15 (A < 18: the age itself [ours])
   if (A >= 18) {
