@@ -1,6 +1,6 @@
 /** Family-specific rules not pinned by a public vector. */
 import { describe, expect, test } from "bun:test";
-import { compute, R1, type ReportDocument } from "../../src/core/index.ts";
+import { compute, R1, runBhDual4, type ReportDocument } from "../../src/core/index.ts";
 import { B8, BH, BODYFAT, HT, WB } from "./fixtures.ts";
 
 const ok = (input: unknown) => {
@@ -93,4 +93,31 @@ describe("D15 body age (§8.2)", () => {
     const thresholds = [50, 60, 65, 68, 70, 73, 75, 80, 85, 88, 90, 93, 95, 97, 98, 99];
     expect(r.bodyage).toBe(Math.max(18, 40 + 8 - thresholds.filter((t) => r.score >= t).length));
   });
+});
+
+test("bh-dual-4 internal values are the §4.5 worked trace (keeps3-row1), bit for bit", () => {
+  const p = { sex: "male" as const, male: true, age: 26, heightCm: 168, weightKg: 85.1, heartRate: 0, athlete: false };
+  const warnings: string[] = [];
+  const r = runBhDual4(p, { z50: 506, z100: 478, z100Copied: false }, warnings);
+  expect(r).toEqual({
+    bodyfat: 29.5,
+    bmi: 30.1,
+    fatWeight: 25.1,
+    fatFreeWeight: 60,
+    water: 50.2,
+    bone: 3,
+    sinew: 57,
+    protein: 12.7,
+    skeletalMuscleMass: 32.7,
+    muscle: 38.42538070678711,
+    bmr: 1791,
+    visfat: 12,
+    subfat: 25.7,
+    bodyage: 28,
+    standardWeight: 62,
+    subfatWeight: 21.8,
+    muscleRate: 66.9,
+    segments: null,
+  });
+  expect(warnings).toEqual([]);
 });
