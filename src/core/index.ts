@@ -15,7 +15,7 @@ import { validateCommon } from "./validate.ts";
 
 export * from "./types.ts";
 export { buildReport } from "./report.ts";
-export { downstream, downstreamScore, type Downstream } from "./downstream.ts";
+export { downstream, downstreamIndices, downstreamScore, type Downstream, type DownstreamIndices } from "./downstream.ts";
 export { STANDARDS, compile, levelsOf, rangeLabel, select, type BySex, type Cmp, type Range, type Select } from "./standards.ts";
 export { readBhDual4, runBhDual4, type BhDual4Input } from "./families/bh-dual-4.ts";
 export { readHt4, runHt4, type Ht4Input } from "./families/ht-4.ts";

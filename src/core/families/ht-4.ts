@@ -3,7 +3,7 @@
  * scaleType 0). Holtek/Xiaomi lean-body-mass coefficient with bodymiscale's
  * "science" downstream formulas, plus the female offset of §14.1. Double precision.
  */
-import { downstream } from "../downstream.ts";
+import { downstreamIndices } from "../downstream.ts";
 import { clamp } from "../math.ts";
 import { InputError, isObject, missing, present, requiredNumber, wrongType } from "../errors.ts";
 import type { FamilyResult, Profile } from "../types.ts";
@@ -88,7 +88,7 @@ export function runHt4(p: Profile, z: Ht4Input, warnings: string[]): FamilyResul
   const m = male // H14
     ? H * -0.7471 + W * 0.9161 + A * 0.4184 + Z * 0.0517 + 54.2267
     : H * -1.1165 + W * 1.5784 + A * 0.4615 + Z * 0.0415 + 83.2548;
-  const d = downstream(p, bf); // §9.1: bmi, subfat, standard_weight from D
+  const d = downstreamIndices(p, bf); // §9.1: bmi, subfat, standard_weight from D
   return {
     bodyfat: bf,
     bmi: d.bmi,
