@@ -49,10 +49,39 @@ function bmiScore(bmi: number): number {
   return bmi >= 10 ? 40 : bmi >= 5 ? 30 : 20;
 }
 
+/** D13 standard weight. */
+function standardWeight(male: boolean, H: number): number {
+  return male ? 0.7 * (H - 80) : 0.45 * (1.37 * H - 110);
+}
+
+/** D14 score, with D's own BMI (D1) and standard weight (D13). */
+export function downstreamScore(p: Profile, bf: number): number {
+  const { male, heightCm: H, weightKg: W } = p;
+  const bmi = (W / (H * H)) * 10000; // D1
+  return (weightScore(W, standardWeight(male, H)) + fatScore(male, bf) + bmiScore(bmi)) / 3;
+}
+
+/** The part of D that ht-4 takes: D1 BMI, D10 visceral index (from D2's displayed fat weight), D11, D13. */
+export interface DownstreamIndices {
+  bmi: number;
+  visfat: number;
+  subfat: number;
+  standardWeight: number;
+}
+
+export function downstreamIndices(p: Profile, bf: number): DownstreamIndices {
+  const { male, heightCm: H, weightKg: W } = p;
+  const bmi = (W / (H * H)) * 10000; // D1
+  const fw1 = R1((W * bf) / 100); // D10 uses the displayed fat weight (D2)
+  const VF = clamp(male ? 0.8666 * bmi + 0.0082 * bf + 0.026 * fw1 - 14.2692 : 0.8895 * bmi + 0.0943 * bf - 0.0534 * fw1 - 16.215, 1, 30);
+  const subfat = male ? 0.965 * bf - 0.22 * VF : 0.983 * bf - 0.303 * VF; // D11 (with D's VF, unrounded)
+  return { bmi, visfat: VF, subfat, standardWeight: standardWeight(male, H) };
+}
+
 /** D1–D15. */
 export function downstream(p: Profile, bf: number): Downstream {
-  const { male, age: A, heightCm: H, weightKg: W } = p;
-  const bmi = (W / (H * H)) * 10000; // D1
+  const { male, age: A, weightKg: W } = p;
+  const { bmi, visfat, subfat, standardWeight: SW } = downstreamIndices(p, bf); // D1, D10, D11, D13
   const FW = (W * bf) / 100; // D2
   const FFM = W - FW; // D3
   const bone = Math.max(1, (male ? 0.05 : 0.06) * FFM); // D4
@@ -62,10 +91,6 @@ export function downstream(p: Profile, bf: number): Downstream {
   const muscle = ((cm * sinew) / W) * 100; // D7
   const SMM = cm * sinew; // D8
   const protein = Math.max(5, 100 - (male ? 1 : 1.05) * bf - (R2(bone) / W) * 100 - R1(water)); // D9 (displayed bone, water)
-  const fw1 = R1(FW); // D10 uses the displayed fat weight
-  const VF = clamp(male ? 0.8666 * bmi + 0.0082 * bf + 0.026 * fw1 - 14.2692 : 0.8895 * bmi + 0.0943 * bf - 0.0534 * fw1 - 16.215, 1, 30);
-  const subfat = male ? 0.965 * bf - 0.22 * VF : 0.983 * bf - 0.303 * VF; // D11
-  const SW = male ? 0.7 * (H - 80) : 0.45 * (1.37 * H - 110); // D13
   const score = (weightScore(W, SW) + fatScore(male, bf) + bmiScore(bmi)) / 3; // D14
   let bodyage = A; // D15 (A < 18: the age itself [ours])
   if (A >= 18) {
@@ -84,7 +109,7 @@ export function downstream(p: Profile, bf: number): Downstream {
     muscle,
     skeletalMuscleMass: SMM,
     protein,
-    visfat: VF,
+    visfat,
     subfat,
     bmr: 370 + 21.6 * FFM, // D12
     standardWeight: SW,

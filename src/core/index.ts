@@ -15,8 +15,8 @@ import { validateCommon } from "./validate.ts";
 
 export * from "./types.ts";
 export { buildReport } from "./report.ts";
-export { downstream, type Downstream } from "./downstream.ts";
-export { STANDARDS, levelsOf, select, rangeLabel, type Select, type Range, type BySex, type Cmp } from "./standards.ts";
+export { downstream, downstreamIndices, downstreamScore, type Downstream, type DownstreamIndices } from "./downstream.ts";
+export { STANDARDS, compile, levelsOf, rangeLabel, select, type BySex, type Cmp, type Range, type Select } from "./standards.ts";
 export { readBhDual4, runBhDual4, type BhDual4Input } from "./families/bh-dual-4.ts";
 export { readHt4, runHt4, type Ht4Input } from "./families/ht-4.ts";
 export { readStandardWb, wholeBody } from "./families/standard-wb.ts";
@@ -73,7 +73,7 @@ function run(input: unknown, nowSeconds: number | undefined): ReportDocument | I
     case "bodyfat-only": {
       const bf = readBodyfatOnly(input);
       if (bf instanceof InputError) return bf;
-      fr = runBodyfatOnly(bf);
+      fr = runBodyfatOnly(profile, bf);
       break;
     }
   }

@@ -1,10 +1,11 @@
 /**
- * The report layer (§9): from any family's result and downstream D to every field
- * of the report, named as in the Yolanda WSP Mini measurement plus the extras.
+ * The report layer (§9): from any family's result (its own fields and those it took
+ * from D) and the D14 score to every field of the report, named as in the Yolanda
+ * WSP Mini measurement plus the extras.
  * Internal values first (§9.2), one rounding at output (§9.1), then the codes
  * (§9.3) and levels (§10) from the rounded values (§1.3).
  */
-import { downstream } from "./downstream.ts";
+import { downstreamScore } from "./downstream.ts";
 import { R1, R2 } from "./math.ts";
 import { levelsOf, rowsFor } from "./standards.ts";
 import { SPEC_VERSION, type Family, type FamilyResult, type Levels, type Profile, type ReportDocument, type SegmentsReport } from "./types.ts";
@@ -29,24 +30,10 @@ function roundSegments(s: SegmentsReport): SegmentsReport {
 
 export function buildReport(family: Family, p: Profile, fr: FamilyResult, warnings: string[]): ReportDocument {
   const { male, age: A, heightCm: H, weightKg: W, heartRate: HR } = p;
-  const bf = fr.bodyfat;
-  const d = downstream(p, bf);
-
-  // §9.1 ownership: the family's value, else D's.
-  const bmi = fr.bmi ?? d.bmi;
-  const fatWeight = fr.fatWeight ?? d.fatWeight;
-  const fatFreeWeight = fr.fatFreeWeight ?? d.fatFreeWeight;
-  const water = fr.water ?? d.water;
-  const bone = fr.bone ?? d.bone;
-  const sinew = fr.sinew ?? d.sinew;
-  const protein = fr.protein ?? d.protein;
-  const smm = fr.skeletalMuscleMass ?? d.skeletalMuscleMass;
-  const muscle = fr.muscle ?? d.muscle;
-  const bmr = fr.bmr ?? d.bmr;
-  const visfat = fr.visfat ?? d.visfat;
-  const subfat = fr.subfat ?? d.subfat;
-  const bodyage = fr.bodyage ?? d.bodyage;
-  const SW = fr.standardWeight ?? d.standardWeight;
+  const { bodyfat: bf, bmi, fatWeight, fatFreeWeight, water, bone, sinew, protein, muscle, bmr, visfat, subfat, bodyage } = fr;
+  const smm = fr.skeletalMuscleMass;
+  const SW = fr.standardWeight;
+  const score = downstreamScore(p, bf); // D14, for every family
 
   // §9.2 report-level formulas.
   const subfatWeight = fr.subfatWeight ?? (W * subfat) / 100;
@@ -85,7 +72,7 @@ export function buildReport(family: Family, p: Profile, fr: FamilyResult, warnin
     bone: R2(bone),
     protein: R1(protein),
     protein_quality: R1(proteinQuality),
-    score: R1(d.score),
+    score: R1(score),
     bodyage, // an integer in every family
     body_shape: 0,
     cardiac_index: R1(cardiacIndex),

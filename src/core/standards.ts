@@ -121,8 +121,9 @@ export interface LevelInputs {
   score: number;
 }
 
-/** The largest double below a (a > 0 here): `x < a` is exactly `x <= below(a)`. */
+/** The largest double below a (finite a): `x < a` is exactly `x <= below(a)`. */
 function below(a: number): number {
+  if (a === 0) return -Number.MIN_VALUE;
   const f = new Float64Array([a]);
   const u = new BigUint64Array(f.buffer);
   u[0] = a > 0 ? u[0]! - 1n : u[0]! + 1n;
@@ -134,7 +135,7 @@ function below(a: number): number {
  * (`below` for `<`) so the hot path is a chain of `x <= limit` on captured constants. The
  * generic loop cost a quarter of a report's time (bench/README.md).
  */
-function compile<T>(s: Select<T>): (x: number) => T {
+export function compile<T>(s: Select<T>): (x: number) => T {
   const lim = s.cases.map((c) => (c.op === "<" ? below(c.at) : c.at));
   const val = s.cases.map((c) => c.value);
   const o = s.otherwise;
@@ -151,7 +152,7 @@ function compile<T>(s: Select<T>): (x: number) => T {
       return (x) => (x <= l0 ? v0 : x <= l1 ? v1 : x <= l2 ? v2 : x <= l3 ? v3 : o);
     case 5:
       return (x) => (x <= l0 ? v0 : x <= l1 ? v1 : x <= l2 ? v2 : x <= l3 ? v3 : x <= l4 ? v4 : o);
-    default:
+    default: // no §10 row has more than five cases
       return (x) => select(s, x);
   }
 }

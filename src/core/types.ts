@@ -55,29 +55,30 @@ export interface SegmentReport {
 export type SegmentsReport = Record<SegmentName, SegmentReport>;
 
 /**
- * What a family computes (internal values, §1.3). A field set to `null` is not
- * owned by the family and is taken from downstream D (§3, §9.1 table).
- * Every family builds this with all members present, in this order.
+ * What a family computes (internal values, §1.3), every field of §9.1 that is not a
+ * report-level formula. A family takes the fields it does not own from downstream D,
+ * evaluated with its own bf (§3; the ownership columns of the §9.1 table). `score` is D14
+ * for every family and is added by the report layer.
  */
 export interface FamilyResult {
   bodyfat: number;
-  bmi: number | null;
-  fatWeight: number | null;
-  fatFreeWeight: number | null;
-  water: number | null;
-  bone: number | null;
-  sinew: number | null;
-  protein: number | null;
-  skeletalMuscleMass: number | null;
-  muscle: number | null;
-  bmr: number | null;
-  visfat: number | null;
-  subfat: number | null;
-  bodyage: number | null;
-  standardWeight: number | null;
-  /** bh-dual-4 only (else the §9.2 report formula). */
+  bmi: number;
+  fatWeight: number;
+  fatFreeWeight: number;
+  water: number;
+  bone: number;
+  sinew: number;
+  protein: number;
+  skeletalMuscleMass: number;
+  muscle: number;
+  bmr: number;
+  visfat: number;
+  subfat: number;
+  bodyage: number;
+  standardWeight: number;
+  /** bh-dual-4's own value; null → the §9.2 report formula W × subfat / 100. */
   subfatWeight: number | null;
-  /** bh-dual-4 only (else the §9.2 report formula). */
+  /** bh-dual-4's own value; null → the §9.2 report formula sinew / W × 100. */
   muscleRate: number | null;
   /** bia-8 only: internal segment values, rounded by the report layer. */
   segments: SegmentsReport | null;

@@ -71,8 +71,8 @@ export function runBia8(p: Profile, z: Bia8Input, warnings: string[]): FamilyRes
   const R = (ra + la) / 2 + tr + (rl + ll) / 2; // P3
   const res = wholeBody(p, R, warnings); // P4
   // P5 (§7.3): lean split within a limb pair by conductance, fat split equally.
-  const sinew = res.sinew as number;
-  const FW = res.fatWeight as number;
+  const sinew = res.sinew;
+  const FW = res.fatWeight;
   const W = p.weightKg;
   const armFat = 0.068 * FW;
   const legFat = 0.154 * FW;

@@ -3,31 +3,33 @@
  * every other field comes from downstream D (§8.2).
  */
 import { InputError, requiredNumber } from "../errors.ts";
-import type { FamilyResult } from "../types.ts";
+import { downstream } from "../downstream.ts";
+import type { FamilyResult, Profile } from "../types.ts";
 
 /** §8.1 check 1: bodyfat in 1–80 %. */
 export function readBodyfatOnly(doc: Record<string, unknown>): number | InputError {
   return requiredNumber(doc.bodyfat, "bodyfat", 1, 80);
 }
 
-/** bf = `bodyfat`, not clamped; nothing else is owned. */
-export function runBodyfatOnly(bodyfat: number): FamilyResult {
+/** bf = `bodyfat`, not clamped; every other field is D's. */
+export function runBodyfatOnly(p: Profile, bodyfat: number): FamilyResult {
+  const d = downstream(p, bodyfat);
   return {
     bodyfat,
-    bmi: null,
-    fatWeight: null,
-    fatFreeWeight: null,
-    water: null,
-    bone: null,
-    sinew: null,
-    protein: null,
-    skeletalMuscleMass: null,
-    muscle: null,
-    bmr: null,
-    visfat: null,
-    subfat: null,
-    bodyage: null,
-    standardWeight: null,
+    bmi: d.bmi,
+    fatWeight: d.fatWeight,
+    fatFreeWeight: d.fatFreeWeight,
+    water: d.water,
+    bone: d.bone,
+    sinew: d.sinew,
+    protein: d.protein,
+    skeletalMuscleMass: d.skeletalMuscleMass,
+    muscle: d.muscle,
+    bmr: d.bmr,
+    visfat: d.visfat,
+    subfat: d.subfat,
+    bodyage: d.bodyage,
+    standardWeight: d.standardWeight,
     subfatWeight: null,
     muscleRate: null,
     segments: null,

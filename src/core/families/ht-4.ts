@@ -3,6 +3,7 @@
  * scaleType 0). Holtek/Xiaomi lean-body-mass coefficient with bodymiscale's
  * "science" downstream formulas, plus the female offset of §14.1. Double precision.
  */
+import { downstreamIndices } from "../downstream.ts";
 import { clamp } from "../math.ts";
 import { InputError, isObject, missing, present, requiredNumber, wrongType } from "../errors.ts";
 import type { FamilyResult, Profile } from "../types.ts";
@@ -51,7 +52,7 @@ function schofield(male: boolean, A: number, W: number): number {
   return clamp(x, 500, 5000);
 }
 
-/** §5.2 H1–H14; the result of §5.3. */
+/** §5.2 H1–H14; the result of §5.3, the rest from D. */
 export function runHt4(p: Profile, z: Ht4Input, warnings: string[]): FamilyResult {
   const { male, age: A, heightCm: H, weightKg: W } = p;
   const Z = z.z50;
@@ -87,9 +88,10 @@ export function runHt4(p: Profile, z: Ht4Input, warnings: string[]): FamilyResul
   const m = male // H14
     ? H * -0.7471 + W * 0.9161 + A * 0.4184 + Z * 0.0517 + 54.2267
     : H * -1.1165 + W * 1.5784 + A * 0.4615 + Z * 0.0415 + 83.2548;
+  const d = downstreamIndices(p, bf); // §9.1: bmi, subfat, standard_weight from D
   return {
     bodyfat: bf,
-    bmi: null,
+    bmi: d.bmi,
     fatWeight: FW,
     fatFreeWeight: FFM,
     water,
@@ -100,9 +102,9 @@ export function runHt4(p: Profile, z: Ht4Input, warnings: string[]): FamilyResul
     muscle,
     bmr,
     visfat: clamp(v, 1, 50),
-    subfat: null,
+    subfat: d.subfat,
     bodyage: Math.trunc(clamp(m, 15, 80)),
-    standardWeight: null,
+    standardWeight: d.standardWeight,
     subfatWeight: null,
     muscleRate: null,
     segments: null,

@@ -3,6 +3,7 @@
  * Sun 2003 / Janssen 2000 / Katch-McArdle with openScale StandardImpedanceLib's
  * rounded coefficients. `wholeBody` is the core S(R), shared with bia-8 (§7.2 P4).
  */
+import { downstream } from "../downstream.ts";
 import { clamp } from "../math.ts";
 import { InputError, isObject, missing, present, requiredNumber, wrongType } from "../errors.ts";
 import type { FamilyResult, Profile } from "../types.ts";
@@ -31,9 +32,10 @@ export function wholeBody(p: Profile, R: number, warnings: string[]): FamilyResu
   const bone = (male ? 0.057 : 0.05) * FFM; // S6
   const sinew = FFM - bone; // S7
   const SMM = clamp(0.401 * RI + 3.825 * (male ? 1 : 0) - 0.071 * A + 5.102, 0, sinew); // S9
+  const d = downstream(p, bf); // §6.3: bmi, visfat, subfat, bodyage, standard_weight from D
   return {
     bodyfat: bf,
-    bmi: null,
+    bmi: d.bmi,
     fatWeight: FW,
     fatFreeWeight: FFM,
     water: (TBW / W) * 100,
@@ -43,10 +45,10 @@ export function wholeBody(p: Profile, R: number, warnings: string[]): FamilyResu
     skeletalMuscleMass: SMM,
     muscle: (SMM / W) * 100,
     bmr: 370 + 21.6 * FFM, // S10
-    visfat: null,
-    subfat: null,
-    bodyage: null,
-    standardWeight: null,
+    visfat: d.visfat,
+    subfat: d.subfat,
+    bodyage: d.bodyage,
+    standardWeight: d.standardWeight,
     subfatWeight: null,
     muscleRate: null,
     segments: null,
