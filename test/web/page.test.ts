@@ -143,6 +143,21 @@ describe("staff page", () => {
     }
   });
 
+  test("QR binding: the code a device shows is picked on the member's page; the device logs the member in", async () => {
+    const value = "0c376c08-a879-4caa-8262-109eff12b4ae";
+    const qrPoll = async () =>
+      (await (await fetch(`${server.url}/youjiu/third_user`, { method: "POST", headers: { "content-type": "application/json" }, body: JSON.stringify({ type: "qr", value, scene: "meas-composition" }) })).json()) as {
+        result: { waiting?: number; user_info?: { uid: number } };
+      };
+    expect((await qrPoll()).result.waiting).toBe(1);
+    await page.goto(`${server.url}/members/1`);
+    await page.getByRole("button", { name: new RegExp(value) }).click(); // the QR codes devices show now
+    expect(await page.getByLabel("QR value").inputValue()).toBe(value);
+    await page.getByRole("button", { name: "Bind", exact: true }).click();
+    await page.getByText(/Bound; the device will log this member in/).waitFor();
+    expect((await qrPoll()).result.user_info?.uid).toBe(1);
+  });
+
   test("pushing to a device that stopped waiting says so plainly", async () => {
     const xone = simulatedXone(server.url, "3398182015599");
     await xone.poll();
