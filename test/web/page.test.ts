@@ -353,6 +353,37 @@ describe("staff page", () => {
     await page.getByRole("link", { name: "Members" }).waitFor();
   });
 
+  test("a staff (not admin) account: no settings, no CSV import; push login works", async () => {
+    const staffCtx = await browser.newContext({ viewport: { width: 1024, height: 768 } });
+    const p = await staffCtx.newPage();
+    try {
+      await p.goto(server.url + "/");
+      await p.getByLabel("Username").fill("front-desk");
+      await p.getByLabel("Password").fill("front desk password 1");
+      await p.getByRole("button", { name: "Sign in" }).click();
+      await p.getByText("Signed in as front-desk (staff)").waitFor();
+      expect(await p.getByRole("link", { name: "Settings" }).count()).toBe(0);
+      await p.getByRole("link", { name: "Members" }).click();
+      await p.getByRole("link", { name: "Alex Example" }).waitFor();
+      expect(await p.getByText("Import CSV").count()).toBe(0);
+      const xone = simulatedXone(server.url, "3398182015544");
+      await xone.poll();
+      xone.start(400);
+      try {
+        await p.goto(server.url + "/push?member=1&sn=3398182015544");
+        await p.getByText("Member: Alex Example #1").waitFor();
+        await p.locator("input[name=scene]:checked").waitFor();
+        await p.getByRole("button", { name: "Push to device" }).click();
+        await p.locator("[data-status=delivered]").waitFor({ timeout: 5000 });
+        expect(xone.delivered()?.result.user_info.uid).toBe(1);
+      } finally {
+        xone.stop();
+      }
+    } finally {
+      await staffCtx.close();
+    }
+  });
+
   test("every form field on every page has a label", async () => {
     const unlabeled = () =>
       page.evaluate(() =>
