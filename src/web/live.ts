@@ -29,6 +29,7 @@ export const liveConnected = signal(false);
 
 let source: EventSource | null = null;
 let users = 0;
+let retry: ReturnType<typeof setTimeout> | null = null;
 
 function patch(sn: string, f: (d: YoujiuDevice) => YoujiuDevice): void {
   const list = youjiuDevices.value;
@@ -43,7 +44,19 @@ function patch(sn: string, f: (d: YoujiuDevice) => YoujiuDevice): void {
 function open(): void {
   source = new EventSource("/api/v1/youjiu/events");
   source.onopen = () => (liveConnected.value = true);
-  source.onerror = () => (liveConnected.value = false);
+  source.onerror = () => {
+    liveConnected.value = false;
+    // EventSource retries by itself after a network error, but gives up for good on an HTTP
+    // error (a 401 once the session has ended): open a new one a little later.
+    if (source?.readyState === EventSource.CLOSED) {
+      source.close();
+      source = null;
+      retry ??= setTimeout(() => {
+        retry = null;
+        if (users > 0 && !source) open();
+      }, 3000);
+    }
+  };
   source.addEventListener("hello", (e) => {
     liveConnected.value = true;
     youjiuDevices.value = (JSON.parse((e as MessageEvent).data) as { devices: YoujiuDevice[] }).devices;
@@ -76,9 +89,11 @@ export function useLive(): () => void {
   if (!source) open();
   return () => {
     users--;
-    if (users === 0 && source) {
-      source.close();
+    if (users === 0) {
+      source?.close();
       source = null;
+      if (retry) clearTimeout(retry);
+      retry = null;
       liveConnected.value = false;
     }
   };
