@@ -5,7 +5,7 @@
  * are those of §10.
  */
 import { api, call } from "../api.ts";
-import { dateOnly, dateTime, num, t } from "../i18n/index.ts";
+import { dateOnly, dateTime, num, t, tx } from "../i18n/index.ts";
 import { ErrorMsg, useLoad } from "../ui.tsx";
 import { rnum } from "./dashboard.tsx";
 
@@ -84,6 +84,40 @@ function ScaleHead() {
   );
 }
 
+/** Body type grid (computation-core §9.3 body_shape): rows fat high/standard/low, columns muscle low/standard/high. */
+const SHAPES = [
+  [1, 6, 7],
+  [2, 4, 8],
+  [3, 5, 9],
+] as const;
+
+function BodyType({ code }: { code: number | null }) {
+  return (
+    <table class="shape" aria-label={t("rep.bodyType")}>
+      <thead>
+        <tr>
+          <th />
+          <th>{t("rep.muscleLow")}</th>
+          <th>{t("rep.muscleStd")}</th>
+          <th>{t("rep.muscleHigh")}</th>
+        </tr>
+      </thead>
+      <tbody>
+        {SHAPES.map((row, i) => (
+          <tr key={i}>
+            <th>{t(i === 0 ? "rep.fatHigh" : i === 1 ? "rep.fatStd" : "rep.fatLow")}</th>
+            {row.map((c) => (
+              <td key={c} class={c === code ? "on" : ""} aria-current={c === code ? "true" : undefined}>
+                {tx(`rep.shape${c}`, String(c))}
+              </td>
+            ))}
+          </tr>
+        ))}
+      </tbody>
+    </table>
+  );
+}
+
 const SEGMENTS = ["rightArm", "leftArm", "trunk", "rightLeg", "leftLeg"] as const;
 
 export function Report({ id }: { id: number }) {
@@ -103,6 +137,7 @@ export function Report({ id }: { id: number }) {
   const proteinKg = g("protein_quality") ?? (g("protein") != null ? (W * g("protein")!) / 100 : null);
   const mineralKg = g("bone");
   const bmi = g("bmi") ?? (H ? W / (H / 100) ** 2 : null);
+  const levels = (rep?.levels ?? null) as Record<string, string | null> | null;
   const segments = (rep?.segments ?? null) as Record<string, { muscle_kg: number; fat_kg: number; fat_rate: number }> | null;
   return (
     <article class="report" aria-labelledby="rep-h">
@@ -171,6 +206,7 @@ export function Report({ id }: { id: number }) {
         <section class="rep-box side" aria-labelledby="score-h">
           <h2 id="score-h">{t("rep.score")}</h2>
           <p class="score">{num(g("score"), 0)}</p>
+          {levels?.score && <p class="score-level">{tx(`lvl.${levels.score}`, levels.score)}</p>}
           <dl class="facts">
             <dt>{t("rep.bodyAge")}</dt>
             <dd>{num(g("bodyage"), 0)}</dd>
@@ -224,6 +260,12 @@ export function Report({ id }: { id: number }) {
                 </tr>
               </tbody>
             </table>
+          </section>
+        )}
+        {g("body_shape") != null && (
+          <section class="rep-box wide" aria-labelledby="shape-h">
+            <h2 id="shape-h">{t("rep.bodyType")}</h2>
+            <BodyType code={g("body_shape")} />
           </section>
         )}
         <section class="rep-box" aria-labelledby="ctl-h">
