@@ -21,5 +21,5 @@ addEventListener("click", (e: MouseEvent) => {
   if (!a || e.defaultPrevented || e.button !== 0 || e.metaKey || e.ctrlKey || e.shiftKey || e.altKey) return;
   if (a.target || a.hasAttribute("download") || a.origin !== location.origin || a.pathname.startsWith("/api/")) return;
   e.preventDefault();
-  navigate(a.pathname + a.search);
+  navigate(a.pathname + a.search + a.hash);
 });

@@ -1,5 +1,5 @@
 /** Devices: rename, notes, allow/block, per-device options; captured requests to unknown endpoints. */
-import { useState } from "preact/hooks";
+import { useEffect, useState } from "preact/hooks";
 import { api, call, errorText } from "../api.ts";
 import { dateTime, num, t } from "../i18n/index.ts";
 import { Check, ErrorMsg, Field, MemberPicker, Msg, Select, useLoad, type MemberLite } from "../ui.tsx";
@@ -10,6 +10,10 @@ type Device = NonNullable<Awaited<ReturnType<typeof api.devices.get>>["data"]>[n
 export function Devices() {
   const list = useLoad(() => call(() => api.devices.get({ query: {} })), []);
   const caps = useLoad(() => call(() => api["device-captures"].get({ query: { limit: 50 } })), []);
+  // /devices#d12 (from the dashboard): show that device
+  useEffect(() => {
+    if (list.data && location.hash) document.getElementById(location.hash.slice(1))?.scrollIntoView();
+  }, [list.data]);
   return (
     <div class="stack">
       <h1>{t("nav.devices")}</h1>
