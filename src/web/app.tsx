@@ -13,6 +13,7 @@ import { Report } from "./views/report.tsx";
 import { Claims } from "./views/claims.tsx";
 import { Devices } from "./views/devices.tsx";
 import { Settings } from "./views/settings.tsx";
+import { Account } from "./views/account.tsx";
 import { ErrorMsg } from "./ui.tsx";
 
 type Boot = "loading" | "setup" | "ready" | { error: unknown };
@@ -27,6 +28,7 @@ function View() {
   if (path === "/claims") return <Claims />;
   if (path === "/devices") return <Devices />;
   if (path === "/settings") return <Settings />;
+  if (path === "/account") return <Account />;
   return <Dashboard />;
 }
 
@@ -71,7 +73,9 @@ function Shell() {
             <option value="en">English</option>
             <option value="zh">简体中文</option>
           </select>
-          <span class="muted">{t("nav.signedInAs", { user: user.username, role: user.role })}</span>
+          <a href="/account" class="muted">
+            {t("nav.signedInAs", { user: user.username, role: user.role })}
+          </a>
           <button type="button" onClick={logout}>
             {t("nav.signOut")}
           </button>

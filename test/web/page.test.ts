@@ -379,6 +379,13 @@ describe("staff page", () => {
       } finally {
         xone.stop();
       }
+      // own password, from the name in the header
+      await p.getByRole("link", { name: "Signed in as front-desk (staff)" }).click();
+      await p.getByLabel("Current password").fill("front desk password 1");
+      await p.getByLabel("New password").fill("front desk password 2");
+      await p.getByLabel("Password again").fill("front desk password 2");
+      await p.getByRole("button", { name: "Set password" }).click();
+      await p.getByText("Password changed.").waitFor();
     } finally {
       await staffCtx.close();
     }
@@ -392,7 +399,7 @@ describe("staff page", () => {
           .filter((el) => (el as HTMLInputElement).labels?.length === 0 && !el.getAttribute("aria-label") && !el.getAttribute("aria-labelledby"))
           .map((el) => el.outerHTML.slice(0, 120)),
       );
-    for (const path of ["/", "/push", "/members", "/members/1", "/claims", "/devices", "/settings", "/report/1"]) {
+    for (const path of ["/", "/push", "/members", "/members/1", "/claims", "/devices", "/settings", "/report/1", "/account"]) {
       await page.goto(server.url + path);
       await page.locator("main h1, main h2").first().waitFor();
       if (path === "/members") await page.getByRole("button", { name: "New member" }).click();

@@ -254,6 +254,10 @@ const en = {
   "set.general": "Device and retention settings",
   "set.newPassword": "New password",
   "set.setPassword": "Set password",
+  "acct.title": "My account",
+  "acct.password": "Change my password",
+  "acct.current": "Current password",
+  "acct.changed": "Password changed. Your other sessions have ended; this browser may ask you to sign in again.",
 } as const;
 export default en;
 export type Key = keyof typeof en;

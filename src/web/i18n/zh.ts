@@ -255,5 +255,9 @@ const zh: Record<Key, string> = {
   "set.general": "设备与保留设置",
   "set.newPassword": "新密码",
   "set.setPassword": "设置密码",
+  "acct.title": "我的账号",
+  "acct.password": "修改我的密码",
+  "acct.current": "当前密码",
+  "acct.changed": "密码已修改。您的其他会话已结束；此浏览器可能会要求您重新登录。",
 };
 export default zh;
