@@ -293,7 +293,7 @@ describe("staff page", () => {
     await page.getByLabel("Username").fill("front-desk");
     await page.getByLabel("Password").fill("front desk password 1");
     await page.getByRole("button", { name: "Create" }).click();
-    await page.getByRole("cell", { name: "front-desk" }).waitFor();
+    await page.getByRole("cell", { name: "front-desk", exact: true }).waitFor();
     await page.reload();
     await page.getByText("setting.update").first().waitFor();
     await page.getByText("staff.create").first().waitFor();

@@ -148,9 +148,12 @@ function Staff() {
               <td>{s.disabled ? t("mem.suspended") : t("mem.active")}</td>
               <td>
                 {s.id !== me.value?.id && (
-                  <button type="button" onClick={() => toggle(s.id, s.disabled)}>
-                    {s.disabled ? t("mem.enable") : t("mem.disable")}
-                  </button>
+                  <div class="row">
+                    <button type="button" onClick={() => toggle(s.id, s.disabled)}>
+                      {s.disabled ? t("mem.enable") : t("mem.disable")}
+                    </button>
+                    <ResetPassword id={s.id} username={s.username} />
+                  </div>
                 )}
               </td>
             </tr>
@@ -166,6 +169,33 @@ function Staff() {
       </form>
       {err && <Msg kind="error">{err}</Msg>}
     </section>
+  );
+}
+
+/** An admin sets another account's password (that account's sessions end at once). */
+function ResetPassword({ id, username }: { id: number; username: string }) {
+  const [pw, setPw] = useState("");
+  const [msg, setMsg] = useState<string | null>(null);
+  const [err, setErr] = useState<string | null>(null);
+  const save = async (e: Event) => {
+    e.preventDefault();
+    setMsg(null);
+    setErr(null);
+    try {
+      await call(() => api.staff({ id }).password.post({ password: pw }));
+      setPw("");
+      setMsg(t("common.saved"));
+    } catch (x) {
+      setErr(errorText(x));
+    }
+  };
+  return (
+    <form class="row" onSubmit={save}>
+      <Field label={`${t("set.newPassword")} (${username})`} value={pw} onInput={setPw} type="password" name={`pw-${id}`} autoComplete="new-password" required />
+      <button type="submit">{t("set.setPassword")}</button>
+      {msg && <span class="muted">{msg}</span>}
+      {err && <Msg kind="error">{err}</Msg>}
+    </form>
   );
 }
 
