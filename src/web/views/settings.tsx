@@ -69,6 +69,13 @@ function General() {
   );
 }
 
+/** Settings whose value is one of a few words get a list instead of a text field. */
+const CHOICES: Record<string, string[]> = {
+  "youjiu.unknownCardMode": ["reject", "wait"],
+  "youjiu.locale": ["en", "zh-CN"],
+  "youjiu.defaultPushScene": ["meas-composition", "meas-posture", "meas-girth", "meas-balance", "meas-3t", "meas-composition-posture", "meas-composition-postpartum"],
+};
+
 function SettingRow({ s, onSaved }: { s: SettingView; onSaved: () => void }) {
   const [v, setV] = useState(s.value == null ? "" : String(s.value));
   const [msg, setMsg] = useState<string | null>(null);
@@ -92,6 +99,8 @@ function SettingRow({ s, onSaved }: { s: SettingView; onSaved: () => void }) {
     <form class="row setting" onSubmit={save}>
       {kind === "bool" ? (
         <Select label={label} value={v} onChange={setV} options={[["true", t("common.yes")], ["false", t("common.no")]]} name={s.key} />
+      ) : CHOICES[s.key] ? (
+        <Select label={label} value={v} onChange={setV} options={CHOICES[s.key]!.map((c) => [c, c])} name={s.key} />
       ) : (
         <Field label={label} value={v} onInput={setV} name={s.key} inputMode={kind === "num" ? "decimal" : undefined} />
       )}
