@@ -1,7 +1,7 @@
 /**
  * The staff page's weight and speed (issue 8 §13), against the compiled binary (`npm run build`):
- *  - first load: the HTML and every JS/CSS chunk it names, as the browser gets them
- *    (gzip, since the page is served compressed), raw and compressed byte counts;
+ *  - first load: the HTML and every JS/CSS chunk the browser fetched for the first screen
+ *    (resource timing), weighed as the browser gets them (gzip) and uncompressed;
  *  - time to interactive in Debian's chromium over loopback, fresh browser context each run
  *    (empty cache): navigation start → the sign-in form is rendered with its handlers after the
  *    boot calls (the app's `bodydock:ready` performance mark), and, signed in, → the dashboard's
@@ -15,22 +15,22 @@ const runs = Number(process.argv[2] ?? 15);
 await ensureBinary();
 const server = await startServer();
 
-// ---- weight ----
-const html = await (await fetch(server.url + "/")).text();
-const assets = ["/", ...[...html.matchAll(/(?:src|href)="(\/chunk-[\w]+\.(?:js|css))"/g)].map((m) => m[1]!)];
-let raw = 0;
-let gz = 0;
-const rows: string[] = [];
-for (const a of assets) {
-  const plain = await fetch(server.url + a, { headers: { "accept-encoding": "identity" } });
-  const rawBytes = (await plain.arrayBuffer()).byteLength;
-  const comp = await fetch(server.url + a, { headers: { "accept-encoding": "gzip" }, decompress: false } as RequestInit);
-  const gzBytes = (await comp.arrayBuffer()).byteLength;
-  raw += rawBytes;
-  gz += gzBytes;
-  rows.push(`| \`${a}\` | ${comp.headers.get("content-type")} | ${rawBytes.toLocaleString("en")} | ${gzBytes.toLocaleString("en")} |`);
+// ---- weight: filled in below from what the browser actually fetched for each first screen ----
+async function weigh(paths: string[]): Promise<{ raw: number; gz: number; rows: string[] }> {
+  let raw = 0;
+  let gz = 0;
+  const rows: string[] = [];
+  for (const a of paths) {
+    const plain = await fetch(server.url + a, { headers: { "accept-encoding": "identity" } });
+    const rawBytes = (await plain.arrayBuffer()).byteLength;
+    const comp = await fetch(server.url + a, { headers: { "accept-encoding": "gzip" }, decompress: false } as RequestInit);
+    const gzBytes = (await comp.arrayBuffer()).byteLength;
+    raw += rawBytes;
+    gz += gzBytes;
+    rows.push(`| \`${a}\` | ${comp.headers.get("content-type")} | ${rawBytes.toLocaleString("en")} | ${gzBytes.toLocaleString("en")} |`);
+  }
+  return { raw, gz, rows };
 }
-console.log("| asset | type | bytes | gzip bytes |\n|---|---|---|---|\n" + rows.join("\n") + `\n| **total** | | **${raw.toLocaleString("en")}** | **${gz.toLocaleString("en")}** (${(gz / 1024).toFixed(1)} KiB) |`);
 
 // ---- an admin to sign in with ----
 const origin = { origin: server.url, "content-type": "application/json" };
@@ -50,7 +50,7 @@ await fetch(server.url + "/youjiu/third_user", { method: "POST", headers: { "con
 const browser = await launchBrowser();
 const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)]!;
 const max = (xs: number[]) => Math.max(...xs);
-async function measure(signedIn: boolean): Promise<{ tti: number; dcl: number }> {
+async function measure(signedIn: boolean): Promise<{ tti: number; dcl: number; loaded: string[] }> {
   const ctx = await browser.newContext();
   if (signedIn) await ctx.addCookies([{ name: "bodydock_session", value: cookie, url: server.url }]);
   const page = await ctx.newPage();
@@ -59,9 +59,14 @@ async function measure(signedIn: boolean): Promise<{ tti: number; dcl: number }>
   // Not signed in: the sign-in form rendered with its handlers (the app's "bodydock:ready" mark).
   const t = await page.evaluate(
     (signedIn) =>
-      new Promise<{ tti: number; dcl: number }>((resolve) => {
+      new Promise<{ tti: number; dcl: number; loaded: string[] }>((resolve) => {
         const nav = () => performance.getEntriesByType("navigation")[0] as PerformanceNavigationTiming;
-        const done = (at: number) => resolve({ tti: at - nav().startTime, dcl: nav().domContentLoadedEventEnd - nav().startTime });
+        const done = (at: number) =>
+          resolve({
+            tti: at - nav().startTime,
+            dcl: nav().domContentLoadedEventEnd - nav().startTime,
+            loaded: performance.getEntriesByType("resource").map((r) => new URL(r.name).pathname).filter((p) => /^\/chunk-/.test(p)),
+          });
         const check = () => {
           if (signedIn) {
             if (document.querySelector("section.card table tbody tr")) return done(performance.now()), true;
@@ -83,7 +88,13 @@ async function measure(signedIn: boolean): Promise<{ tti: number; dcl: number }>
   return t;
 }
 for (const signedIn of [false, true]) {
-  await measure(signedIn); // warm-up of the browser process itself (not the page cache: new context each run)
+  const first = await measure(signedIn); // also a warm-up of the browser process (not of the page cache: new context each run)
+  const w = await weigh(["/", ...new Set(first.loaded)]);
+  console.log(
+    `\nfirst load, ${signedIn ? "dashboard (signed in)" : "sign-in form"}:\n| asset | type | bytes | gzip bytes |\n|---|---|---|---|\n` +
+      w.rows.join("\n") +
+      `\n| **total** | | **${w.raw.toLocaleString("en")}** | **${w.gz.toLocaleString("en")}** (${(w.gz / 1024).toFixed(1)} KiB) |`,
+  );
   const ttis: number[] = [];
   const dcls: number[] = [];
   for (let i = 0; i < runs; i++) {

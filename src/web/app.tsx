@@ -1,20 +1,56 @@
 /** The staff page: shell, navigation, sign-in state and the route table. */
-import { render } from "preact";
+import { render, type ComponentType } from "preact";
 import { useEffect, useState } from "preact/hooks";
 import { api, ApiError, call, me, needLogin, type Me } from "./api.ts";
 import { lang, setLang, t } from "./i18n/index.ts";
 import { navigate, route } from "./router.ts";
 import { LoginDialog, LoginForm, Setup } from "./views/auth.tsx";
 import { Dashboard } from "./views/dashboard.tsx";
-import { Push } from "./views/push.tsx";
-import { Members } from "./views/members.tsx";
-import { MemberPage } from "./views/member.tsx";
-import { Report } from "./views/report.tsx";
-import { Claims } from "./views/claims.tsx";
-import { Devices } from "./views/devices.tsx";
-import { Settings } from "./views/settings.tsx";
-import { Account } from "./views/account.tsx";
 import { ErrorMsg } from "./ui.tsx";
+// uPlot's few rules go into the page's one stylesheet (lazy chunks would otherwise get CSS of their own).
+import "uplot/dist/uPlot.min.css";
+
+/**
+ * A view loaded on first use (its own chunk, bun build --splitting): the first screen
+ * (sign-in or dashboard) does not wait for the code of the others.
+ */
+function lazyView<P extends object>(load: () => Promise<ComponentType<P>>): ComponentType<P> {
+  let loaded: ComponentType<P> | null = null;
+  let loading: Promise<ComponentType<P>> | null = null;
+  return function Lazy(props: P) {
+    const [, setReady] = useState(0);
+    const [error, setError] = useState<unknown>(null);
+    useEffect(() => {
+      if (loaded) return;
+      let live = true;
+      (loading ??= load()).then(
+        (c) => {
+          loaded = c;
+          if (live) setReady((n) => n + 1);
+        },
+        (e) => {
+          loading = null;
+          if (live) setError(e);
+        },
+      );
+      return () => void (live = false);
+    }, []);
+    if (loaded) {
+      const C = loaded;
+      return <C {...props} />;
+    }
+    return error ? <ErrorMsg error={error} /> : <p class="boot">{t("common.loading")}</p>;
+  };
+}
+
+const Push = lazyView(() => import("./views/push.tsx").then((m) => m.Push));
+const Members = lazyView(() => import("./views/members.tsx").then((m) => m.Members));
+const MemberPage = lazyView<{ id: number }>(() => import("./views/member.tsx").then((m) => m.MemberPage));
+const Report = lazyView<{ id: number }>(() => import("./views/report.tsx").then((m) => m.Report));
+const Claims = lazyView(() => import("./views/claims.tsx").then((m) => m.Claims));
+const Devices = lazyView(() => import("./views/devices.tsx").then((m) => m.Devices));
+const Settings = lazyView(() => import("./views/settings.tsx").then((m) => m.Settings));
+const Account = lazyView(() => import("./views/account.tsx").then((m) => m.Account));
 
 type Boot = "loading" | "setup" | "ready" | { error: unknown };
 

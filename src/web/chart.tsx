@@ -4,7 +4,6 @@
  */
 import { useEffect, useRef } from "preact/hooks";
 import type uPlot from "uplot";
-import "uplot/dist/uPlot.min.css";
 
 let loading: Promise<typeof uPlot> | null = null;
 const loadUplot = () => (loading ??= import("uplot").then((m) => m.default));
