@@ -1,5 +1,5 @@
 /** The staff page: shell, navigation, sign-in state and the route table. */
-import { render, type ComponentType } from "preact";
+import { render, type ComponentChildren, type ComponentType } from "preact";
 import { useEffect, useState } from "preact/hooks";
 import { api, ApiError, call, me, needLogin, type Me } from "./api.ts";
 import { lang, setLang, t } from "./i18n/index.ts";
@@ -77,6 +77,34 @@ const NAV: Array<[string, Parameters<typeof t>[0], boolean]> = [
   ["/settings", "nav.settings", true],
 ];
 
+function LangSelect() {
+  return (
+    <>
+      <label class="sr" for="lang">
+        {t("nav.language")}
+      </label>
+      <select id="lang" value={lang.value} onChange={(e) => setLang((e.currentTarget as HTMLSelectElement).value as "en" | "zh")}>
+        <option value="en">English</option>
+        <option value="zh">简体中文</option>
+      </select>
+    </>
+  );
+}
+
+/** Sign-in and setup: centred, with the language choice above. */
+function Center({ children }: { children: ComponentChildren }) {
+  return (
+    <main class="center">
+      <div class="stack">
+        <div class="lang-corner">
+          <LangSelect />
+        </div>
+        {children}
+      </div>
+    </main>
+  );
+}
+
 function Shell() {
   const user = me.value!;
   const path = route.value.path;
@@ -102,13 +130,7 @@ function Shell() {
           ))}
         </nav>
         <div class="who">
-          <label class="sr" for="lang">
-            {t("nav.language")}
-          </label>
-          <select id="lang" value={lang.value} onChange={(e) => setLang((e.currentTarget as HTMLSelectElement).value as "en" | "zh")}>
-            <option value="en">English</option>
-            <option value="zh">简体中文</option>
-          </select>
+          <LangSelect />
           <a href="/account" class="muted">
             {t("nav.signedInAs", { user: user.username, role: user.role })}
           </a>
@@ -153,12 +175,17 @@ function Root() {
   void lang.value; // re-render everything when the language changes
   if (boot === "loading") return <p class="boot">{t("common.loading")}</p>;
   if (typeof boot === "object") return <ErrorMsg error={boot.error} />;
-  if (boot === "setup") return <main class="center"><Setup onDone={() => setBoot("ready")} /></main>;
+  if (boot === "setup")
+    return (
+      <Center>
+        <Setup onDone={() => setBoot("ready")} />
+      </Center>
+    );
   if (!me.value) {
     return (
-      <main class="center">
+      <Center>
         <LoginForm />
-      </main>
+      </Center>
     );
   }
   if (route.value.path === "/login" || route.value.path === "/setup") navigate("/", true);
