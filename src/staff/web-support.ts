@@ -2,7 +2,7 @@
  * What the staff page needs from /api/v1 that no other staff plugin serves (issue 8):
  *   GET /api/v1/members/:id/measurements   ?from&to&limit  a member's history from every source
  *   GET /api/v1/measurements/:id           one measurement with its report, its member and their last ones
- *   GET /api/v1/dashboard                  measurements of the last 24 h, the claim queue size
+ *   GET /api/v1/dashboard                  ?since  measurements received since then (default: the last 24 h), the claim queue size
  *   GET /api/v1/settings                   (admin) the settings the settings page shows (secrets masked)
  *   PUT /api/v1/settings/:key              (admin) change one of them (audited)
  */

@@ -410,6 +410,9 @@ describe("staff page", () => {
     await page.getByRole("heading", { name: "历史记录" }).waitFor();
     await page.locator(".chart canvas").first().waitFor();
     await shot("11-member-zh");
+    await page.goto(server.url + "/report/3");
+    await page.getByRole("heading", { name: "人体成分分析报告" }).waitFor();
+    await shot("12-report-zh");
     await page.getByLabel("语言").selectOption("en");
   });
 

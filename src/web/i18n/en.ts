@@ -43,7 +43,7 @@ const en = {
   "dash.devices": "Devices",
   "dash.waiting": "Waiting for a push login",
   "dash.noneWaiting": "No XONE / U+ is on its push-login screen right now.",
-  "dash.today": "Measurements in the last 24 hours",
+  "dash.today": "Today's measurements",
   "dash.pendingClaims": "Measurements waiting to be claimed: {n}",
   "dash.live": "live",
   "dash.offlineLive": "reconnecting…",

@@ -44,7 +44,7 @@ const zh: Record<Key, string> = {
   "dash.devices": "设备",
   "dash.waiting": "等待推送登录",
   "dash.noneWaiting": "目前没有 XONE / U+ 处于推送登录界面。",
-  "dash.today": "最近 24 小时的测量",
+  "dash.today": "今天的测量",
   "dash.pendingClaims": "待认领的测量：{n}",
   "dash.live": "实时",
   "dash.offlineLive": "正在重新连接…",

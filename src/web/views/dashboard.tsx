@@ -54,7 +54,8 @@ export function Dashboard() {
     return () => clearInterval(h);
   }, []);
   const devices = useLoad(() => call(() => api.devices.get({ query: {} })), [tick]);
-  const dash = useLoad(() => call(() => api.dashboard.get({ query: {} })), [tick]);
+  // "today" in the browser's own time zone (the gym's)
+  const dash = useLoad(() => call(() => api.dashboard.get({ query: { since: new Date().setHours(0, 0, 0, 0) } })), [tick]);
   return (
     <div class="grid">
       <WaitingList />
