@@ -54,6 +54,7 @@ export function Dashboard() {
     return () => clearInterval(h);
   }, []);
   const devices = useLoad(() => call(() => api.devices.get({ query: {} })), [tick]);
+  const claims = useLoad(() => call(() => api.claims.get({ query: { limit: 5 } })), [tick]);
   // "today" in the browser's own time zone (the gym's)
   const dash = useLoad(() => call(() => api.dashboard.get({ query: { since: new Date().setHours(0, 0, 0, 0) } })), [tick]);
   return (
@@ -64,6 +65,15 @@ export function Dashboard() {
         <p>
           <a href="/claims">{t("dash.pendingClaims", { n: dash.data?.pendingClaims ?? "…" })}</a>
         </p>
+        {(claims.data?.items.length ?? 0) > 0 && (
+          <ul class="claims-mini">
+            {claims.data!.items.map((c) => (
+              <li key={c.id}>
+                {num(c.weightKg, 2)} kg · {dateTime(c.measuredAt)} <span class="muted small">{c.source}</span>
+              </li>
+            ))}
+          </ul>
+        )}
       </section>
       <section class="card wide" aria-labelledby="dev-h">
         <h2 id="dev-h">{t("dash.devices")}</h2>
