@@ -66,6 +66,8 @@ const en = {
   "dev.noCaptures": "No unknown requests.",
   "dev.pushPending": "push pending",
   "dev.slots": "User slots on this scale (1–8)",
+  "dev.defaultMember": "Default member id",
+  "dev.defaultMemberHint": "A scale that cannot tell users apart gives its weighings to this member (empty: to Claims)",
   "dev.freeSlot": "Free",
   "dev.noSlots": "No member on this scale yet: its weighings wait in Claims.",
   "dev.addToScale": "Add a member to this scale",

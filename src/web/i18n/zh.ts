@@ -67,6 +67,8 @@ const zh: Record<Key, string> = {
   "dev.noCaptures": "没有未知请求。",
   "dev.pushPending": "推送等待中",
   "dev.slots": "此秤上的用户位（1–8）",
+  "dev.defaultMember": "默认会员编号",
+  "dev.defaultMemberHint": "无法区分用户的秤会把称重记录给这位会员（留空：进入待认领）",
   "dev.freeSlot": "释放",
   "dev.noSlots": "此秤上还没有会员：其称重记录会进入待认领。",
   "dev.addToScale": "把会员加到此秤",

@@ -55,6 +55,7 @@ function DeviceCard({ d, onSaved }: { d: Device; onSaved: () => void }) {
   const [approved, setApproved] = useState(d.approved);
   const [blocked, setBlocked] = useState(d.blocked);
   const [mode, setMode] = useState(d.impedanceMode ?? "encrypted");
+  const [defaultMember, setDefaultMember] = useState(d.defaultMemberId == null ? "" : String(d.defaultMemberId));
   const [msg, setMsg] = useState<string | null>(null);
   const [err, setErr] = useState<string | null>(null);
   const save = async (e: Event) => {
@@ -68,7 +69,7 @@ function DeviceCard({ d, onSaved }: { d: Device; onSaved: () => void }) {
           notes: notes.trim() || null,
           approved,
           blocked,
-          ...(d.vendor === "lefu" ? { impedanceMode: mode as "encrypted" | "ohms" } : {}),
+          ...(d.vendor === "lefu" ? { impedanceMode: mode as "encrypted" | "ohms", defaultMemberId: defaultMember.trim() ? Number(defaultMember) : null } : {}),
         }),
       );
       setMsg(t("common.saved"));
@@ -101,6 +102,9 @@ function DeviceCard({ d, onSaved }: { d: Device; onSaved: () => void }) {
               ["ohms", "ohms"],
             ]}
           />
+        )}
+        {d.vendor === "lefu" && (
+          <Field label={t("dev.defaultMember")} value={defaultMember} onInput={setDefaultMember} name="defaultMemberId" inputMode="numeric" hint={t("dev.defaultMemberHint")} />
         )}
         <button type="submit">{t("common.save")}</button>
       </form>
