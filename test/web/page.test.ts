@@ -217,11 +217,13 @@ describe("staff page", () => {
     await page.getByRole("heading", { name: /69[.,]30 kg/ }).waitFor();
     await shot("05-claims");
     const yoCard = page.locator("section.claim", { has: page.getByRole("heading", { name: /80[.,]40 kg/ }) });
-    await yoCard.getByLabel("Member").fill("Alex");
+    await yoCard.getByLabel("Member", { exact: true }).fill("Alex");
     await yoCard.getByRole("radio", { name: /Alex Example/ }).check();
+    expect(await yoCard.getByLabel(/This scale user is this member/).count()).toBe(0); // not a Lefu user id
     await yoCard.getByRole("button", { name: "Assign", exact: true }).click();
     await page.getByText("Assigned.").waitFor();
     const lefuCard = page.locator("section.claim", { has: page.getByRole("heading", { name: /69[.,]30 kg/ }) });
+    await lefuCard.getByLabel(/This scale user is this member/).uncheck();
     await lefuCard.getByRole("button", { name: "Discard" }).click();
     await page.getByText("Discarded (kept, marked discarded).").waitFor();
     await page.getByText("Nothing to claim.").waitFor();
@@ -278,10 +280,19 @@ describe("staff page", () => {
     expect(r.status).toBe(200);
     await page.getByRole("link", { name: "Claims" }).click();
     const card = page.locator("section.claim", { has: page.getByRole("heading", { name: /79[.,]80 kg/ }) });
-    await card.getByLabel("Member").fill("Alex");
+    await card.getByLabel("Member", { exact: true }).fill("Alex");
     await card.getByRole("radio", { name: /Alex Example/ }).check();
-    await card.getByRole("button", { name: "Assign", exact: true }).click();
-    await page.getByText("Assigned.").waitFor();
+    await card.getByRole("button", { name: "Assign", exact: true }).click(); // linking the Torre user is ticked by default
+    await page.getByText("Linked: this scale user's weighings go to the member from now on (1 assigned).").waitFor();
+    // the next weighing of that Torre user is Alex's at once, no claim
+    const again = await fetch(`${server.url}/lefu/wifi/torre/record`, {
+      method: "POST",
+      headers: { "content-type": "application/json" },
+      body: JSON.stringify({ bat: "0.81", mac: "CF:E8:05:08:13:BA", scaleType: 5, sn: "CFE8050813BA", type: "LEFU-CF577", list: [{ data: z, heartRate: 70, memberid: "alex-on-the-torre", userid: "u2", timestamp: now - 5, weight: 79.6 }] }),
+    });
+    expect(again.status).toBe(200);
+    await page.reload();
+    await page.getByText("Nothing to claim.").waitFor();
   });
 
   test("settings: XONE token mode, a staff account, the audit log", async () => {
@@ -311,9 +322,9 @@ describe("staff page", () => {
     await page.getByRole("heading", { name: "History" }).waitFor();
     await page.locator(".chart canvas").first().waitFor();
     await shot("06-history");
-    await page.getByRole("link", { name: "Report" }).first().click();
+    await page.locator("tr", { hasText: "79.80 kg" }).getByRole("link", { name: "Report" }).click();
     await page.getByRole("heading", { name: "Body composition result sheet" }).waitFor();
-    await page.getByRole("heading", { name: "Segmental analysis (8-electrode)" }).waitFor(); // the recomputed Lefu one, newest
+    await page.getByRole("heading", { name: "Segmental analysis (8-electrode)" }).waitFor(); // the recomputed Lefu one
     await shot("07-report");
     await page.emulateMedia({ media: "print" });
     await page.screenshot({ path: join(ARTIFACTS, "07-report-print.png"), fullPage: true });
@@ -324,7 +335,7 @@ describe("staff page", () => {
     await page.emulateMedia({ media: "screen" });
     // the WSP Mini one keeps Yolanda's own report
     await page.goBack();
-    await page.getByRole("link", { name: "Report" }).nth(1).click();
+    await page.locator("tr", { hasText: "80.40 kg" }).getByRole("link", { name: "Report" }).click();
     await page.locator(".score").getByText("87").waitFor(); // 86.5, shown without decimals
     await shot("07-report-yolanda");
   });

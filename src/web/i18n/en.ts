@@ -228,6 +228,8 @@ const en = {
   "claims.assign": "Assign",
   "claims.discard": "Discard",
   "claims.assigned": "Assigned.",
+  "claims.link": "This scale user is this member from now on (their other waiting weighings too)",
+  "claims.linked": "Linked: this scale user's weighings go to the member from now on ({n} assigned).",
   "claims.discarded": "Discarded (kept, marked discarded).",
   "claims.none": "Nothing to claim.",
   "claims.r.ambiguous": "several members could be this weighing",

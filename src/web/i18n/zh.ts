@@ -229,6 +229,8 @@ const zh: Record<Key, string> = {
   "claims.assign": "认领",
   "claims.discard": "丢弃",
   "claims.assigned": "已认领。",
+  "claims.link": "从现在起此秤上的用户即为该会员（包括其其他待认领的称重）",
+  "claims.linked": "已关联：此秤用户的称重从现在起归该会员（已认领 {n} 条）。",
   "claims.discarded": "已丢弃（保留记录并标记为丢弃）。",
   "claims.none": "没有待认领的测量。",
   "claims.r.ambiguous": "可能是多位会员中的一位",

@@ -2,7 +2,7 @@
 import { useState } from "preact/hooks";
 import { api, call, errorText } from "../api.ts";
 import { dateTime, num, t, tx } from "../i18n/index.ts";
-import { ErrorMsg, MemberPicker, Msg, Pager, useLoad, type MemberLite } from "../ui.tsx";
+import { Check, ErrorMsg, MemberPicker, Msg, Pager, useLoad, type MemberLite } from "../ui.tsx";
 
 const LIMIT = 20;
 
@@ -48,13 +48,20 @@ interface Claim {
 function ClaimCard({ claim: c, onDone }: { claim: Claim; onDone: (msg: string) => void }) {
   const [member, setMember] = useState<MemberLite | null>(null);
   const [err, setErr] = useState<string | null>(null);
+  // A Torre user id nobody is linked to yet: link it, so this person's later weighings are theirs at once.
+  const [link, setLink] = useState(c.lefuMemberid !== null);
   const candidates = [...new Set([...(c.suggestedMemberId ? [c.suggestedMemberId] : []), ...c.candidates])];
   const names = useLoad(() => Promise.all(candidates.map((id) => call(() => api.members({ id }).get()).catch(() => null))), [c.id]);
   const assign = async (memberId: number) => {
     setErr(null);
     try {
-      await call(() => api.claims({ id: c.id }).assign.post({ memberId }));
-      onDone(t("claims.assigned"));
+      if (link && c.lefuMemberid) {
+        const r = await call(() => api["lefu-identities"]({ memberid: c.lefuMemberid! }).put({ memberId, assignPending: true }));
+        onDone(t("claims.linked", { n: r.assigned }));
+      } else {
+        await call(() => api.claims({ id: c.id }).assign.post({ memberId }));
+        onDone(t("claims.assigned"));
+      }
     } catch (e) {
       setErr(errorText(e));
     }
@@ -98,6 +105,7 @@ function ClaimCard({ claim: c, onDone }: { claim: Claim; onDone: (msg: string) =
           {t("claims.discard")}
         </button>
       </div>
+      {c.lefuMemberid && <Check label={t("claims.link")} checked={link} onChange={setLink} />}
       {err && <Msg kind="error">{err}</Msg>}
     </section>
   );
