@@ -16,8 +16,10 @@ import { remoteAddress } from "./http/remote.ts";
 import { lefuPlugin } from "./devices/lefu/plugin.ts";
 import { yolandaPlugin } from "./devices/yolanda/plugin.ts";
 import { youjiuPlugin } from "./devices/youjiu/plugin.ts";
-
-const started = new WeakMap<Request, { t0: number; remote: string | null }>();
+import { metricsPlugin } from "./http/metrics.ts";
+import { metricsOf, noteStart, observe } from "./http/observe.ts";
+import { StaffRepo } from "./store/staff-repo.ts";
+import { SESSION_COOKIE, cookieValue, verifySession } from "./staff/guard.ts";
 
 /**
  * True if the body is over `limit` bytes. Uses Content-Length when present;
@@ -43,9 +45,14 @@ export async function bodyTooLarge(request: Request, limit: number): Promise<boo
 
 export function createApp(deps: Deps) {
   const { log, config } = deps;
+  const staff = new StaffRepo(deps.db);
+  const isAdmin = async (request: Request) => {
+    const token = cookieValue(request.headers.get("cookie"), SESSION_COOKIE);
+    return token !== null && (await verifySession(deps, staff, token))?.role === "admin";
+  };
   return new Elysia({ name: "bodydock" })
     .onRequest(({ request, server }) => {
-      started.set(request, { t0: performance.now(), remote: remoteAddress(server, request) });
+      noteStart(request, remoteAddress(server, request));
     })
     // Device routers answer in their own onRequest hooks, in the order of device-protocols §1.3,
     // with their own body limits and error envelopes.
@@ -59,18 +66,11 @@ export function createApp(deps: Deps) {
         return jsonError(413, "payload_too_large", `request body is larger than the limit of ${config.bodyLimit} bytes`);
       }
     })
-    .onAfterResponse(({ request, set }) => {
-      const info = started.get(request);
-      log.info("request", {
-        method: request.method,
-        path: new URL(request.url, "http://x.invalid").pathname,
-        status: typeof set.status === "number" ? set.status : 200,
-        ms: info === undefined ? null : Math.round((performance.now() - info.t0) * 100) / 100,
-        remote: info?.remote ?? null,
-      });
-    })
+    // Routed requests are logged and counted here; device routers do it themselves (http/observe.ts).
+    .onAfterResponse(({ request, set, route }) => observe(deps, request, route || "unmatched", typeof set.status === "number" ? set.status : 200))
     .use(errorHandler(log))
-    .use(healthPlugin(deps));
+    .use(healthPlugin(deps))
+    .use(metricsPlugin(deps, metricsOf(deps), { isAdmin }));
 }
 
 export type App = ReturnType<typeof createApp>;

@@ -10,6 +10,7 @@ import { remoteAddress } from "../../http/remote.ts";
 import { mergeQuery, parseLenient, readBody } from "../common/body.ts";
 import { int, isObj, field, type Obj } from "../common/coerce.ts";
 import { devicePath } from "../common/request.ts";
+import { observe } from "../../http/observe.ts";
 import { commitDeviceRequest, toResponse, type DeviceReply, type Handled, type PersistResult } from "../common/pipeline.ts";
 import { mayNeedRedaction, redactText, redactValue } from "../common/redact.ts";
 import { deviceStore } from "../common/store.ts";
@@ -257,6 +258,7 @@ export function lefuPlugin(deps: Deps) {
     if (!route) return;
     const res = await handle(request, route, remoteAddress(server, request));
     set.status = res.status;
+    observe(deps, request, `lefu.${route.family ?? "any"}.${route.endpoint}`, res.status);
     return res;
   });
 }
