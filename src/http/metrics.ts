@@ -7,6 +7,7 @@
  *   bodydock_write_batches_total / _jobs_total       counters
  *   bodydock_devices_online{vendor}                  gauge (seen in the last 10 minutes)
  *   bodydock_uptime_seconds                          gauge
+ *   process_resident_memory_bytes, bodydock_heap_used_bytes
  *
  * Route labels are low-cardinality: the Elysia route pattern for the staff API
  * (`/api/v1/members/:id`), the device router's endpoint name for device calls
@@ -131,6 +132,15 @@ export const metricsPlugin = (deps: Deps, metrics: Metrics, opts: MetricsOptions
         "# HELP bodydock_uptime_seconds Seconds since the process started.",
         "# TYPE bodydock_uptime_seconds gauge",
         `bodydock_uptime_seconds ${Math.max(0, Math.floor((deps.now() - deps.startedAt) / 1000))}`,
+      );
+      const mem = process.memoryUsage();
+      lines.push(
+        "# HELP process_resident_memory_bytes Resident memory of the bodydock process.",
+        "# TYPE process_resident_memory_bytes gauge",
+        `process_resident_memory_bytes ${mem.rss}`,
+        "# HELP bodydock_heap_used_bytes JavaScript heap in use.",
+        "# TYPE bodydock_heap_used_bytes gauge",
+        `bodydock_heap_used_bytes ${mem.heapUsed}`,
       );
       return new Response(lines.join("\n") + "\n", { headers: { "content-type": "text/plain; version=0.0.4; charset=utf-8", "cache-control": "no-store" } });
     },

@@ -74,6 +74,7 @@ describe("GET /metrics (Prometheus)", () => {
     expect(text).toContain('bodydock_devices_online{vendor="youjiu"} 0');
     expect(text).toMatch(/^bodydock_write_queue_depth 0$/m);
     expect(text).toMatch(/^bodydock_write_jobs_total [1-9]\d*$/m);
+    expect(text).toMatch(/^process_resident_memory_bytes [1-9]\d*$/m);
     // Every sample line is "name{labels} value" or "name value".
     for (const line of text.trim().split("\n").filter((l) => !l.startsWith("#"))) expect(line).toMatch(/^[a-z_]+(\{[^}]*\})? [0-9.e+-]+$/);
   });
