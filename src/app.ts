@@ -6,9 +6,11 @@
  *  1. request bookkeeping (start time, remote address) and the body limit;
  *  2. device routers (added by the device roles) answer in onRequest, before
  *     Elysia's body parser can reject a device's odd Content-Type (spec §1.3);
- *  3. the staff API and page.
+ *  3. the staff guard (default deny for /api/*: session, Origin, see staff/guard.ts), before
+ *     the body limit so an anonymous request never gets its body read;
+ *  4. the staff API and page.
  */
-import { Elysia } from "elysia";
+import { Elysia, type AnyElysia } from "elysia";
 import type { Deps } from "./deps.ts";
 import { errorHandler, jsonError } from "./http/errors.ts";
 import { healthPlugin } from "./http/health.ts";
@@ -19,7 +21,18 @@ import { youjiuPlugin } from "./devices/youjiu/plugin.ts";
 import { metricsPlugin } from "./http/metrics.ts";
 import { metricsOf, noteStart, observe } from "./http/observe.ts";
 import { StaffRepo } from "./store/staff-repo.ts";
-import { SESSION_COOKIE, cookieValue, verifySession } from "./staff/guard.ts";
+import { yolandaClaimReport } from "./devices/yolanda/claim.ts";
+import { auditRepo } from "./store/audit-repo.ts";
+import type { MeasurementRow } from "./store/measurements-repo.ts";
+import { auditApi } from "./staff/audit.ts";
+import { authApi } from "./staff/auth.ts";
+import { claimsApi } from "./staff/claims.ts";
+import { devicesApi } from "./staff/devices.ts";
+import { docsPlugin } from "./staff/docs.ts";
+import { SESSION_COOKIE, actor, cookieValue, staffGuard, verifySession } from "./staff/guard.ts";
+import { membersApi } from "./staff/members.ts";
+import { yolandaStaffApi } from "./staff/yolanda.ts";
+import { youjiuStaffApi } from "./staff/youjiu.ts";
 
 /**
  * True if the body is over `limit` bytes. Uses Content-Length when present;
@@ -43,6 +56,15 @@ export async function bodyTooLarge(request: Request, limit: number): Promise<boo
   }
 }
 
+/**
+ * A claimed measurement's report for its new member. Yolanda rows keep or pick the relay's
+ * report (devices/yolanda/claim.ts); other rows keep their note until the computation
+ * core computes reports.
+ */
+function claimReport(row: MeasurementRow, memberId: number): { indicators: unknown | null; note: string | null } {
+  return yolandaClaimReport(row, memberId) ?? { indicators: null, note: row.indicators_note };
+}
+
 export function createApp(deps: Deps) {
   const { log, config } = deps;
   const staff = new StaffRepo(deps.db);
@@ -50,7 +72,10 @@ export function createApp(deps: Deps) {
     const token = cookieValue(request.headers.get("cookie"), SESSION_COOKIE);
     return token !== null && (await verifySession(deps, staff, token))?.role === "admin";
   };
-  return new Elysia({ name: "bodydock" })
+  const audit = auditRepo(deps);
+  const staffOptions = { actor, audit: audit.record.bind(audit) };
+  let root: AnyElysia | undefined;
+  const app = new Elysia({ name: "bodydock" })
     .onRequest(({ request, server }) => {
       noteStart(request, remoteAddress(server, request));
     })
@@ -59,10 +84,12 @@ export function createApp(deps: Deps) {
     .use(lefuPlugin(deps))
     .use(yolandaPlugin(deps))
     .use(youjiuPlugin(deps))
-    // Everything else is the staff API and page.
+    // Everything else is the staff API and page. The guard first: no session, no body reading.
+    .use(staffGuard(deps))
     .onRequest(async ({ request, set }) => {
       if (await bodyTooLarge(request, config.bodyLimit)) {
         set.status = 413;
+        observe(deps, request, "body_limit", 413);
         return jsonError(413, "payload_too_large", `request body is larger than the limit of ${config.bodyLimit} bytes`);
       }
     })
@@ -70,7 +97,17 @@ export function createApp(deps: Deps) {
     .onAfterResponse(({ request, set, route }) => observe(deps, request, route || "unmatched", typeof set.status === "number" ? set.status : 200))
     .use(errorHandler(log))
     .use(healthPlugin(deps))
-    .use(metricsPlugin(deps, metricsOf(deps), { isAdmin }));
+    .use(metricsPlugin(deps, metricsOf(deps), { isAdmin }))
+    .use(authApi(deps))
+    .use(membersApi(deps))
+    .use(auditApi(deps))
+    .use(claimsApi(deps, { ...staffOptions, report: claimReport }))
+    .use(devicesApi(deps, staffOptions))
+    .use(youjiuStaffApi(deps, staffOptions))
+    .use(yolandaStaffApi(deps, staffOptions))
+    .use(docsPlugin(deps, () => root!));
+  root = app;
+  return app;
 }
 
 export type App = ReturnType<typeof createApp>;

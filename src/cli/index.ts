@@ -6,9 +6,10 @@ import migrate from "./migrate.ts";
 import restore from "./restore.ts";
 import serve from "./serve.ts";
 import simulate from "./simulate.ts";
+import staff from "./staff.ts";
 import version from "./version.ts";
 
-export const COMMANDS: readonly Command[] = [serve, migrate, backup, restore, healthcheck, simulate, version];
+export const COMMANDS: readonly Command[] = [serve, migrate, backup, restore, staff, healthcheck, simulate, version];
 
 export function programHelp(): string {
   const width = Math.max(...COMMANDS.map((c) => c.name.length));

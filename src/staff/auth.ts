@@ -1,92 +1,137 @@
 /**
- * Staff sign-in:
- *   GET  /api/v1/auth/status   public: whether first-run setup is still open
- *   POST /api/v1/auth/setup    public, once: {token, username, password} creates the first admin
- *   POST /api/v1/auth/login    public: {username, password} → session cookie
- *   POST /api/v1/auth/logout
- *   GET  /api/v1/auth/me
- *   GET/POST /api/v1/staff, POST /api/v1/staff/:id/password, POST /api/v1/staff/:id/disable|enable  (admin)
+ * Staff sign-in and staff accounts:
+ *   GET   /api/v1/auth/status            public: whether first-run setup is still open
+ *   POST  /api/v1/auth/setup             public, once: {token, username, password} creates the first admin
+ *   POST  /api/v1/auth/login             public: {username, password} → session cookie
+ *   POST  /api/v1/auth/logout            clears the cookie; ?everywhere=true also ends every other session of the account
+ *   GET   /api/v1/auth/me                who is signed in
+ *   GET   /api/v1/staff                  (admin) staff accounts
+ *   POST  /api/v1/staff                  (admin) {username, password, role}
+ *   PATCH /api/v1/staff/:id              (admin) {role}
+ *   POST  /api/v1/staff/:id/password     {password, currentPassword?}: an admin for anyone, everyone for themselves
+ *   POST  /api/v1/staff/:id/disable      (admin) sessions end at once
+ *   POST  /api/v1/staff/:id/enable       (admin)
  */
+import { timingSafeEqual } from "node:crypto";
 import { Elysia, t } from "elysia";
 import type { Deps } from "../deps.ts";
 import { remoteAddress } from "../http/remote.ts";
 import { AppError } from "../http/errors.ts";
-import type { AuditRepo } from "../store/audit-repo.ts";
-import { StaffError, StaffRepo, hashPassword, staffView } from "../store/staff-repo.ts";
+import { auditRepo } from "../store/audit-repo.ts";
+import { StaffError, StaffRepo, hashPassword, staffView, type StaffRow } from "../store/staff-repo.ts";
 import { CLEAR_COOKIE, actor, sessionCookie, sessionTtlSeconds, signSession, staffGuard, staffOf } from "./guard.ts";
 import { RateLimiter } from "./rate-limit.ts";
 
 /** The first-run setup token lives in memory only, one per running server, until an admin exists. */
 const setupTokens = new WeakMap<Deps, string>();
 
+/**
+ * The one-time setup token while no admin account has ever been made, else null.
+ * Setup is over for good once any admin exists (even a disabled one: recover with
+ * `bodydock staff add --role admin` or `bodydock staff enable`).
+ */
 export function setupToken(deps: Deps): string | null {
-  if (new StaffRepo(deps.db).hasAdmin()) return null;
-  let t = setupTokens.get(deps);
-  if (!t) {
-    t = Buffer.from(crypto.getRandomValues(new Uint8Array(24))).toString("base64url");
-    setupTokens.set(deps, t);
+  if (new StaffRepo(deps.db).anyAdmin()) {
+    setupTokens.delete(deps);
+    return null;
   }
-  return t;
+  let tok = setupTokens.get(deps);
+  if (!tok) {
+    tok = Buffer.from(crypto.getRandomValues(new Uint8Array(24))).toString("base64url");
+    setupTokens.set(deps, tok);
+  }
+  return tok;
+}
+
+function sameSecret(given: string, expected: string): boolean {
+  const a = Buffer.from(given, "utf8");
+  const b = Buffer.from(expected, "utf8");
+  return a.length === b.length && timingSafeEqual(a, b);
 }
 
 const WRONG = "wrong username or password";
 // A real hash to compare against when the user does not exist, so both cases take the same time.
 let dummyHash: Promise<string> | null = null;
 
-function toHttp(e: unknown): never {
+export function staffErrorToHttp(e: unknown): never {
   if (e instanceof StaffError) {
     const status = e.code === "exists" ? 409 : e.code === "not_found" ? 404 : 422;
-    throw new AppError(status, e.code, e.message, e.code === "weak_password" ? { field: "password" } : e.code === "invalid_username" ? { field: "username" } : {});
+    const field = e.code === "weak_password" ? "password" : e.code === "invalid_username" ? "username" : e.code === "exists" ? "username" : undefined;
+    throw new AppError(status, e.code, e.message, field ? { field } : {});
   }
   throw e;
 }
 
-const Credentials = t.Object({ username: t.String({ minLength: 1, maxLength: 64 }), password: t.String({ minLength: 1, maxLength: 1024 }) });
+const Username = t.String({ minLength: 1, maxLength: 64 });
+const Password = t.String({ minLength: 1, maxLength: 1024 });
+const Role = t.Union([t.Literal("admin"), t.Literal("staff")]);
+const IdParams = t.Object({ id: t.Integer({ minimum: 1 }) });
 
-export const authApi = (deps: Deps, audit: AuditRepo) => {
+export const StaffView = t.Object({
+  id: t.Integer(),
+  username: t.String(),
+  role: Role,
+  disabled: t.Boolean(),
+  createdAt: t.Integer(),
+  updatedAt: t.Integer(),
+});
+
+export const authApi = (deps: Deps) => {
   const staff = new StaffRepo(deps.db);
+  const audit = auditRepo(deps);
   const perAddress = new RateLimiter(20, 10 * 60 * 1000, deps.now);
   const perUser = new RateLimiter(5, 15 * 60 * 1000, deps.now);
   dummyHash ??= Bun.password.hash("not-a-real-password", { algorithm: "argon2id" });
 
-  const tooMany = (seconds: number) => new AppError(429, "too_many_attempts", `too many failed sign-ins; try again in ${seconds} s`, {}, { "retry-after": String(seconds) });
+  const tooMany = (seconds: number) =>
+    new AppError(429, "too_many_attempts", `too many failed sign-ins; try again in ${seconds} s`, { retryAfterSeconds: seconds }, { "retry-after": String(seconds) });
+
+  const requireStaff = (id: number): StaffRow => {
+    const row = staff.byId(id);
+    if (!row) throw new AppError(404, "not_found", `no staff account ${id}`);
+    return row;
+  };
 
   return new Elysia({ name: "staff-auth", prefix: "/api/v1" })
     .use(staffGuard(deps))
-    .get("/auth/status", () => ({ setupRequired: setupToken(deps) !== null }), { detail: { summary: "Whether first-run setup is open", tags: ["auth"] } })
+    .get("/auth/status", () => ({ setupRequired: setupToken(deps) !== null }), {
+      response: t.Object({ setupRequired: t.Boolean() }),
+      detail: { summary: "Whether first-run setup is open (public)", tags: ["auth"] },
+    })
     .post(
       "/auth/setup",
-      async ({ body }) => {
+      async ({ body, set }) => {
         const token = setupToken(deps);
         if (token === null) throw new AppError(409, "setup_done", "an admin account exists already; sign in instead");
-        if (body.token.length !== token.length || !crypto.timingSafeEqual(Buffer.from(body.token), Buffer.from(token))) {
-          throw new AppError(403, "bad_setup_token", "the setup token is wrong: use the link bodydock printed when it started");
-        }
-        const hash = await hashPassword(body.password).catch(toHttp);
+        if (!sameSecret(body.token, token)) throw new AppError(403, "bad_setup_token", "the setup token is wrong: use the link bodydock printed when it started");
+        const hash = await hashPassword(body.password).catch(staffErrorToHttp);
         const row = await deps.writes
           .enqueue(() => {
-            if (staff.hasAdmin()) throw new AppError(409, "setup_done", "an admin account exists already; sign in instead");
+            if (staff.anyAdmin()) throw new AppError(409, "setup_done", "an admin account exists already; sign in instead");
             const r = staff.insert(body.username, hash, "admin", deps.now());
-            audit.record(body.username, "staff.setup", "staff", String(r.id), null, staffView(r));
+            audit.record(r.username, "staff.setup", "staff", String(r.id), null, staffView(r));
             return r;
           })
-          .catch(toHttp);
+          .catch(staffErrorToHttp);
         setupTokens.delete(deps);
+        // The new admin is signed in straight away.
+        set.headers["set-cookie"] = sessionCookie(await signSession(deps, row), sessionTtlSeconds(deps));
+        set.status = 201;
         return staffView(row);
       },
       {
-        body: t.Object({ token: t.String({ minLength: 1, maxLength: 200 }), username: t.String({ minLength: 1, maxLength: 64 }), password: t.String({ minLength: 1, maxLength: 1024 }) }),
-        detail: { summary: "Create the first admin (once, with the printed setup token)", tags: ["auth"] },
+        body: t.Object({ token: t.String({ minLength: 1, maxLength: 200 }), username: Username, password: Password }),
+        detail: { summary: "Create the first admin (public; once, with the setup token bodydock printed at start); signs them in", tags: ["auth"] },
       },
     )
     .post(
       "/auth/login",
       async ({ body, request, server, set }) => {
         const ip = remoteAddress(server, request) ?? "local";
-        const userKey = body.username.toLowerCase();
+        const userKey = body.username.trim().toLowerCase();
         const wait = Math.max(perAddress.retryAfter(ip), perUser.retryAfter(userKey));
         if (wait > 0) throw tooMany(wait);
-        const row = staff.byUsername(body.username);
+        const row = staff.byUsername(body.username.trim());
         const ok = await Bun.password.verify(body.password, row ? row.password_hash : await dummyHash!);
         if (!row || !ok || row.disabled) {
           perAddress.fail(ip);
@@ -96,87 +141,153 @@ export const authApi = (deps: Deps, audit: AuditRepo) => {
         perUser.reset(userKey);
         const token = await signSession(deps, row);
         set.headers["set-cookie"] = sessionCookie(token, sessionTtlSeconds(deps));
+        set.headers["cache-control"] = "no-store";
         return { ...staffView(row), expiresInSeconds: sessionTtlSeconds(deps) };
       },
-      { body: Credentials, detail: { summary: "Sign in (sets the session cookie)", tags: ["auth"] } },
+      {
+        body: t.Object({ username: Username, password: Password }),
+        detail: {
+          summary: "Sign in (public): sets the HttpOnly session cookie",
+          description: "401 with the same message for an unknown user, a wrong password or a disabled account; 429 with Retry-After after too many failures per address or per username.",
+          tags: ["auth"],
+        },
+      },
     )
     .post(
       "/auth/logout",
-      ({ set }) => {
+      async ({ request, query, set }) => {
+        const me = staffOf(request)!;
+        if (query.everywhere === true) {
+          await deps.writes.enqueue(() => {
+            staff.endSessions(me.id, deps.now());
+            audit.record(me.username, "staff.sessions_end", "staff", String(me.id), null, { sessionsEnded: true });
+          });
+        }
         set.headers["set-cookie"] = CLEAR_COOKIE;
         return { signedOut: true };
       },
-      { detail: { summary: "Sign out", tags: ["auth"] } },
+      {
+        query: t.Object({ everywhere: t.Optional(t.Boolean()) }),
+        response: t.Object({ signedOut: t.Boolean() }),
+        detail: { summary: "Sign out (?everywhere=true ends the account's other sessions too)", tags: ["auth"] },
+      },
     )
     .get(
       "/auth/me",
-      ({ request }) => {
+      ({ request, set }) => {
         const me = staffOf(request)!;
+        set.headers["cache-control"] = "no-store";
         return { id: me.id, username: me.username, role: me.role };
       },
-      { detail: { summary: "Who am I", tags: ["auth"] } },
+      { response: t.Object({ id: t.Integer(), username: t.String(), role: Role }), detail: { summary: "Who is signed in", tags: ["auth"] } },
     )
-    .get("/staff", () => staff.list().map(staffView), { admin: true, detail: { summary: "Staff accounts", tags: ["staff"] } })
+    .get("/staff", () => staff.list().map(staffView), { admin: true, response: t.Array(StaffView), detail: { summary: "Staff accounts (admin)", tags: ["staff"] } })
     .post(
       "/staff",
       async (ctx) => {
-        const hash = await hashPassword(ctx.body.password).catch(toHttp);
+        const hash = await hashPassword(ctx.body.password).catch(staffErrorToHttp);
         const row = await deps.writes
           .enqueue(() => {
-            const r = staff.insert(ctx.body.username, hash, ctx.body.role, deps.now());
+            const r = staff.insert(ctx.body.username.trim(), hash, ctx.body.role, deps.now());
             audit.record(actor(ctx), "staff.create", "staff", String(r.id), null, staffView(r));
             return r;
           })
-          .catch(toHttp);
+          .catch(staffErrorToHttp);
         ctx.set.status = 201;
         return staffView(row);
       },
       {
         admin: true,
-        body: t.Object({ username: t.String({ minLength: 1, maxLength: 64 }), password: t.String({ minLength: 1, maxLength: 1024 }), role: t.Union([t.Literal("admin"), t.Literal("staff")]) }),
-        detail: { summary: "Create a staff account", tags: ["staff"] },
+        body: t.Object({ username: Username, password: Password, role: Role }, { additionalProperties: false }),
+        detail: { summary: "Create a staff account (admin)", tags: ["staff"] },
+      },
+    )
+    .patch(
+      "/staff/:id",
+      async (ctx) => {
+        const row = await deps.writes
+          .enqueue(() => {
+            const before = requireStaff(ctx.params.id);
+            if (before.role === "admin" && ctx.body.role !== "admin" && !before.disabled && staff.enabledAdmins() <= 1) {
+              throw new AppError(409, "last_admin", "this is the only enabled admin; make another admin first", { field: "role" });
+            }
+            const r = staff.setRole(ctx.params.id, ctx.body.role, deps.now());
+            audit.record(actor(ctx), "staff.update", "staff", String(r.id), staffView(before), staffView(r));
+            return r;
+          })
+          .catch(staffErrorToHttp);
+        return staffView(row);
+      },
+      {
+        admin: true,
+        params: IdParams,
+        body: t.Object({ role: Role }, { additionalProperties: false }),
+        detail: { summary: "Change an account's role (admin)", tags: ["staff"] },
       },
     )
     .post(
       "/staff/:id/password",
       async (ctx) => {
         const me = staffOf(ctx.request)!;
-        if (me.role !== "admin" && me.id !== ctx.params.id) throw new AppError(403, "forbidden", "only an admin can change another account's password");
-        const hash = await hashPassword(ctx.body.password).catch(toHttp);
+        const self = me.id === ctx.params.id;
+        if (me.role !== "admin" && !self) throw new AppError(403, "forbidden", "only an admin can change another account's password");
+        if (self) {
+          const current = requireStaff(me.id);
+          if (ctx.body.currentPassword === undefined || !(await Bun.password.verify(ctx.body.currentPassword, current.password_hash))) {
+            throw new AppError(422, "wrong_password", "currentPassword: the current password is wrong", { field: "currentPassword" });
+          }
+        }
+        const hash = await hashPassword(ctx.body.password).catch(staffErrorToHttp);
         const row = await deps.writes
           .enqueue(() => {
             const r = staff.setPassword(ctx.params.id, hash, deps.now());
             audit.record(actor(ctx), "staff.password", "staff", String(r.id), null, { passwordChanged: true });
             return r;
           })
-          .catch(toHttp);
+          .catch(staffErrorToHttp);
+        // The change ended every session of the account, this one too when it is one's own: hand out a fresh one.
+        if (self) ctx.set.headers["set-cookie"] = sessionCookie(await signSession(deps, row), sessionTtlSeconds(deps));
         return staffView(row);
       },
       {
-        params: t.Object({ id: t.Integer({ minimum: 1 }) }),
-        body: t.Object({ password: t.String({ minLength: 1, maxLength: 1024 }) }),
-        detail: { summary: "Change a password (ends that account's sessions)", tags: ["staff"] },
+        params: IdParams,
+        body: t.Object({ password: Password, currentPassword: t.Optional(Password) }, { additionalProperties: false }),
+        detail: {
+          summary: "Change a password (ends that account's sessions)",
+          description: "An admin may change anyone's; everyone may change their own, giving currentPassword.",
+          tags: ["staff"],
+        },
       },
     )
     .post(
-      "/staff/:id/:action",
+      "/staff/:id/disable",
       async (ctx) => {
-        const disable = ctx.params.action === "disable";
-        if (disable && staffOf(ctx.request)!.id === ctx.params.id) throw new AppError(409, "self", "you cannot disable your own account");
+        if (staffOf(ctx.request)!.id === ctx.params.id) throw new AppError(409, "self", "you cannot disable your own account");
         const row = await deps.writes
           .enqueue(() => {
-            const before = staff.byId(ctx.params.id);
-            const r = staff.setDisabled(ctx.params.id, disable, deps.now());
-            audit.record(actor(ctx), `staff.${ctx.params.action}`, "staff", String(r.id), before && staffView(before), staffView(r));
+            const before = requireStaff(ctx.params.id);
+            const r = staff.setDisabled(ctx.params.id, true, deps.now());
+            audit.record(actor(ctx), "staff.disable", "staff", String(r.id), staffView(before), staffView(r));
             return r;
           })
-          .catch(toHttp);
+          .catch(staffErrorToHttp);
         return staffView(row);
       },
-      {
-        admin: true,
-        params: t.Object({ id: t.Integer({ minimum: 1 }), action: t.Union([t.Literal("disable"), t.Literal("enable")]) }),
-        detail: { summary: "Disable (sessions end at once) or enable an account", tags: ["staff"] },
+      { admin: true, params: IdParams, detail: { summary: "Disable an account: its sessions end at once (admin)", tags: ["staff"] } },
+    )
+    .post(
+      "/staff/:id/enable",
+      async (ctx) => {
+        const row = await deps.writes
+          .enqueue(() => {
+            const before = requireStaff(ctx.params.id);
+            const r = staff.setDisabled(ctx.params.id, false, deps.now());
+            audit.record(actor(ctx), "staff.enable", "staff", String(r.id), staffView(before), staffView(r));
+            return r;
+          })
+          .catch(staffErrorToHttp);
+        return staffView(row);
       },
+      { admin: true, params: IdParams, detail: { summary: "Enable an account (admin)", tags: ["staff"] } },
     );
 };

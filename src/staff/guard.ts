@@ -12,8 +12,9 @@
  */
 import { Elysia } from "elysia";
 import { SignJWT, jwtVerify } from "jose";
+import { observe } from "../http/observe.ts";
 import type { Deps } from "../deps.ts";
-import { jsonError } from "../http/errors.ts";
+import { AppError, jsonError } from "../http/errors.ts";
 import { StaffRepo, type Role, type StaffRow } from "../store/staff-repo.ts";
 
 export const SESSION_COOKIE = "bodydock_session";
@@ -83,7 +84,8 @@ export function cookieValue(header: string | null, name: string): string | null 
   return null;
 }
 
-const STATE_CHANGING = new Set(["POST", "PUT", "PATCH", "DELETE"]);
+/** Methods that change nothing; every other one (POST, PUT, PATCH, DELETE, anything odd) needs a matching Origin. */
+const SAFE_METHODS = new Set(["GET", "HEAD", "OPTIONS"]);
 
 /** The request's own host, from Host (or the URL when Host is absent). */
 function requestHost(request: Request): string {
@@ -100,46 +102,83 @@ export function originMatches(request: Request): boolean {
   }
 }
 
-/** Normalised for the guard's decision: decoded, lower case, single slashes, no trailing slash. */
+/** The raw path as sent (no decoding, no dot-segment resolution), the way the router sees it. */
+function rawPath(request: Request): string {
+  const url = request.url;
+  const start = url.indexOf("/", url.indexOf("//") + 2);
+  if (start < 0) return "/";
+  const end = url.search(/[?#]/);
+  return url.slice(start, end < 0 ? undefined : end);
+}
+
+/**
+ * Normalised for deciding whether the guard applies at all: decoded, lower case,
+ * single slashes. Over-inclusive on purpose: anything that might reach /api/ is guarded.
+ */
 function guardPath(request: Request): string {
-  const raw = new URL(request.url, "http://localhost").pathname;
+  const raw = rawPath(request);
   let p: string;
   try {
     p = decodeURIComponent(raw);
   } catch {
     p = raw;
   }
-  p = p.toLowerCase().replace(/\/{2,}/g, "/");
-  return p.length > 1 && p.endsWith("/") ? p.slice(0, -1) : p;
+  return p.toLowerCase().replace(/\/{2,}/g, "/");
 }
 
-export const staffGuard = (deps: Deps) => {
+/**
+ * Public only when the raw path is exactly a public one (a trailing slash allowed):
+ * an encoded or dotted path that merely decodes to a public one is not.
+ */
+export function isPublicPath(request: Request): boolean {
+  const raw = rawPath(request);
+  return PUBLIC_PATHS.has(raw.length > 1 && raw.endsWith("/") ? raw.slice(0, -1) : raw);
+}
+
+export function isGuardedPath(request: Request): boolean {
+  const p = guardPath(request);
+  return p === "/api" || p.startsWith("/api/");
+}
+
+const guards = new WeakMap<Deps, ReturnType<typeof makeGuard>>();
+
+/**
+ * The guard plugin, one instance per Deps: app.ts mounts it before every staff
+ * plugin; plugins that use the `admin` macro `.use()` the same instance (deduplicated
+ * by name, so its onRequest runs once per request).
+ */
+export function staffGuard(deps: Deps) {
+  let g = guards.get(deps);
+  if (!g) guards.set(deps, (g = makeGuard(deps)));
+  return g;
+}
+
+function makeGuard(deps: Deps) {
   const staff = new StaffRepo(deps.db);
   return new Elysia({ name: "staff-guard" })
     .onRequest(async ({ request, set }) => {
-      const path = guardPath(request);
-      if (!(path === "/api" || path.startsWith("/api/"))) return;
-      if (STATE_CHANGING.has(request.method) && !originMatches(request)) {
+      if (!isGuardedPath(request)) return;
+      if (!SAFE_METHODS.has(request.method) && !originMatches(request)) {
         set.status = 403;
+        observe(deps, request, "guard.bad_origin", 403);
         return jsonError(403, "bad_origin", "refused: a change must come from this server's own page (the Origin header must match the host)");
       }
-      if (PUBLIC_PATHS.has(path)) return;
+      if (isPublicPath(request)) return;
       const token = cookieValue(request.headers.get("cookie"), SESSION_COOKIE);
       const identity = token ? await verifySession(deps, staff, token) : null;
       if (!identity) {
         set.status = 401;
+        observe(deps, request, "guard.unauthorized", 401);
         return jsonError(401, "unauthorized", "sign in first (no valid session)");
       }
       identities.set(request, identity);
     })
     .macro({
       admin: {
-        beforeHandle({ request, set }) {
-          if (identities.get(request)?.role !== "admin") {
-            set.status = 403;
-            return jsonError(403, "forbidden", "this needs an admin account");
-          }
+        // transform runs before validation, so a staff account learns nothing from an admin route but 403.
+        transform({ request }) {
+          if (identities.get(request)?.role !== "admin") throw new AppError(403, "forbidden", "this needs an admin account");
         },
       },
     });
-};
+}

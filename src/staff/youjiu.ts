@@ -66,11 +66,14 @@ export const youjiuStaffApi = (deps: Deps, opts: YoujiuStaffOptions) => {
     .get("/devices", () => list(), { detail: { summary: "Youjiu devices and whether each is waiting for a push", tags: ["youjiu"] } })
     .post(
       "/devices/:sn/push",
-      (ctx) => {
+      async (ctx) => {
         const by = opts.actor(ctx);
         const result = service.push(ctx.params.sn, ctx.body.memberId, ctx.body.scene, by);
         if (result !== "ok") fail(result);
-        return { sn: ctx.params.sn, status: "pending" as const, memberId: ctx.body.memberId, scene: ctx.body.scene ?? deps.settings.get<string>("youjiu.defaultPushScene") };
+        const scene = ctx.body.scene ?? deps.settings.get<string>("youjiu.defaultPushScene");
+        // The push itself lives in memory (spec §4.6.4); the audit row is durable.
+        await deps.writes.enqueue(() => opts.audit(by, "youjiu.push", "device", ctx.params.sn, null, { memberId: ctx.body.memberId, scene }));
+        return { sn: ctx.params.sn, status: "pending" as const, memberId: ctx.body.memberId, scene };
       },
       {
         params: t.Object({ sn: t.String({ minLength: 1, maxLength: 64 }) }),
@@ -78,10 +81,18 @@ export const youjiuStaffApi = (deps: Deps, opts: YoujiuStaffOptions) => {
         detail: { summary: "Push a member to a waiting XONE", tags: ["youjiu"] },
       },
     )
-    .delete("/devices/:sn/push", ({ params }) => ({ sn: params.sn, result: service.cancelPush(params.sn) }), {
-      params: t.Object({ sn: t.String({ minLength: 1, maxLength: 64 }) }),
-      detail: { summary: "Cancel a pending push", tags: ["youjiu"] },
-    })
+    .delete(
+      "/devices/:sn/push",
+      async (ctx) => {
+        const result = service.cancelPush(ctx.params.sn);
+        await deps.writes.enqueue(() => opts.audit(opts.actor(ctx), "youjiu.push_cancel", "device", ctx.params.sn, null, { result }));
+        return { sn: ctx.params.sn, result };
+      },
+      {
+        params: t.Object({ sn: t.String({ minLength: 1, maxLength: 64 }) }),
+        detail: { summary: "Cancel a pending push", tags: ["youjiu"] },
+      },
+    )
     .post(
       "/devices/:sn/reset-secret",
       async (ctx) => {
@@ -97,9 +108,10 @@ export const youjiuStaffApi = (deps: Deps, opts: YoujiuStaffOptions) => {
     )
     .post(
       "/qr-bindings",
-      (ctx) => {
+      async (ctx) => {
         const result = service.bindQr(ctx.body.value, ctx.body.memberId);
         if (result !== "ok") fail(result);
+        await deps.writes.enqueue(() => opts.audit(opts.actor(ctx), "youjiu.qr_bind", "member", String(ctx.body.memberId), null, { value: ctx.body.value }));
         return { value: ctx.body.value, memberId: ctx.body.memberId, expiresInSeconds: deps.settings.get<number>("youjiu.qrBindingTtlSeconds") };
       },
       {

@@ -1,5 +1,6 @@
 /** The audit log: every staff change, who, what, when, before and after. */
 import type { Database, Statement } from "bun:sqlite";
+import type { Deps } from "../deps.ts";
 
 export interface AuditRow {
   id: number;
@@ -12,21 +13,28 @@ export interface AuditRow {
   after_json: string | null;
 }
 
+export interface AuditFilter {
+  entity?: string;
+  entityId?: string;
+  actor?: string;
+  /** An exact action ("member.update") or a prefix ending in "." ("member."). */
+  action?: string;
+  /** Epoch ms, inclusive. */
+  from?: number;
+  /** Epoch ms, exclusive. */
+  to?: number;
+}
+
 export class AuditRepo {
   private readonly insertStmt: Statement<unknown>;
-  private readonly listStmt: Statement<AuditRow, [string | null, string | null, number, number]>;
-  private readonly countStmt: Statement<{ n: number }, [string | null, string | null]>;
 
   constructor(
-    db: Database,
+    private readonly db: Database,
     private readonly now: () => number,
   ) {
     this.insertStmt = db.query(
       "INSERT INTO audit (at, actor, action, entity, entity_id, before_json, after_json) VALUES ($at, $actor, $action, $entity, $entityId, $before, $after)",
     );
-    const where = "WHERE (?1 IS NULL OR entity = ?1) AND (?2 IS NULL OR entity_id = ?2)";
-    this.listStmt = db.query(`SELECT * FROM audit ${where} ORDER BY id DESC LIMIT ?3 OFFSET ?4`);
-    this.countStmt = db.query(`SELECT COUNT(*) AS n FROM audit ${where}`);
   }
 
   /** Call inside the write job of the change it records. */
@@ -42,7 +50,30 @@ export class AuditRepo {
     } as never);
   }
 
-  list(entity: string | null, entityId: string | null, limit: number, offset: number): { items: AuditRow[]; total: number } {
-    return { items: this.listStmt.all(entity, entityId, limit, offset), total: this.countStmt.get(entity, entityId)!.n };
+  list(filter: AuditFilter, limit: number, offset: number): { items: AuditRow[]; total: number } {
+    const where: string[] = [];
+    const p: Record<string, string | number> = {};
+    if (filter.entity !== undefined) (where.push("entity = $entity"), (p.$entity = filter.entity));
+    if (filter.entityId !== undefined) (where.push("entity_id = $entityId"), (p.$entityId = filter.entityId));
+    if (filter.actor !== undefined) (where.push("actor = $actor COLLATE NOCASE"), (p.$actor = filter.actor));
+    if (filter.action !== undefined) {
+      if (filter.action.endsWith(".")) (where.push("substr(action, 1, length($action)) = $action"), (p.$action = filter.action));
+      else (where.push("action = $action"), (p.$action = filter.action));
+    }
+    if (filter.from !== undefined) (where.push("at >= $from"), (p.$from = filter.from));
+    if (filter.to !== undefined) (where.push("at < $to"), (p.$to = filter.to));
+    const w = where.length ? `WHERE ${where.join(" AND ")}` : "";
+    const total = (this.db.query(`SELECT COUNT(*) AS n FROM audit ${w}`).get(p as never) as { n: number }).n;
+    const items = this.db.query(`SELECT * FROM audit ${w} ORDER BY id DESC LIMIT $limit OFFSET $offset`).all({ ...p, $limit: limit, $offset: offset } as never) as AuditRow[];
+    return { items, total };
   }
+}
+
+const repos = new WeakMap<Deps, AuditRepo>();
+
+/** One audit repository per Deps (its statements are prepared once). */
+export function auditRepo(deps: Pick<Deps, "db" | "now">): AuditRepo {
+  let r = repos.get(deps as Deps);
+  if (!r) repos.set(deps as Deps, (r = new AuditRepo(deps.db, deps.now)));
+  return r;
 }

@@ -4,6 +4,7 @@
  */
 import type { Database, Statement } from "bun:sqlite";
 import { cardForms, codeNorm, emailNorm, phoneDigits } from "../core/members.ts";
+import { phoneVariants } from "../devices/youjiu/wire.ts";
 
 export type Sex = "male" | "female" | "unspecified";
 export type MemberStatus = "active" | "suspended";
@@ -270,7 +271,12 @@ export class MembersRepo {
     return m;
   }
 
-  search(q: string | null, status: MemberStatus | null, limit: number, offset: number): { items: Member[]; total: number } {
+  /**
+   * Search across name and nickname (substring), member number (prefix), phone
+   * (digits, leading zeros and the country code ignored as the devices match),
+   * e-mail (substring, case-insensitive), card number (decimal or hex) and code.
+   */
+  search(q: string | null, status: MemberStatus | null, limit: number, offset: number, countryCode: string | null = null): { items: Member[]; total: number } {
     const where: string[] = [];
     const p: Record<string, string | number> = {};
     if (status) {
@@ -279,21 +285,30 @@ export class MembersRepo {
     }
     const text = q?.trim();
     if (text) {
-      const ors = ["m.name LIKE $like ESCAPE '\\'", "m.nickname LIKE $like ESCAPE '\\'", "m.member_no = $q COLLATE NOCASE", "m.email_norm LIKE $likeLower ESCAPE '\\'"];
+      const like = (s: string) => `%${s.replace(/[\\%_]/g, "\\$&")}%`;
+      const ors = [
+        "m.name LIKE $like ESCAPE '\\'",
+        "m.nickname LIKE $like ESCAPE '\\'",
+        "m.member_no LIKE $prefix ESCAPE '\\'",
+        "m.email_norm LIKE $likeLower ESCAPE '\\'",
+      ];
+      p.$like = like(text);
+      p.$prefix = `${text.replace(/[\\%_]/g, "\\$&")}%`;
+      p.$likeLower = like(text.toLowerCase());
+      if (/^[+\d\s().-]+$/.test(text)) {
+        const variants = phoneVariants(text, countryCode).filter((v) => v.length >= 3);
+        variants.forEach((v, i) => {
+          ors.push(`ltrim(m.phone_norm, '0') LIKE $phone${i}`);
+          p[`$phone${i}`] = `%${v}%`;
+        });
+      }
+      const cards = [cardForms(text, "dec"), cardForms(text, "hex")].filter((c) => c !== null);
+      cards.forEach((c, i) => {
+        ors.push(`m.id IN (SELECT member_id FROM credentials WHERE card_dec = $cardDec${i} OR card_hex = $cardHex${i})`);
+        p[`$cardDec${i}`] = c.dec;
+        p[`$cardHex${i}`] = c.hex;
+      });
       p.$q = text;
-      p.$like = `%${text.replace(/[\\%_]/g, "\\$&")}%`;
-      p.$likeLower = p.$like.toLowerCase();
-      const digits = phoneDigits(text);
-      if (digits && digits.length >= 3) {
-        ors.push("m.phone_norm LIKE $phone");
-        p.$phone = `%${digits}%`;
-      }
-      const card = cardForms(text);
-      if (card) {
-        ors.push("m.id IN (SELECT member_id FROM credentials WHERE card_dec = $cardDec OR card_hex = $cardHex)");
-        p.$cardDec = card.dec;
-        p.$cardHex = card.hex;
-      }
       ors.push("m.id IN (SELECT member_id FROM credentials WHERE code_norm = $q COLLATE NOCASE)");
       where.push(`(${ors.join(" OR ")})`);
     }
@@ -303,6 +318,14 @@ export class MembersRepo {
       .query(`SELECT m.* FROM members m ${w} ORDER BY m.name COLLATE NOCASE, m.id LIMIT $limit OFFSET $offset`)
       .all({ ...p, $limit: limit, $offset: offset } as never) as MemberRow[];
     return { items: rows.map(toMember), total };
+  }
+
+  measurementCount(id: number): number {
+    return this.measuredStmt.get(id)!.n;
+  }
+
+  byName(name: string): Member[] {
+    return (this.db.query("SELECT * FROM members WHERE name = ? COLLATE NOCASE ORDER BY id").all(name.trim()) as MemberRow[]).map(toMember);
   }
 
   all(): Member[] {

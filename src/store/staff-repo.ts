@@ -41,12 +41,16 @@ export class StaffRepo {
   private readonly insertStmt: Statement<StaffRow>;
   private readonly passwdStmt: Statement<StaffRow>;
   private readonly disableStmt: Statement<StaffRow>;
+  private readonly roleStmt: Statement<StaffRow>;
+  private readonly bumpStmt: Statement<StaffRow>;
+  private readonly anyAdminStmt: Statement<{ n: number }, []>;
 
   constructor(db: Database) {
     this.byIdStmt = db.query("SELECT * FROM staff WHERE id = ?");
     this.byNameStmt = db.query("SELECT * FROM staff WHERE username = ? COLLATE NOCASE");
     this.listStmt = db.query("SELECT * FROM staff ORDER BY username COLLATE NOCASE");
     this.adminCountStmt = db.query("SELECT COUNT(*) AS n FROM staff WHERE role = 'admin' AND disabled = 0");
+    this.anyAdminStmt = db.query("SELECT COUNT(*) AS n FROM staff WHERE role = 'admin'");
     this.insertStmt = db.query(
       "INSERT INTO staff (username, password_hash, role, created_at, updated_at) VALUES ($username, $hash, $role, $now, $now) RETURNING *",
     );
@@ -56,6 +60,8 @@ export class StaffRepo {
     this.disableStmt = db.query(
       "UPDATE staff SET disabled = $disabled, token_version = token_version + 1, updated_at = $now WHERE id = $id RETURNING *",
     );
+    this.roleStmt = db.query("UPDATE staff SET role = $role, updated_at = $now WHERE id = $id RETURNING *");
+    this.bumpStmt = db.query("UPDATE staff SET token_version = token_version + 1, updated_at = $now WHERE id = $id RETURNING *");
   }
 
   byId(id: number): StaffRow | null {
@@ -67,8 +73,16 @@ export class StaffRepo {
   list(): StaffRow[] {
     return this.listStmt.all();
   }
+  /** An enabled admin exists. */
   hasAdmin(): boolean {
     return this.adminCountStmt.get()!.n > 0;
+  }
+  /** Any admin account was ever made (even if disabled now): first-run setup is over for good. */
+  anyAdmin(): boolean {
+    return this.anyAdminStmt.get()!.n > 0;
+  }
+  enabledAdmins(): number {
+    return this.adminCountStmt.get()!.n;
   }
 
   /** Call inside a write job; hash first (hashing is slow and must not hold the transaction). */
@@ -82,6 +96,17 @@ export class StaffRepo {
     if (!row) throw new StaffError("not_found", `no staff account ${id}`);
     return row;
   }
+  setRole(id: number, role: Role, now: number): StaffRow {
+    const row = this.roleStmt.get({ id, role, now } as never);
+    if (!row) throw new StaffError("not_found", `no staff account ${id}`);
+    return row;
+  }
+  /** Ends every session of the account (they carry the old token_version). */
+  endSessions(id: number, now: number): StaffRow {
+    const row = this.bumpStmt.get({ id, now } as never);
+    if (!row) throw new StaffError("not_found", `no staff account ${id}`);
+    return row;
+  }
   setDisabled(id: number, disabled: boolean, now: number): StaffRow {
     const row = this.disableStmt.get({ id, disabled: disabled ? 1 : 0, now } as never);
     if (!row) throw new StaffError("not_found", `no staff account ${id}`);
@@ -89,7 +114,8 @@ export class StaffRepo {
   }
 }
 
-export function hashPassword(password: string): Promise<string> {
+/** Rejects (never throws) for a weak password, so callers can `.catch()` it. */
+export async function hashPassword(password: string): Promise<string> {
   checkPassword(password);
   return Bun.password.hash(password, { algorithm: "argon2id" });
 }

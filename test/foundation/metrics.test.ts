@@ -88,4 +88,17 @@ describe("GET /metrics (Prometheus)", () => {
     expect(lines[0]).toMatchObject({ method: "POST", path: "/x/lefu/wifi/torre/record", status: 200 });
     expect(typeof lines[0]!.ms).toBe("number");
   });
+
+  test("requests the staff guard refuses are logged and counted too", async () => {
+    const h = setup();
+    h.rt.settings.set("metrics.token", TOKEN, "test");
+    expect((await h.app.handle(new Request("http://localhost/api/v1/members"))).status).toBe(401);
+    expect((await h.app.handle(new Request("http://localhost/api/v1/members", { method: "POST", body: "{}" }))).status).toBe(403);
+    await Bun.sleep(20);
+    const statuses = h.log.lines.filter((l) => l.msg === "request" && l.path === "/api/v1/members").map((l) => l.status);
+    expect(statuses).toEqual([401, 403]);
+    const { text } = await scrape(h, { authorization: `Bearer ${TOKEN}` });
+    expect(text).toContain('bodydock_http_requests_total{route="guard.unauthorized",status="401"} 1');
+    expect(text).toContain('bodydock_http_requests_total{route="guard.bad_origin",status="403"} 1');
+  });
 });

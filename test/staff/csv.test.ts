@@ -1,0 +1,184 @@
+/** Members as CSV: export, validated import, idempotent re-import (issue 4 §7). */
+import { afterEach, describe, expect, test } from "bun:test";
+import { parseCsv, toCsv } from "../../src/staff/member-csv.ts";
+import { testRuntime } from "../helpers.ts";
+import { signIn } from "./session.ts";
+
+let dispose: (() => Promise<void>) | undefined;
+afterEach(async () => {
+  await dispose?.();
+  dispose = undefined;
+});
+
+async function setup() {
+  const h = testRuntime();
+  dispose = h.dispose;
+  const admin = await signIn(h.rt, h.app);
+  const imp = (csv: string, query = "") => admin.call("POST", `/api/v1/members/import${query}`, csv);
+  const count = () => (h.rt.db.query("SELECT COUNT(*) AS n FROM members").get() as { n: number }).n;
+  return { ...h, admin, imp, count };
+}
+
+describe("RFC 4180", () => {
+  test("quotes, doubled quotes, commas and line breaks inside quotes, CRLF/LF, a BOM, a last line without a break", () => {
+    const text = '\ufeffa,b,c\r\n1,"x, y","say ""hi"""\n2,"two\r\nlines",\r\n3,,"last"';
+    expect(parseCsv(text)).toEqual([
+      { line: 1, cells: ["a", "b", "c"] },
+      { line: 2, cells: ["1", "x, y", 'say "hi"'] },
+      { line: 3, cells: ["2", "two\r\nlines", ""] },
+      { line: 5, cells: ["3", "", "last"] },
+    ]);
+    expect(() => parseCsv('a,"b\n')).toThrow("not closed");
+    expect(() => parseCsv('a,b"c"\n')).toThrow("quote");
+    const rows = [["名字", 'He said "x"', "a,b", " pad ", "multi\nline", null, 1.5, true]];
+    expect(parseCsv(toCsv(rows))[0]!.cells).toEqual(["名字", 'He said "x"', "a,b", " pad ", "multi\nline", "", "1.5", "true"]);
+  });
+});
+
+describe("export", () => {
+  test("UTF-8 with BOM, header = API field names, Chinese names, credentials, round trip through import changes nothing", async () => {
+    const h = await setup();
+    const a = (await h.admin.call("POST", "/api/v1/members", { name: "王小明", memberNo: "A-7", phone: "138 0013 8000", notes: 'likes "quotes", commas\nand lines', heightCm: 172.5, athlete: true })).body;
+    await h.admin.call("POST", `/api/v1/members/${a.id}/credentials`, { kind: "card", value: "E6685962", format: "hex" });
+    await h.admin.call("POST", `/api/v1/members/${a.id}/credentials`, { kind: "code", value: "QR-1" });
+    const b = (await h.admin.call("POST", "/api/v1/members", { name: "Zoe", phone: "+44 7700 900123", nickname: "=HYPERLINK(1)" })).body;
+    await h.admin.call("POST", `/api/v1/members/${b.id}/suspend`);
+    const res = await h.admin.call("GET", "/api/v1/members/export.csv");
+    expect(res.status).toBe(200);
+    expect(res.headers.get("content-type")).toBe("text/csv; charset=utf-8");
+    expect(res.headers.get("content-disposition")).toContain("attachment");
+    expect(res.text.startsWith("\ufeff")).toBe(true);
+    const rows = parseCsv(res.text);
+    expect(rows[0]!.cells).toEqual(["id", "memberNo", "name", "nickname", "phone", "email", "sex", "birthday", "heightCm", "referenceWeightKg", "goalWeightKg", "athlete", "avatarUrl", "notes", "status", "extendData", "cards", "codes", "createdAt", "updatedAt"]);
+    const row = Object.fromEntries(rows[0]!.cells.map((c, i) => [c, rows[1]!.cells[i]]));
+    expect(row).toMatchObject({ id: String(a.id), memberNo: "A-7", name: "王小明", phone: "138 0013 8000", heightCm: "172.5", athlete: "true", notes: 'likes "quotes", commas\nand lines', status: "active", cards: "3865598306", codes: "QR-1" });
+    expect(rows[2]!.cells[14]).toBe("suspended");
+    // Nothing a spreadsheet would run as a formula.
+    expect([rows[2]!.cells[3], rows[2]!.cells[4]]).toEqual(["'=HYPERLINK(1)", "'+44 7700 900123"]);
+    // Re-importing the export changes nothing.
+    const auditBefore = h.rt.db.query("SELECT COUNT(*) AS n FROM audit").get();
+    const before = h.rt.db.query("SELECT * FROM members ORDER BY id").all();
+    const r = await h.imp(res.text);
+    expect(r.status).toBe(200);
+    expect(r.body).toMatchObject({ written: false, rows: 2, created: 0, updated: 0, unchanged: 2, errors: [] });
+    expect(h.rt.db.query("SELECT * FROM members ORDER BY id").all()).toEqual(before);
+    expect(h.rt.db.query("SELECT COUNT(*) AS n FROM audit").get()).toEqual(auditBefore);
+  });
+});
+
+describe("import", () => {
+  const FILE = [
+    "memberNo,name,phone,email,sex,birthday,heightCm,athlete,cards",
+    "M1,张伟,13800138000,ZW@example.cn,male,1985-03-04,175,no,12345678",
+    'M2,"Li, Hua",+86 139 0000 1111,,female,1992-11-30,162.5,yes,',
+    "M3,Ana,,,,,,,",
+  ].join("\r\n");
+
+  test("creates members (BOM or not), then the same file again changes nothing", async () => {
+    const h = await setup();
+    const r = await h.imp("\ufeff" + FILE);
+    expect(r.status).toBe(200);
+    expect(r.body).toMatchObject({ written: true, rows: 3, created: 3, updated: 0, unchanged: 0, rejected: 0, errors: [] });
+    const zw = (await h.admin.call("GET", "/api/v1/members?q=M1")).body.items[0];
+    expect(zw).toMatchObject({ name: "张伟", email: "zw@example.cn", sex: "male", birthday: "1985-03-04", heightCm: 175, athlete: false });
+    expect((await h.admin.call("GET", "/api/v1/members?q=12345678")).body.items.map((m: any) => m.memberNo)).toEqual(["M1"]);
+    expect((await h.admin.call("GET", "/api/v1/members?q=M3")).body.items[0]).toMatchObject({ name: "Ana", sex: "unspecified", phone: null });
+    const snapshot = h.rt.db.query("SELECT * FROM members ORDER BY id").all();
+    const creds = h.rt.db.query("SELECT * FROM credentials ORDER BY id").all();
+    for (const text of [FILE, "\ufeff" + FILE, FILE.replace(/\r\n/g, "\n")]) {
+      h.clock.advance(1000);
+      const again = await h.imp(text);
+      expect(again.body).toMatchObject({ written: false, created: 0, updated: 0, unchanged: 3 });
+    }
+    expect(h.rt.db.query("SELECT * FROM members ORDER BY id").all()).toEqual(snapshot);
+    expect(h.rt.db.query("SELECT * FROM credentials ORDER BY id").all()).toEqual(creds);
+    const imports = h.rt.db.query("SELECT action, actor FROM audit WHERE action LIKE 'member.import%'").all() as any[];
+    expect(imports.filter((a) => a.action === "member.import_create").length).toBe(3);
+    expect(imports.filter((a) => a.action === "member.import").length).toBe(1);
+  });
+
+  test("updates only the columns the file has, matched by memberNo (else id); a changed row is updated", async () => {
+    const h = await setup();
+    await h.imp(FILE);
+    const r = await h.imp("memberno,Phone\nM1,138 0000 0000\nM2,+86 139 0000 1111");
+    expect(r.body).toMatchObject({ written: true, updated: 1, unchanged: 1 });
+    const zw = (await h.admin.call("GET", "/api/v1/members?q=M1")).body.items[0];
+    expect(zw).toMatchObject({ phone: "138 0000 0000", name: "张伟", heightCm: 175 });
+    const byId = await h.imp(`id,nickname\n${zw.id},Wei`);
+    expect(byId.body).toMatchObject({ updated: 1 });
+    expect((await h.admin.call("GET", `/api/v1/members/${zw.id}`)).body.nickname).toBe("Wei");
+    // An id the box does not know yet is kept (moving members from another bodydock).
+    expect((await h.imp("id,name\n5000,Moved")).body).toMatchObject({ created: 1 });
+    expect((await h.admin.call("GET", "/api/v1/members/5000")).body.name).toBe("Moved");
+    // Without memberNo or id: the same name with the same phone is the same member.
+    expect((await h.imp("name,phone\nPat,0123 456\n")).body.created).toBe(1);
+    expect((await h.imp("name,phone,notes\nPat,0123456,hi\n")).body).toMatchObject({ created: 0, updated: 1 });
+    // …and the same person twice in one such file is a bad row, not two members.
+    const twice = await h.imp("name,phone\nSam,555 1234\nsam,5551234\n");
+    expect([twice.status, twice.body.errors]).toEqual([422, [{ line: 3, field: "name", message: expect.stringContaining("line 2") }]]);
+    // Several members already match: say which with memberNo or id.
+    await h.admin.call("POST", "/api/v1/members", { name: "Pat", phone: "0123456" });
+    const which = await h.imp("name,phone,notes\nPat,0123456,again\n");
+    expect(which.body.errors[0]).toMatchObject({ line: 2, field: "name", message: expect.stringContaining("add a memberNo or id") });
+  });
+
+  test("every bad row is reported with its line and field, and nothing is written", async () => {
+    const h = await setup();
+    await h.admin.call("POST", "/api/v1/members", { name: "Owner", memberNo: "X9" });
+    const owner = (await h.admin.call("GET", "/api/v1/members?q=X9")).body.items[0];
+    await h.admin.call("POST", `/api/v1/members/${owner.id}/credentials`, { kind: "card", value: "999" });
+    const bad = [
+      "memberNo,name,birthday,heightCm,sex,cards,athlete,extendData",
+      "B1,Good,1990-01-01,170,male,,,",
+      "B2,,1990-01-01,170,male,,,",
+      "B3,Bad date,1990-02-31,170,male,,,",
+      "B4,Tall,1990-01-01,999,male,,,",
+      '"B5","multi',
+      'line name",1990-01-01,abc,male,,,',
+      "B6,Sex,1990-01-01,170,robot,,,",
+      "B7,Card,1990-01-01,170,male,999,,",
+      "B1,Twice,1990-01-01,170,male,,,",
+      "B8,Athlete,,,,,maybe,",
+      `B9,Long,,,,,,${"x".repeat(256)}`,
+      "B10,Extra,,,,,,,surplus",
+    ].join("\n");
+    const r = await h.imp(bad);
+    expect(r.status).toBe(422);
+    expect(r.body.written).toBe(false);
+    expect(r.body.errors.map((e: any) => [e.line, e.field])).toEqual([
+      [3, "name"],
+      [4, "birthday"],
+      [5, "heightCm"],
+      [6, "heightCm"],
+      [8, "sex"],
+      [9, "cards"],
+      [10, "memberNo"],
+      [11, "athlete"],
+      [12, "extendData"],
+      [13, "row"],
+    ]);
+    for (const e of r.body.errors) expect(e.message.length).toBeGreaterThan(3);
+    expect(r.body.errors.find((e: any) => e.line === 9).message).toContain(`member ${owner.id}`);
+    expect(r.body.errors.find((e: any) => e.line === 10).message).toContain("line 2");
+    expect(h.count()).toBe(1);
+    // partial=true writes the good rows and reports the rest.
+    const p = await h.imp(bad, "?partial=true");
+    expect(p.status).toBe(200);
+    expect(p.body).toMatchObject({ written: true, created: 1, rejected: 10 });
+    expect(h.count()).toBe(2);
+    // dryRun writes nothing even when everything is fine.
+    expect((await h.imp("memberNo,name\nD1,Dry", "?dryRun=true")).body).toMatchObject({ written: false, created: 1 });
+    expect(h.count()).toBe(2);
+  });
+
+  test("file-level problems: empty, unknown or repeated columns, broken quoting; admins only", async () => {
+    const h = await setup();
+    expect((await h.imp("")).body.errors[0]).toMatchObject({ line: 1, field: "file" });
+    expect((await h.imp("name,colour\nA,red")).body.errors[0]).toMatchObject({ line: 1, field: "colour" });
+    expect((await h.imp("name,Name\nA,B")).body.errors[0]).toMatchObject({ line: 1, field: "name" });
+    expect((await h.imp('name\n"A\n')).body.errors[0]).toMatchObject({ line: 2, field: "file" });
+    const staff = await signIn(h.rt, h.app, { role: "staff" });
+    expect((await staff.call("POST", "/api/v1/members/import", "name\nA")).status).toBe(403);
+    expect(h.count()).toBe(0);
+  });
+});
