@@ -1,6 +1,7 @@
 /** The command table and dispatcher. Each subcommand is its own file. */
 import backup from "./backup.ts";
 import { EXIT_USAGE, type Command } from "./command.ts";
+import compute from "./compute.ts";
 import healthcheck from "./healthcheck.ts";
 import migrate from "./migrate.ts";
 import restore from "./restore.ts";
@@ -9,7 +10,7 @@ import simulate from "./simulate.ts";
 import staff from "./staff.ts";
 import version from "./version.ts";
 
-export const COMMANDS: readonly Command[] = [serve, migrate, backup, restore, staff, healthcheck, simulate, version];
+export const COMMANDS: readonly Command[] = [serve, migrate, backup, restore, staff, healthcheck, simulate, compute, version];
 
 export function programHelp(): string {
   const width = Math.max(...COMMANDS.map((c) => c.name.length));

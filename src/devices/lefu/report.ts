@@ -28,6 +28,13 @@ function ohms(s: string): number | null {
   return Number.isFinite(n) && n > 0 ? n : null;
 }
 
+/**
+ * Impedance shape by scaleType (§2.2, §2.4): 1–6 → the ten segment values in Lefu upload
+ * order; 90 → z50 (+ z100 when sent; the core copies z50 into a missing z100, §4.1 step 6);
+ * any other scaleType → z50, and the core dispatches or refuses it (UNSUPPORTED_SCALE_TYPE).
+ * Without a scaleType the count decides, as the core's inference does (§2.4 step 3):
+ * 10 → segments, 2 → z50 + z100, 1 → z50.
+ */
 export function lefuCoreInput(r: LefuReading, p: CoreProfile): InputOrNote {
   if (!r.impedance || r.impedance.length === 0) return { note: "composition unavailable: weight-only weighing" };
   if (p.sex !== "male" && p.sex !== "female") return { note: "composition unavailable: the member's sex is not set" };
@@ -35,23 +42,25 @@ export function lefuCoreInput(r: LefuReading, p: CoreProfile): InputOrNote {
   if (p.heightCm == null) return { note: "composition unavailable: the member's height is not set" };
   const z = r.impedance.map(ohms);
   if (z.some((v) => v === null)) return { note: "composition unavailable: an impedance is not a number of ohms" };
-  let impedance: Record<string, unknown>;
   const st = r.scaleType;
-  if (st !== null && st >= 1 && st <= 6) {
+  const segmental = st === null ? z.length === 10 : st >= 1 && st <= 6;
+  const dual = st === null ? z.length === 2 : st === 90;
+  let impedance: Record<string, unknown>;
+  if (segmental) {
     if (z.length !== 10) return { note: `composition unavailable: an 8-electrode reading needs 10 impedances, got ${z.length}` };
     impedance = { segments: Object.fromEntries(SEGMENTS.map((name, i) => [name, { z20: z[2 * i], z100: z[2 * i + 1] }])) };
-  } else if (st === 90) {
-    if (z.length < 2) return { note: "composition unavailable: a dual-frequency reading needs 2 impedances" };
-    impedance = { z50: z[0], z100: z[1] };
+  } else if (dual) {
+    impedance = z.length >= 2 ? { z50: z[0], z100: z[1] } : { z50: z[0] };
   } else {
+    if (st === null && z.length !== 1) return { note: `composition unavailable: ${z.length} impedances without a scaleType` };
     impedance = { z50: z[0] };
   }
   return {
     input: {
-      ...(st === null ? { algorithm: "ht-4" } : { scaleType: st }),
+      ...(st === null ? {} : { scaleType: st }),
       sex: p.sex,
       birthday: p.birthday,
-      measuredAt: Math.floor(r.measuredAt / 1000),
+      measuredAt: Math.floor(r.measuredAt / 1000), // LefuReading.measuredAt is epoch ms; the core takes Unix seconds
       heightCm: p.heightCm,
       weightKg: r.weightKg,
       heartRate: r.heartRate ?? 0,

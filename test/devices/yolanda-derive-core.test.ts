@@ -1,0 +1,39 @@
+/** The real core as the Yolanda deriver's `Compute` (devices/yolanda/derive.ts, computation-core §8). */
+import { Database } from "bun:sqlite";
+import { expect, test } from "bun:test";
+import { compute } from "../../src/core/index.ts";
+import { deriverFrom, type Compute } from "../../src/devices/yolanda/derive.ts";
+import { INDICATORS, normaliseItem, type YolandaItem } from "../../src/devices/yolanda/wire.ts";
+
+const NOW = Date.parse("2025-11-06T12:00:00Z");
+
+function db(): Database {
+  const d = new Database(":memory:");
+  d.run("CREATE TABLE members (id INTEGER PRIMARY KEY, sex TEXT, birthday TEXT, height_cm REAL)");
+  d.run("INSERT INTO members VALUES (1, 'male', '2005-01-15', 170)");
+  return d;
+}
+
+test("compute is directly usable as Compute, and the deriver's input passes the core's gates", () => {
+  const core: Compute = compute;
+  const seen: unknown[] = [];
+  const spy: Compute = (input) => {
+    const out = core(input);
+    seen.push(out);
+    return out;
+  };
+  // The Yolanda WSP Mini mock: 64.8 kg, HR 82, body fat 19.3 %
+  const item = normaliseItem({ user_index: 1, timestamp: 1762429000, weight: 64.8, heart_rate: 82, bodyfat: 19.3 }, NOW, true) as YolandaItem;
+  const out = deriverFrom(spy)(item.indicators!, 1, item, db());
+  expect(seen).toHaveLength(1);
+  expect(seen[0]).toMatchObject({ algorithm: "bodyfat-only", age: 20, bodyfat: 19.3 });
+  expect(out.weight).toBe(64.8);
+  expect(out.bodyfat).toBe(19.3);
+  // The mock's own values (±0.1): the deriver filled them from the core
+  expect(out.fat_control as number).toBeCloseTo(-2.78, 1);
+  expect(out.standard_weight).toBe(63);
+  const derived = out.derived as string[];
+  expect(derived).toContain("bmi");
+  expect(derived).not.toContain("bodyfat");
+  for (const f of derived) expect(INDICATORS).toContain(f as (typeof INDICATORS)[number]);
+});
