@@ -21,7 +21,8 @@ import { youjiuPlugin } from "./devices/youjiu/plugin.ts";
 import { metricsPlugin } from "./http/metrics.ts";
 import { metricsOf, noteStart, observe } from "./http/observe.ts";
 import { StaffRepo } from "./store/staff-repo.ts";
-import { yolandaClaimReport } from "./devices/yolanda/claim.ts";
+import { lefuClaimReport } from "./devices/lefu/claim.ts";
+import { yolandaClaimReport, type ClaimReport } from "./devices/yolanda/claim.ts";
 import { auditRepo } from "./store/audit-repo.ts";
 import type { MeasurementRow } from "./store/measurements-repo.ts";
 import { auditApi } from "./staff/audit.ts";
@@ -57,13 +58,14 @@ export async function bodyTooLarge(request: Request, limit: number): Promise<boo
 }
 
 /**
- * A claimed measurement's report for its new member. Yolanda rows keep or pick the relay's
- * report (devices/yolanda/claim.ts); other rows keep their note until the computation
- * core computes reports.
+ * A claimed measurement's report for its new member: Lefu rows are computed again with that
+ * member's profile (devices/lefu/claim.ts); Yolanda rows keep or pick the relay's report
+ * (devices/yolanda/claim.ts); anything else keeps its note.
  */
-function claimReport(row: MeasurementRow, memberId: number): { indicators: unknown | null; note: string | null } {
-  return yolandaClaimReport(row, memberId) ?? { indicators: null, note: row.indicators_note };
-}
+const claimReport =
+  (deps: Deps) =>
+  (row: MeasurementRow, memberId: number): ClaimReport =>
+    lefuClaimReport(deps.db, row, memberId) ?? yolandaClaimReport(row, memberId) ?? { indicators: null, note: row.indicators_note, profileMemberId: null };
 
 export function createApp(deps: Deps) {
   const { log, config } = deps;
@@ -101,7 +103,7 @@ export function createApp(deps: Deps) {
     .use(authApi(deps))
     .use(membersApi(deps))
     .use(auditApi(deps))
-    .use(claimsApi(deps, { ...staffOptions, report: claimReport }))
+    .use(claimsApi(deps, { ...staffOptions, report: claimReport(deps) }))
     .use(devicesApi(deps, staffOptions))
     .use(youjiuStaffApi(deps, staffOptions))
     .use(yolandaStaffApi(deps, staffOptions))
