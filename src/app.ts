@@ -18,7 +18,11 @@ import { remoteAddress } from "./http/remote.ts";
 import { lefuPlugin } from "./devices/lefu/plugin.ts";
 import { yolandaPlugin } from "./devices/yolanda/plugin.ts";
 import { youjiuPlugin } from "./devices/youjiu/plugin.ts";
-import { yolandaClaimReport } from "./devices/yolanda/claim.ts";
+import { metricsPlugin } from "./http/metrics.ts";
+import { metricsOf, noteStart, observe } from "./http/observe.ts";
+import { StaffRepo } from "./store/staff-repo.ts";
+import { lefuClaimReport } from "./devices/lefu/claim.ts";
+import { yolandaClaimReport, type ClaimReport } from "./devices/yolanda/claim.ts";
 import { auditRepo } from "./store/audit-repo.ts";
 import type { MeasurementRow } from "./store/measurements-repo.ts";
 import { auditApi } from "./staff/audit.ts";
@@ -26,15 +30,12 @@ import { authApi } from "./staff/auth.ts";
 import { claimsApi } from "./staff/claims.ts";
 import { devicesApi } from "./staff/devices.ts";
 import { docsPlugin } from "./staff/docs.ts";
-import { actor, staffGuard } from "./staff/guard.ts";
+import { SESSION_COOKIE, actor, cookieValue, staffGuard, verifySession } from "./staff/guard.ts";
 import { membersApi } from "./staff/members.ts";
 import { yolandaStaffApi } from "./staff/yolanda.ts";
 import { youjiuStaffApi } from "./staff/youjiu.ts";
-import { lefuClaimReport } from "./staff/claim-report.ts";
 import { webSupportApi } from "./staff/web-support.ts";
 import { webPlugin } from "./web/plugin.ts";
-
-const started = new WeakMap<Request, { t0: number; remote: string | null }>();
 
 /**
  * True if the body is over `limit` bytes. Uses Content-Length when present;
@@ -59,23 +60,28 @@ export async function bodyTooLarge(request: Request, limit: number): Promise<boo
 }
 
 /**
- * A claimed measurement's report for its new member. Yolanda rows keep or pick the relay's
- * report (devices/yolanda/claim.ts); other rows keep their note until the computation
- * core computes reports.
+ * A claimed measurement's report for its new member: Lefu rows are computed again with that
+ * member's profile (devices/lefu/claim.ts); Yolanda rows keep or pick the relay's report
+ * (devices/yolanda/claim.ts); anything else keeps its note.
  */
-function claimReport(row: MeasurementRow, memberId: number): { indicators: unknown | null; note: string | null } {
-  return yolandaClaimReport(row, memberId) ?? { indicators: null, note: row.indicators_note };
-}
+const claimReport =
+  (deps: Deps) =>
+  (row: MeasurementRow, memberId: number): ClaimReport =>
+    lefuClaimReport(deps.db, row, memberId) ?? yolandaClaimReport(row, memberId) ?? { indicators: null, note: row.indicators_note, profileMemberId: null };
 
 export function createApp(deps: Deps) {
   const { log, config } = deps;
+  const staff = new StaffRepo(deps.db);
+  const isAdmin = async (request: Request) => {
+    const token = cookieValue(request.headers.get("cookie"), SESSION_COOKIE);
+    return token !== null && (await verifySession(deps, staff, token))?.role === "admin";
+  };
   const audit = auditRepo(deps);
   const staffOptions = { actor, audit: audit.record.bind(audit) };
-  const lefuReport = lefuClaimReport(deps.db);
   let root: AnyElysia | undefined;
   const app = new Elysia({ name: "bodydock" })
     .onRequest(({ request, server }) => {
-      started.set(request, { t0: performance.now(), remote: remoteAddress(server, request) });
+      noteStart(request, remoteAddress(server, request));
     })
     // Device routers answer in their own onRequest hooks, in the order of device-protocols §1.3,
     // with their own body limits and error envelopes.
@@ -87,25 +93,19 @@ export function createApp(deps: Deps) {
     .onRequest(async ({ request, set }) => {
       if (await bodyTooLarge(request, config.bodyLimit)) {
         set.status = 413;
+        observe(deps, request, "body_limit", 413);
         return jsonError(413, "payload_too_large", `request body is larger than the limit of ${config.bodyLimit} bytes`);
       }
     })
-    .onAfterResponse(({ request, set }) => {
-      const info = started.get(request);
-      log.info("request", {
-        method: request.method,
-        path: new URL(request.url, "http://x.invalid").pathname,
-        status: typeof set.status === "number" ? set.status : 200,
-        ms: info === undefined ? null : Math.round((performance.now() - info.t0) * 100) / 100,
-        remote: info?.remote ?? null,
-      });
-    })
+    // Routed requests are logged and counted here; device routers do it themselves (http/observe.ts).
+    .onAfterResponse(({ request, set, route }) => observe(deps, request, route || "unmatched", typeof set.status === "number" ? set.status : 200))
     .use(errorHandler(log))
     .use(healthPlugin(deps))
+    .use(metricsPlugin(deps, metricsOf(deps), { isAdmin }))
     .use(authApi(deps))
     .use(membersApi(deps))
     .use(auditApi(deps))
-    .use(claimsApi(deps, { ...staffOptions, report: (row, memberId) => lefuReport(row, memberId) ?? claimReport(row, memberId) }))
+    .use(claimsApi(deps, { ...staffOptions, report: claimReport(deps) }))
     .use(devicesApi(deps, staffOptions))
     .use(youjiuStaffApi(deps, staffOptions))
     .use(yolandaStaffApi(deps, staffOptions))

@@ -50,7 +50,8 @@ function bmiScore(bmi: number): number {
 }
 
 /** D13 standard weight. */
-function standardWeight(male: boolean, H: number): number {
+/** D13 standard weight [vendor]. */
+export function standardWeight(male: boolean, H: number): number {
   return male ? 0.7 * (H - 80) : 0.45 * (1.37 * H - 110);
 }
 

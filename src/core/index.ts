@@ -23,6 +23,7 @@ export { readStandardWb, wholeBody } from "./families/standard-wb.ts";
 export { readBia8, runBia8, type Bia8Input } from "./families/bia-8.ts";
 export { readBodyfatOnly, runBodyfatOnly } from "./families/bodyfat-only.ts";
 export { R1, R2, clamp } from "./math.ts";
+export { weightOnlyReport, type WeightOnlyInput, type WeightOnlyReport } from "./weight-only.ts";
 
 /**
  * §2: validate (V1–V14, first failure wins), run the resolved family, build the report.

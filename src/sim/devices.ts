@@ -33,7 +33,7 @@ async function send(ctx: SimContext, role: string, path: string, init: RequestIn
   }
 }
 
-const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
+const sleep = (ms: number) => new Promise((r) => setTimeout(r, Math.max(0, ms)));
 const json = (body: unknown): RequestInit => ({ method: "POST", headers: { "content-type": "application/json" }, body: JSON.stringify(body) });
 
 /** Waits about `ms`, waking early when the run ends. */

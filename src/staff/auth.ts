@@ -129,15 +129,18 @@ export const authApi = (deps: Deps) => {
       async ({ body, request, server, set }) => {
         const ip = remoteAddress(server, request) ?? "local";
         const userKey = body.username.trim().toLowerCase();
-        const wait = Math.max(perAddress.retryAfter(ip), perUser.retryAfter(userKey));
-        if (wait > 0) throw tooMany(wait);
+        // Both limits count the attempt before the slow password check, so a burst of parallel
+        // guesses gets no more checks than the limits allow; a success gives its attempt back.
+        const waitAddress = perAddress.take(ip);
+        const waitUser = waitAddress > 0 ? 0 : perUser.take(userKey);
+        if (waitAddress > 0 || waitUser > 0) {
+          if (waitAddress === 0) perAddress.refund(ip);
+          throw tooMany(Math.max(waitAddress, waitUser));
+        }
         const row = staff.byUsername(body.username.trim());
         const ok = await Bun.password.verify(body.password, row ? row.password_hash : await dummyHash!);
-        if (!row || !ok || row.disabled) {
-          perAddress.fail(ip);
-          perUser.fail(userKey);
-          throw new AppError(401, "unauthorized", WRONG);
-        }
+        if (!row || !ok || row.disabled) throw new AppError(401, "unauthorized", WRONG);
+        perAddress.refund(ip);
         perUser.reset(userKey);
         const token = await signSession(deps, row);
         set.headers["set-cookie"] = sessionCookie(token, sessionTtlSeconds(deps));

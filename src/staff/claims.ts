@@ -15,7 +15,7 @@ import type { MeasurementRow } from "../store/measurements-repo.ts";
 
 export interface ClaimsOptions {
   /** Recomputes a measurement's report for a member (null indicators when impossible, with a note). */
-  report: (row: MeasurementRow, memberId: number) => { indicators: unknown | null; note: string | null };
+  report: (row: MeasurementRow, memberId: number) => { indicators: unknown | null; note: string | null; profileMemberId?: number | null };
   /** Records a staff change in the audit log. Runs inside the same write job. */
   audit: (actor: string, action: string, entity: string, entityId: string, before: unknown, after: unknown) => void;
   /** The acting staff username for a request. */

@@ -12,6 +12,7 @@
  */
 import { Elysia } from "elysia";
 import { SignJWT, jwtVerify } from "jose";
+import { observe } from "../http/observe.ts";
 import type { Deps } from "../deps.ts";
 import { AppError, jsonError } from "../http/errors.ts";
 import { StaffRepo, type Role, type StaffRow } from "../store/staff-repo.ts";
@@ -159,6 +160,7 @@ function makeGuard(deps: Deps) {
       if (!isGuardedPath(request)) return;
       if (!SAFE_METHODS.has(request.method) && !originMatches(request)) {
         set.status = 403;
+        observe(deps, request, "guard.bad_origin", 403);
         return jsonError(403, "bad_origin", "refused: a change must come from this server's own page (the Origin header must match the host)");
       }
       if (isPublicPath(request)) return;
@@ -166,6 +168,7 @@ function makeGuard(deps: Deps) {
       const identity = token ? await verifySession(deps, staff, token) : null;
       if (!identity) {
         set.status = 401;
+        observe(deps, request, "guard.unauthorized", 401);
         return jsonError(401, "unauthorized", "sign in first (no valid session)");
       }
       identities.set(request, identity);

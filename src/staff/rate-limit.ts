@@ -24,6 +24,22 @@ export class RateLimiter {
     if (this.hits.size > 10_000) for (const [k, v] of this.hits) if (now >= v.resetAt) this.hits.delete(k);
   }
 
+  /**
+   * Counts an attempt before its outcome is known and says how long to wait (0: go ahead).
+   * A burst of parallel attempts cannot outrun the limit while each one awaits a slow check.
+   */
+  take(key: string): number {
+    const wait = this.retryAfter(key);
+    if (wait === 0) this.fail(key);
+    return wait;
+  }
+
+  /** Gives back an attempt counted by take() that turned out not to be a failure. */
+  refund(key: string): void {
+    const h = this.hits.get(key);
+    if (h && h.count > 0) h.count--;
+  }
+
   reset(key: string): void {
     this.hits.delete(key);
   }

@@ -87,7 +87,7 @@ export class ClaimsRepo {
     memberId: number,
     by: string,
     now: number,
-    report: (row: MeasurementRow, memberId: number) => { indicators: unknown | null; note: string | null },
+    report: (row: MeasurementRow, memberId: number) => { indicators: unknown | null; note: string | null; profileMemberId?: number | null },
   ): { before: MeasurementRow; after: MeasurementRow } {
     const before = this.byIdStmt.get(id);
     if (!before) throw new ClaimError("not_found", `measurement ${id} does not exist`);
@@ -101,7 +101,8 @@ export class ClaimsRepo {
       now,
       indicators: r.indicators == null ? null : JSON.stringify(r.indicators),
       note: r.note,
-      profileMemberId: r.indicators == null ? null : memberId,
+      // A relay's report may have been computed for another profile (the slot's member): keep saying so.
+      profileMemberId: r.indicators == null ? null : (r.profileMemberId ?? memberId),
     } as never)!;
     return { before, after };
   }

@@ -432,8 +432,14 @@ describe("POST …/wsp-mini/measurements (spec §3.4)", () => {
       device_ts_raw: "1762429000000",
       hmac,
       definite_flag: 1,
-      indicators_json: JSON.stringify({ weight: 78.4, heart_rate: 0, bmi: 24.1, bodyfat: 18.9, fat_weight: 14.8, extra: { surprise: { a: 1 } } }),
+      indicators_json: expect.any(String),
     });
+    // What the relay sent, coerced; what it left out is derived by the core (bodyfat-only) and listed as such.
+    const sent = { weight: 78.4, heart_rate: 0, bmi: 24.1, bodyfat: 18.9, fat_weight: 14.8, extra: { surprise: { a: 1 } } };
+    const ind = JSON.parse(String(rows[0]!.indicators_json)) as Record<string, unknown> & { derived: string[] };
+    expect(ind).toMatchObject(sent);
+    expect(ind.derived).toContain("muscle");
+    for (const f of Object.keys(sent)) expect(ind.derived).not.toContain(f);
     expect(rows[1]!.heart_rate).toBe(71);
     expect(rows[1]!.member_id).toBe(1002);
     expect([rows[2]!.definite_flag, rows[2]!.member_id]).toEqual([0, null]);
@@ -725,8 +731,9 @@ describe("claiming a Yolanda measurement keeps the right report (spec §3.4 cave
     const rec = (user_index: number, bodyfat: number) => ({ mac: SCALE, user_index, timestamp: 1762429500, weight: 71, hmac: `H${user_index}`, bodyfat });
     await relay(h, "create_measurements", { mac: SCALE, records: [rec(1, 15.2), rec(8, 17.9)] }, {});
     const r = row(h, "idem_key LIKE '%:multi'");
-    expect(yolandaClaimReport(r, 1003)).toEqual({ indicators: { weight: 71, bodyfat: 17.9 }, note: null, profileMemberId: 1003 });
-    expect(yolandaClaimReport(r, 1001)).toEqual({ indicators: { weight: 71, bodyfat: 15.2 }, note: null, profileMemberId: 1001 });
+    // Each candidate's record (as the relay sent it, plus what the core derived for that member).
+    expect(yolandaClaimReport(r, 1003)).toMatchObject({ indicators: { weight: 71, bodyfat: 17.9 }, note: null, profileMemberId: 1003 });
+    expect(yolandaClaimReport(r, 1001)).toMatchObject({ indicators: { weight: 71, bodyfat: 15.2 }, note: null, profileMemberId: 1001 });
     expect(yolandaClaimReport(r, 1002)!.indicators).toBeNull();
   });
 

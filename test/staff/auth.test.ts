@@ -138,6 +138,18 @@ describe("sessions", () => {
     expect(Number(byAddress.headers.get("retry-after"))).toBeLessThanOrEqual(600);
   }, 60_000);
 
+  test("the limits hold under a burst: parallel guesses get no more password checks than the limits allow", async () => {
+    const h = setup();
+    await signIn(h.rt, h.app, { username: "alice" });
+    // 30 guesses for one account at once: 5 are checked (401), the other 25 are refused unchecked.
+    const one = await Promise.all(Array.from({ length: 30 }, () => h.login("alice", "wrong guess")));
+    const count = (rs: Array<{ status: number }>, status: number) => rs.filter((r) => r.status === status).length;
+    expect([count(one, 401), count(one, 429)]).toEqual([5, 25]);
+    // 40 guesses over 40 usernames from one address: 15 more failures fill the address limit of 20.
+    const many = await Promise.all(Array.from({ length: 40 }, (_, i) => h.login(`guess${i}`, "wrong guess")));
+    expect([count(many, 401), count(many, 429)]).toEqual([15, 25]);
+  }, 60_000);
+
   test("logout everywhere ends the account's other sessions", async () => {
     const h = setup();
     const one = await signIn(h.rt, h.app, { username: "alice" });

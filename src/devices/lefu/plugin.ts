@@ -10,10 +10,13 @@ import { remoteAddress } from "../../http/remote.ts";
 import { mergeQuery, parseLenient, readBody } from "../common/body.ts";
 import { int, isObj, field, type Obj } from "../common/coerce.ts";
 import { devicePath } from "../common/request.ts";
+import { observe } from "../../http/observe.ts";
 import { commitDeviceRequest, toResponse, type DeviceReply, type Handled, type PersistResult } from "../common/pipeline.ts";
 import { mayNeedRedaction, redactText, redactValue } from "../common/redact.ts";
 import { deviceStore } from "../common/store.ts";
 import type { DeviceRow } from "../../store/devices-repo.ts";
+import { memberProfile } from "../../store/profiles.ts";
+import { lefuReport } from "./report.ts";
 import {
   FAILURE,
   configAnswer,
@@ -39,9 +42,7 @@ function reply(status: number, body: unknown): DeviceReply {
   return { status, body: JSON.stringify(body), contentType: JSON_TYPE, headers: { connection: "close" } };
 }
 
-/** Staff-facing note stored with a measurement that has no full report. */
-export const NOTE_ENCRYPTED = "composition unavailable: impedance is encrypted";
-export const NOTE_NO_IMPEDANCE = "composition unavailable: weight-only weighing";
+export { NOTE_ENCRYPTED, NOTE_NO_IMPEDANCE } from "./report.ts";
 
 export function lefuPlugin(deps: Deps) {
   const store = deviceStore(deps.db);
@@ -208,6 +209,12 @@ export function lefuPlugin(deps: Deps) {
         claimReason = "unapproved_device";
       }
       const candidates = memberId === null ? measurements.suggest(n.weightKg) : [];
+      // The report, with the member's profile (issue 5 §5); a pending row gets it when it is assigned.
+      const report = lefuReport(
+        { scaleType, weightKg: n.weightKg, heartRate: n.heartRate, impedance: n.impedance, measuredAt: n.measuredAt },
+        memberId === null ? null : memberProfile(deps.db, memberId),
+        device.impedance_mode,
+      );
       const id = measurements.insert({
         idemKey: key,
         source: src,
@@ -235,9 +242,9 @@ export function lefuPlugin(deps: Deps) {
         lefuUserid: n.userid,
         captureId: captureId || null,
         rawItem: scrub(n.raw),
-        indicators: null,
-        indicatorsNote: n.impedance === null ? NOTE_NO_IMPEDANCE : device.impedance_mode === "encrypted" ? NOTE_ENCRYPTED : null,
-        indicatorsProfileMemberId: null,
+        indicators: report.indicators,
+        indicatorsNote: report.note,
+        indicatorsProfileMemberId: report.profileMemberId,
       });
       if (id === null) {
         duplicate = true;
@@ -257,6 +264,7 @@ export function lefuPlugin(deps: Deps) {
     if (!route) return;
     const res = await handle(request, route, remoteAddress(server, request));
     set.status = res.status;
+    observe(deps, request, `lefu.${route.family ?? "any"}.${route.endpoint}`, res.status);
     return res;
   });
 }

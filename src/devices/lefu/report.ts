@@ -3,6 +3,7 @@
  * core's input (computation-core §2.2), and the note staff see when no full
  * report can be made. Pure.
  */
+import { compute, weightOnlyReport, type ReportDocument, type WeightOnlyReport } from "../../core/index.ts";
 export interface CoreProfile {
   sex: "male" | "female" | "unspecified";
   birthday: string | null;
@@ -68,4 +69,38 @@ export function lefuCoreInput(r: LefuReading, p: CoreProfile): InputOrNote {
       impedance,
     },
   };
+}
+
+export const NOTE_ENCRYPTED = "composition unavailable: impedance is encrypted";
+export const NOTE_NO_IMPEDANCE = "composition unavailable: weight-only weighing";
+
+export interface StoredReport {
+  /** The report document (full, or the weight-only part), or null when no member's profile applies. */
+  indicators: ReportDocument | WeightOnlyReport | null;
+  /** Why there is no full report, for staff; null with a full report. */
+  note: string | null;
+  /** The member whose profile the indicators were computed for. */
+  profileMemberId: number | null;
+}
+
+/**
+ * The report stored with a Lefu measurement of member `p` (issue 5 §5): a full report from the
+ * core when the scale sends plain ohms and the profile is complete; otherwise weight, BMI and the
+ * other weight-only fields, with the note that says why. Without a member there is no report
+ * (it is computed when staff assign the measurement).
+ */
+export function lefuReport(r: LefuReading, p: (CoreProfile & { id: number }) | null, mode: "encrypted" | "ohms"): StoredReport {
+  if (p === null) return { indicators: null, note: r.impedance === null ? NOTE_NO_IMPEDANCE : mode === "encrypted" ? NOTE_ENCRYPTED : null, profileMemberId: null };
+  const partial = (note: string): StoredReport => ({
+    indicators: weightOnlyReport({ sex: p.sex, heightCm: p.heightCm, weightKg: r.weightKg, heartRate: r.heartRate }),
+    note,
+    profileMemberId: p.id,
+  });
+  if (r.impedance === null || r.impedance.length === 0) return partial(NOTE_NO_IMPEDANCE);
+  if (mode === "encrypted") return partial(NOTE_ENCRYPTED);
+  const built = lefuCoreInput(r, p);
+  if ("note" in built) return partial(built.note);
+  const doc = compute(built.input);
+  if ("error" in doc) return partial(`composition unavailable: ${doc.error.field ? `${doc.error.field}: ` : ""}${doc.error.message} (${doc.error.code})`);
+  return { indicators: doc, note: null, profileMemberId: p.id };
 }

@@ -8,6 +8,7 @@
  * core refuses the input, nothing is derived.
  */
 import type { Database, Statement } from "bun:sqlite";
+import { compute } from "../../core/index.ts";
 import { INDICATORS, type Indicators, type YolandaItem } from "./wire.ts";
 
 /** The core's compute(input): a report document, or `{error: {...}}` (computation-core §2.1, §2.6). */
@@ -51,7 +52,8 @@ export function deriverFrom(compute: Compute | null): Deriver {
         measuredAt: item.tsSeconds,
         heightCm: p.height_cm,
         weightKg: item.weightKg,
-        heartRate: item.heartRate ?? 0,
+        // The core takes 0–250 bpm; a relay may send more (its own range is wider): then no heart rate.
+        heartRate: item.heartRate !== null && item.heartRate !== undefined && item.heartRate <= 250 ? item.heartRate : 0,
         bodyfat,
       });
     } catch {
@@ -72,5 +74,5 @@ export function deriverFrom(compute: Compute | null): Deriver {
   };
 }
 
-/** The default: no core yet, so nothing is derived. */
-export const deriveMissing: Deriver = deriverFrom(null);
+/** The default: the computation core's compute. */
+export const deriveMissing: Deriver = deriverFrom(compute);

@@ -19,6 +19,7 @@ import { field, isObj, mac as macOf, type Obj } from "../common/coerce.ts";
 import { commitDeviceRequest, toResponse, type DeviceReply, type Handled, type PersistResult } from "../common/pipeline.ts";
 import { mayNeedRedaction, redactText, redactValue } from "../common/redact.ts";
 import { devicePath } from "../common/request.ts";
+import { observe } from "../../http/observe.ts";
 import { deviceStore } from "../common/store.ts";
 import { safeEqual, sourceAllowed, verifyMini, type MiniAuthSettings } from "./access.ts";
 import { deriveMissing, type Deriver } from "./derive.ts";
@@ -557,6 +558,7 @@ export function yolandaPlugin(deps: Deps, opts: YolandaOptions = {}) {
     const remote = remoteAddress(server, request);
     const res = mini ? await handleMini(request, mini, remote) : await handleRelay(request, relay!, remote);
     set.status = res.status;
+    observe(deps, request, mini ? `yolanda.mini.${mini.endpoint}` : `yolanda.relay.${relay!.generation ?? "any"}.${relay!.endpoint}`, res.status);
     return res;
   });
 }

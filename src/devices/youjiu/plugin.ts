@@ -17,6 +17,7 @@ import { field, isObj, str, type Obj } from "../common/coerce.ts";
 import { commitDeviceRequest, toResponse, type DeviceReply, type Handled } from "../common/pipeline.ts";
 import { mayNeedRedaction, redactText, redactValue } from "../common/redact.ts";
 import { devicePath } from "../common/request.ts";
+import { observe } from "../../http/observe.ts";
 import { MemberLookup, type Decision } from "./lookup.ts";
 import { YoujiuService, type PendingPush } from "./service.ts";
 import {
@@ -379,6 +380,7 @@ export function youjiuPlugin(deps: Deps) {
     if (!m) return;
     const res = await handle(request, m.endpoint, m.prefix, remoteAddress(server, request));
     set.status = res.status;
+    observe(deps, request, `youjiu.${m.endpoint}`, res.status);
     return res;
   });
 }

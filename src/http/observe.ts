@@ -1,0 +1,39 @@
+/**
+ * One place that sees every answered request: it writes the request log line
+ * and counts the request for /metrics. Elysia's onAfterResponse covers the
+ * routed API; device routers answer early in onRequest (spec §1.3), where
+ * Elysia runs no after-response hook, so they call `observe` themselves.
+ */
+import type { Deps } from "../deps.ts";
+import { Metrics } from "./metrics.ts";
+
+const started = new WeakMap<Request, { t0: number; remote: string | null }>();
+const registries = new WeakMap<Deps, Metrics>();
+
+/** The request metrics of one running app (one per Deps). */
+export function metricsOf(deps: Deps): Metrics {
+  let m = registries.get(deps);
+  if (!m) {
+    m = new Metrics();
+    registries.set(deps, m);
+  }
+  return m;
+}
+
+export function noteStart(request: Request, remote: string | null): void {
+  started.set(request, { t0: performance.now(), remote });
+}
+
+/** Logs one line and counts the request under `route` (a route pattern or a device endpoint name, never a raw path). */
+export function observe(deps: Deps, request: Request, route: string, status: number): void {
+  const info = started.get(request);
+  const ms = info === undefined ? null : performance.now() - info.t0;
+  metricsOf(deps).record(route, status, (ms ?? 0) / 1000);
+  deps.log.info("request", {
+    method: request.method,
+    path: new URL(request.url, "http://x.invalid").pathname,
+    status,
+    ms: ms === null ? null : Math.round(ms * 100) / 100,
+    remote: info?.remote ?? null,
+  });
+}
