@@ -158,6 +158,22 @@ describe("staff page", () => {
     expect((await qrPoll()).result.user_info?.uid).toBe(1);
   });
 
+  test("tap to enrol: a card tapped on a XONE that nobody has is offered on the member's page", async () => {
+    const tap = () =>
+      fetch(`${server.url}/youjiu/third_user`, {
+        method: "POST",
+        headers: { "content-type": "application/json" },
+        body: JSON.stringify({ type: "card-ed", sn: "3398182015544", value: { card_no_dec: "1111111111", card_no_hex: "423A35C7" }, scene: "meas-composition" }),
+      }).then((r) => r.json() as Promise<{ result: { login_control?: { allow_login: number }; user_info?: { uid: number } } }>);
+    expect((await tap()).result.login_control?.allow_login).toBe(0);
+    await page.goto(`${server.url}/members/1`);
+    await page.getByRole("button", { name: /^1111111111/ }).click();
+    expect(await page.getByLabel("Number or code").inputValue()).toBe("1111111111");
+    await page.getByRole("button", { name: "Add", exact: true }).click();
+    await page.getByText("1111111111 (0x423A35C7)").waitFor();
+    expect((await tap()).result.user_info?.uid).toBe(1);
+  });
+
   test("pushing to a device that stopped waiting says so plainly", async () => {
     const xone = simulatedXone(server.url, "3398182015599");
     await xone.poll();

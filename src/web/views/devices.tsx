@@ -111,6 +111,26 @@ function DeviceCard({ d, onSaved }: { d: Device; onSaved: () => void }) {
       {msg && <Msg kind="ok">{msg}</Msg>}
       {err && <Msg kind="error">{err}</Msg>}
       {d.vendor === "yolanda" && <YolandaSlots mac={d.mac ?? d.key} />}
+      {d.vendor === "youjiu" && d.sn && (
+        <p>
+          <button
+            type="button"
+            onClick={async () => {
+              setErr(null);
+              setMsg(null);
+              if (!confirm(t("dev.resetConfirm"))) return;
+              try {
+                await call(() => api.youjiu.devices({ sn: d.sn! })["reset-secret"].post());
+                setMsg(t("dev.resetDone"));
+              } catch (x) {
+                setErr(errorText(x));
+              }
+            }}
+          >
+            {t("dev.reset")}
+          </button>
+        </p>
+      )}
     </section>
   );
 }

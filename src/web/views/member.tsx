@@ -86,6 +86,8 @@ export function MemberPage({ id }: { id: number }) {
 type Cred = { id: number; kind: "card" | "code"; cardDec: string | null; cardHex: string | null; code: string | null; label: string | null };
 
 function Credentials({ id, creds, onChange }: { id: number; creds: Cred[]; onChange: () => void }) {
+  // Cards tapped on a XONE / U+ in the last 10 minutes that nobody has: "tap to enrol".
+  const unknown = useLoad(() => call(() => api.youjiu["unknown-cards"].get()), [creds.length]);
   const [kind, setKind] = useState<"card" | "code">("card");
   const [value, setValue] = useState("");
   const [label, setLabel] = useState("");
@@ -127,6 +129,24 @@ function Credentials({ id, creds, onChange }: { id: number; creds: Cred[]; onCha
             </li>
           ))}
         </ul>
+      )}
+      {unknown.data && unknown.data.length > 0 && (
+        <p>
+          {t("mem.tapped")}:{" "}
+          {unknown.data.map((c) => (
+            <button
+              type="button"
+              key={c.cardDec}
+              class="link"
+              onClick={() => {
+                setKind("card");
+                setValue(c.cardDec);
+              }}
+            >
+              {c.cardDec} ({c.sn})
+            </button>
+          ))}
+        </p>
       )}
       <form class="row" onSubmit={add}>
         <Select
