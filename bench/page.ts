@@ -8,7 +8,6 @@
  *    device table is rendered with data from the API (seen by a MutationObserver in the page).
  * Goal: ≤ 150 KB compressed and ≤ 500 ms. `bun bench/page.ts [runs]`.
  */
-import { join } from "node:path";
 import { launchBrowser, startServer, ensureBinary } from "../test/web/harness.ts";
 
 const runs = Number(process.argv[2] ?? 15);
@@ -108,4 +107,3 @@ for (const signedIn of [false, true]) {
 }
 await browser.close();
 await server.stop();
-void join;
