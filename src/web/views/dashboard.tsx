@@ -129,6 +129,7 @@ export interface MRow {
   memberId: number | null;
   memberName?: string | null;
   report: Record<string, unknown> | null;
+  reportNote?: string | null;
   device: { name: string | null; model: string | null };
 }
 
@@ -168,7 +169,9 @@ export function MeasurementTable({ rows, showMember }: { rows: MRow[]; showMembe
                 <div class="muted small">{r.device.name ?? r.device.model ?? ""}</div>
               </td>
               <td class="r">{num(r.weightKg, 2)} kg</td>
-              <td class="r">{rnum(r.report, "bodyfat") == null ? "–" : `${num(rnum(r.report, "bodyfat"))} %`}</td>
+              <td class="r" title={r.report ? undefined : (r.reportNote ?? undefined)}>
+                {rnum(r.report, "bodyfat") == null ? "–" : `${num(rnum(r.report, "bodyfat"))} %`}
+              </td>
               <td class="r">{rnum(r.report, "sinew") == null ? "–" : `${num(rnum(r.report, "sinew"))} kg`}</td>
               <td class="r">{num(rnum(r.report, "visfat"))}</td>
               <td>{r.status === "assigned" && <a href={`/report/${r.id}`}>{t("meas.report")}</a>}</td>
