@@ -30,10 +30,11 @@ export function TrendChart({ title, unit, points, color, from }: { title: string
           scales: {
             x: {
               time: true,
-              range: (): [number, number] => [
-                Math.min(from || sorted[0]![0] - 86400000, sorted[0]![0] - 3600000) / 1000,
-                Math.max(Date.now(), sorted[sorted.length - 1]![0] + 3600000) / 1000,
-              ],
+              range: (): [number, number] => {
+                const lo = Math.min(from || sorted[0]![0] - 86400000, sorted[0]![0] - 3600000);
+                const hi = Math.max(Date.now(), sorted[sorted.length - 1]![0] + 3600000);
+                return [lo / 1000, (hi + (hi - lo) * 0.06) / 1000]; // room for the last tick's label
+              },
             },
             y: {
               range: (_u, lo, hi): [number, number] => {

@@ -192,7 +192,8 @@ function QrBind({ id }: { id: number }) {
           {t("mem.qrSessions")}:{" "}
           {sessions.data.map((s) => (
             <button type="button" key={s.value} class="link" onClick={() => setValue(s.value)}>
-              {s.value} ({s.sn ?? "?"})
+              {s.value}
+              {s.sn ? ` (${s.sn})` : ""}
             </button>
           ))}
         </p>
