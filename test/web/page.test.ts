@@ -356,6 +356,24 @@ describe("staff page", () => {
     await shot("07-report-yolanda");
   });
 
+  test("a weighing from a scale whose impedance is encrypted: the sheet shows the weight-based fields and says why", async () => {
+    const now = Math.floor(Date.now() / 1000);
+    // A second Torre scale, new to the box, so its impedance mode is the default (encrypted); Alex's Torre user is linked.
+    const r = await fetch(`${server.url}/lefu/wifi/torre/record`, {
+      method: "POST",
+      headers: { "content-type": "application/json" },
+      body: JSON.stringify({ bat: "0.9", mac: "CF:E8:05:08:99:01", scaleType: 0, sn: "CFE805089901", type: "LEFU-CF539", list: [{ data: [{ impedance: "920589" }], memberid: "alex-on-the-torre", userid: "u2", timestamp: now - 2, weight: 78.9 }] }),
+    });
+    expect(r.status).toBe(200);
+    await page.goto(`${server.url}/members`);
+    await page.getByRole("link", { name: "Alex Example" }).click();
+    await page.locator("tr", { hasText: "78.90 kg" }).getByRole("link", { name: "Report" }).click();
+    await page.getByRole("heading", { name: "Body composition result sheet" }).waitFor();
+    await page.getByText("Weight, BMI and the weight-based fields only. composition unavailable: impedance is encrypted").waitFor();
+    await page.getByText(/24[.,]1 kg\/m²/).waitFor(); // BMI of 78.9 kg at 181 cm
+    await shot("07-report-weight-only");
+  });
+
   test("session expiry: the sign-in dialog opens over the form, and what was typed survives", async () => {
     await page.goto(`${server.url}/members`);
     await page.getByRole("button", { name: "New member" }).click();

@@ -218,6 +218,7 @@ const en = {
   "lvl.excellent": "excellent",
   "lvl.superb": "superb",
   "rep.noReport": "No body composition report for this measurement (weight only). {note}",
+  "rep.partial": "Weight, BMI and the weight-based fields only. {note}",
   "rep.under": "under",
   "rep.normal": "normal",
   "rep.over": "over",

@@ -219,6 +219,7 @@ const zh: Record<Key, string> = {
   "lvl.excellent": "优秀",
   "lvl.superb": "极佳",
   "rep.noReport": "此次测量没有人体成分报告（仅体重）。{note}",
+  "rep.partial": "仅有体重、BMI 及由体重得出的指标。{note}",
   "rep.under": "低",
   "rep.normal": "标准",
   "rep.over": "高",

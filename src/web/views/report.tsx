@@ -165,6 +165,7 @@ export function Report({ id }: { id: number }) {
         </dl>
       </header>
       {!rep && <p class="msg info">{t("rep.noReport", { note: m.reportNote ?? "" })}</p>}
+      {rep && rep.algorithm === "weight-only" && <p class="msg info">{t("rep.partial", { note: m.reportNote ?? "" })}</p>}
       <div class="rep-grid">
         <section class="rep-box" aria-labelledby="comp-h">
           <h2 id="comp-h">{t("rep.composition")}</h2>
