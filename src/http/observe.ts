@@ -29,6 +29,7 @@ export function observe(deps: Deps, request: Request, route: string, status: num
   const info = started.get(request);
   const ms = info === undefined ? null : performance.now() - info.t0;
   metricsOf(deps).record(route, status, (ms ?? 0) / 1000);
+  if (deps.log.level !== "debug" && deps.log.level !== "info") return; // the request line is an info line: build it only when it is written
   deps.log.info("request", {
     method: request.method,
     path: new URL(request.url, "http://x.invalid").pathname,
