@@ -29,7 +29,8 @@ export function testClock(start = 1762430400000): TestClock {
 }
 
 export function testRuntime(over: Partial<Config> = {}, clock = testClock()) {
-  const log = memoryLogger("debug");
+  // The memory logger keeps every line it is given: a long run (fuzzing) passes a higher logLevel.
+  const log = memoryLogger(over.logLevel ?? "debug");
   const rt: Runtime = openRuntime(testConfig(over), { log, now: clock.now, env: {} });
   const app = createApp(rt);
   return {
