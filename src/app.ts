@@ -20,7 +20,6 @@ import { yolandaPlugin } from "./devices/yolanda/plugin.ts";
 import { youjiuPlugin } from "./devices/youjiu/plugin.ts";
 import { metricsPlugin } from "./http/metrics.ts";
 import { metricsOf, noteStart, observe } from "./http/observe.ts";
-import { StaffRepo } from "./store/staff-repo.ts";
 import { lefuClaimReport } from "./devices/lefu/claim.ts";
 import { yolandaClaimReport, type ClaimReport } from "./devices/yolanda/claim.ts";
 import { auditRepo } from "./store/audit-repo.ts";
@@ -30,7 +29,7 @@ import { authApi } from "./staff/auth.ts";
 import { claimsApi } from "./staff/claims.ts";
 import { devicesApi } from "./staff/devices.ts";
 import { docsPlugin } from "./staff/docs.ts";
-import { SESSION_COOKIE, actor, cookieValue, staffGuard, verifySession } from "./staff/guard.ts";
+import { actor, adminSession, staffGuard } from "./staff/guard.ts";
 import { membersApi } from "./staff/members.ts";
 import { yolandaStaffApi } from "./staff/yolanda.ts";
 import { youjiuStaffApi } from "./staff/youjiu.ts";
@@ -71,11 +70,6 @@ const claimReport =
 
 export function createApp(deps: Deps) {
   const { log, config } = deps;
-  const staff = new StaffRepo(deps.db);
-  const isAdmin = async (request: Request) => {
-    const token = cookieValue(request.headers.get("cookie"), SESSION_COOKIE);
-    return token !== null && (await verifySession(deps, staff, token))?.role === "admin";
-  };
   const audit = auditRepo(deps);
   const staffOptions = { actor, audit: audit.record.bind(audit) };
   let root: AnyElysia | undefined;
@@ -101,7 +95,7 @@ export function createApp(deps: Deps) {
     .onAfterResponse(({ request, set, route }) => observe(deps, request, route || "unmatched", typeof set.status === "number" ? set.status : 200))
     .use(errorHandler(log))
     .use(healthPlugin(deps))
-    .use(metricsPlugin(deps, metricsOf(deps), { isAdmin }))
+    .use(metricsPlugin(deps, metricsOf(deps), { isAdmin: adminSession(deps) }))
     .use(authApi(deps))
     .use(membersApi(deps))
     .use(auditApi(deps))

@@ -70,6 +70,15 @@ export async function verifySession(deps: Deps, staff: StaffRepo, token: string)
   }
 }
 
+/** For routes outside /api (e.g. /metrics): whether a request carries a signed-in admin's session. */
+export function adminSession(deps: Deps): (request: Request) => Promise<boolean> {
+  const staff = new StaffRepo(deps.db);
+  return async (request) => {
+    const token = cookieValue(request.headers.get("cookie"), SESSION_COOKIE);
+    return token !== null && (await verifySession(deps, staff, token))?.role === "admin";
+  };
+}
+
 export function sessionCookie(token: string, maxAgeSeconds: number): string {
   return `${SESSION_COOKIE}=${token}; Path=/; HttpOnly; SameSite=Strict; Max-Age=${maxAgeSeconds}`;
 }
