@@ -1,4 +1,5 @@
 /** Shared test helpers: a runtime in a fresh temp data dir, a pinned clock, a memory logger. */
+import { afterEach } from "bun:test";
 import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
@@ -43,6 +44,19 @@ export function testRuntime(over: Partial<Config> = {}, clock = testClock()) {
       rmSync(rt.config.dataDir, { recursive: true, force: true });
     },
   };
+}
+
+/**
+ * A fresh runtime for each test that asks for one, disposed after that test. Call it once at
+ * the top of a test file: `const fresh = runtimePerTest();` then `const h = fresh();` in a test.
+ */
+export function runtimePerTest(): (...args: Parameters<typeof testRuntime>) => ReturnType<typeof testRuntime> {
+  let current: ReturnType<typeof testRuntime> | undefined;
+  afterEach(async () => {
+    await current?.dispose();
+    current = undefined;
+  });
+  return (...args) => (current = testRuntime(...args));
 }
 
 /** Runs the CLI as a child process from source; returns exit code and output. */

@@ -3,25 +3,20 @@
  * the scale sends plain ohms and the member's profile is complete, weight-only fields with a
  * note otherwise; claims are computed again with the new member's profile.
  */
-import { afterEach, describe, expect, test } from "bun:test";
+import { describe, expect, test } from "bun:test";
 import { compute } from "../../src/core/index.ts";
 import { NOTE_ENCRYPTED } from "../../src/devices/lefu/report.ts";
-import { testRuntime } from "../helpers.ts";
+import { runtimePerTest } from "../helpers.ts";
 import { signIn } from "../staff/session.ts";
 
-let dispose: (() => Promise<void>) | undefined;
-afterEach(async () => {
-  await dispose?.();
-  dispose = undefined;
-});
+const fresh = runtimePerTest();
 
 const SN = "CFE9FA280014";
 const IDENTITY = "0b7c2f7e-5a41-4c55-9d0e-2f1f3b8f6a10";
 const EIGHT = ["520", "500", "525", "505", "25", "23", "260", "250", "262", "251"];
 
 async function setup() {
-  const h = testRuntime();
-  dispose = h.dispose;
+  const h = fresh();
   const staff = await signIn(h.rt, h.app);
   const member = async (body: Record<string, unknown>) => {
     const r = await staff.call("POST", "/api/v1/members", body);

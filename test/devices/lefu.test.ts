@@ -1,18 +1,13 @@
-import { afterEach, describe, expect, test } from "bun:test";
+import { describe, expect, test } from "bun:test";
 import { normalisePath } from "../../src/devices/common/path.ts";
 import { parseLenient } from "../../src/devices/common/body.ts";
 import { redactText } from "../../src/devices/common/redact.ts";
 import { everyStoredText } from "../fixtures/then.ts";
-import { testRuntime } from "../helpers.ts";
+import { runtimePerTest } from "../helpers.ts";
 
-let dispose: (() => Promise<void>) | undefined;
-afterEach(async () => {
-  await dispose?.();
-  dispose = undefined;
-});
+const fresh = runtimePerTest();
 function setup() {
-  const h = testRuntime();
-  dispose = h.dispose;
+  const h = fresh();
   return h;
 }
 

@@ -1,4 +1,4 @@
-import { afterEach, describe, expect, test } from "bun:test";
+import { describe, expect, test } from "bun:test";
 import { createHmac } from "node:crypto";
 import { SignJWT } from "jose";
 import { parseIp, sourceAllowed, verifyMini, type MiniAuthSettings } from "../../src/devices/yolanda/access.ts";
@@ -9,7 +9,7 @@ import type { MeasurementRow } from "../../src/store/measurements-repo.ts";
 import { normaliseItem, type YolandaItem } from "../../src/devices/yolanda/wire.ts";
 import { DEFAULT_RELAY_SOURCES } from "../../src/config/settings.ts";
 import { seedWorld } from "../fixtures/world.ts";
-import { testRuntime } from "../helpers.ts";
+import { runtimePerTest } from "../helpers.ts";
 
 const NOW = 1762430400000;
 const SECRET = "test-secret-not-for-production";
@@ -18,15 +18,10 @@ const SCALE = "A8:48:FA:35:14:56";
 const SCALE2 = "12:34:56:78:9A:BC";
 const RELAY_AUTH = "Basic Zml4dHVyZTpub3QtYS1yZWFsLXNlY3JldA==";
 
-let dispose: (() => Promise<void>) | undefined;
-afterEach(async () => {
-  await dispose?.();
-  dispose = undefined;
-});
+const fresh = runtimePerTest();
 /** A runtime seeded with the fixture world (secret, relay settings, members, slots). */
 function setup(config: Record<string, unknown> = {}) {
-  const h = testRuntime();
-  dispose = h.dispose;
+  const h = fresh();
   seedWorld(h.rt.db, h.rt.settings, NOW, config);
   return h;
 }

@@ -1,22 +1,17 @@
-import { afterEach, describe, expect, test } from "bun:test";
+import { describe, expect, test } from "bun:test";
 import { SignJWT } from "jose";
 import { youjiu } from "../../src/devices/youjiu/plugin.ts";
 import { cardCandidates, cardFrom, phoneVariants, qrKey, reverseBytes, userInfo } from "../../src/devices/youjiu/wire.ts";
 import { seedWorld } from "../fixtures/world.ts";
 import { everyStoredText } from "../fixtures/then.ts";
-import { testRuntime } from "../helpers.ts";
+import { runtimePerTest } from "../helpers.ts";
 
-let dispose: (() => Promise<void>) | undefined;
-afterEach(async () => {
-  await dispose?.();
-  dispose = undefined;
-});
+const fresh = runtimePerTest();
 const XONE = "3398182015544";
 const KEY = "fixture-youjiu-signing-key-not-for-production";
 
 function setup(config: Record<string, unknown> = {}) {
-  const h = testRuntime();
-  dispose = h.dispose;
+  const h = fresh();
   seedWorld(h.rt.db, h.rt.settings, h.clock.now(), config);
   const y = youjiu(h.rt);
   const third = async (body: unknown, headers: Record<string, string> = {}) => {

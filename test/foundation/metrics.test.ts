@@ -1,16 +1,11 @@
-import { afterEach, describe, expect, test } from "bun:test";
+import { describe, expect, test } from "bun:test";
 import { StaffRepo } from "../../src/store/staff-repo.ts";
 import { SESSION_COOKIE, signSession } from "../../src/staff/guard.ts";
-import { testRuntime } from "../helpers.ts";
+import { runtimePerTest } from "../helpers.ts";
 
-let dispose: (() => Promise<void>) | undefined;
-afterEach(async () => {
-  await dispose?.();
-  dispose = undefined;
-});
+const fresh = runtimePerTest();
 function setup() {
-  const h = testRuntime();
-  dispose = h.dispose;
+  const h = fresh();
   return h;
 }
 

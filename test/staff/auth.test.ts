@@ -1,20 +1,15 @@
 /** Staff accounts, first-run setup and sessions (issue 4 §1–§3). */
-import { afterEach, describe, expect, test } from "bun:test";
+import { describe, expect, test } from "bun:test";
 import { decodeJwt, decodeProtectedHeader } from "jose";
 import { setupToken } from "../../src/staff/auth.ts";
 import { SESSION_COOKIE } from "../../src/staff/guard.ts";
-import { testRuntime } from "../helpers.ts";
+import { runtimePerTest } from "../helpers.ts";
 import { ORIGIN, TEST_PASSWORD, send, signIn } from "./session.ts";
 
-let dispose: (() => Promise<void>) | undefined;
-afterEach(async () => {
-  await dispose?.();
-  dispose = undefined;
-});
+const fresh = runtimePerTest();
 
 function setup() {
-  const h = testRuntime();
-  dispose = h.dispose;
+  const h = fresh();
   const post = (path: string, body: unknown, headers: Record<string, string> = {}) => send(h.app, "POST", path, body, { origin: ORIGIN, ...headers });
   const login = (username: string, password: string, headers: Record<string, string> = {}) => post("/api/v1/auth/login", { username, password }, headers);
   return { ...h, post, login };

@@ -1,18 +1,13 @@
 /** Members as CSV: export, validated import, idempotent re-import (issue 4 §7). */
-import { afterEach, describe, expect, test } from "bun:test";
+import { describe, expect, test } from "bun:test";
 import { parseCsv, toCsv } from "../../src/staff/member-csv.ts";
-import { testRuntime } from "../helpers.ts";
+import { runtimePerTest } from "../helpers.ts";
 import { signIn } from "./session.ts";
 
-let dispose: (() => Promise<void>) | undefined;
-afterEach(async () => {
-  await dispose?.();
-  dispose = undefined;
-});
+const fresh = runtimePerTest();
 
 async function setup() {
-  const h = testRuntime();
-  dispose = h.dispose;
+  const h = fresh();
   const admin = await signIn(h.rt, h.app);
   const imp = (csv: string, query = "") => admin.call("POST", `/api/v1/members/import${query}`, csv);
   const count = () => (h.rt.db.query("SELECT COUNT(*) AS n FROM members").get() as { n: number }).n;

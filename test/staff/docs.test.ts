@@ -1,18 +1,13 @@
 /** The OpenAPI description and its self-contained page (issue 4 §9). */
-import { afterEach, describe, expect, test } from "bun:test";
-import { testRuntime } from "../helpers.ts";
+import { describe, expect, test } from "bun:test";
+import { runtimePerTest } from "../helpers.ts";
 import { send } from "./session.ts";
 
-let dispose: (() => Promise<void>) | undefined;
-afterEach(async () => {
-  await dispose?.();
-  dispose = undefined;
-});
+const fresh = runtimePerTest();
 
 describe("API description", () => {
   test("openapi.json describes every /api/v1 route from its schemas, and nothing else", async () => {
-    const h = testRuntime();
-    dispose = h.dispose;
+    const h = fresh();
     const r = await send(h.app, "GET", "/api/docs/openapi.json");
     expect(r.status).toBe(200);
     expect(r.headers.get("content-type")).toContain("application/json");
@@ -43,8 +38,7 @@ describe("API description", () => {
   });
 
   test("/api/docs is one self-contained page: no external script, style, font or image", async () => {
-    const h = testRuntime();
-    dispose = h.dispose;
+    const h = fresh();
     const r = await send(h.app, "GET", "/api/docs");
     expect(r.status).toBe(200);
     expect(r.headers.get("content-type")).toContain("text/html");

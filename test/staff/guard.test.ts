@@ -9,22 +9,17 @@
  * Routes outside /api are the page and /healthz: they must be GET-only (nothing that
  * changes state lives outside the guarded /api).
  */
-import { afterEach, describe, expect, test } from "bun:test";
+import { describe, expect, test } from "bun:test";
 import { SignJWT } from "jose";
 import { PUBLIC_PATHS, SESSION_COOKIE } from "../../src/staff/guard.ts";
 import { StaffRepo } from "../../src/store/staff-repo.ts";
-import { testRuntime } from "../helpers.ts";
+import { runtimePerTest } from "../helpers.ts";
 import { ORIGIN, send, signIn } from "./session.ts";
 
-let dispose: (() => Promise<void>) | undefined;
-afterEach(async () => {
-  await dispose?.();
-  dispose = undefined;
-});
+const fresh = runtimePerTest();
 
 function setup() {
-  const h = testRuntime();
-  dispose = h.dispose;
+  const h = fresh();
   return h;
 }
 

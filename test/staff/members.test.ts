@@ -1,17 +1,12 @@
 /** The member directory, credentials and the audit log (issue 4 §5, §6, §8). */
-import { afterEach, describe, expect, test } from "bun:test";
-import { testRuntime } from "../helpers.ts";
+import { describe, expect, test } from "bun:test";
+import { runtimePerTest } from "../helpers.ts";
 import { signIn } from "./session.ts";
 
-let dispose: (() => Promise<void>) | undefined;
-afterEach(async () => {
-  await dispose?.();
-  dispose = undefined;
-});
+const fresh = runtimePerTest();
 
 async function setup() {
-  const h = testRuntime();
-  dispose = h.dispose;
+  const h = fresh();
   const admin = await signIn(h.rt, h.app);
   const staff = await signIn(h.rt, h.app, { role: "staff" });
   return { ...h, admin, staff };

@@ -2,22 +2,17 @@
  * The staff plugins written before the guard existed, now mounted behind it: they work
  * with a session and audit with the signed-in username (issue 4, "mount everything").
  */
-import { afterEach, describe, expect, test } from "bun:test";
+import { describe, expect, test } from "bun:test";
 import { seedWorld } from "../fixtures/world.ts";
-import { testRuntime } from "../helpers.ts";
+import { runtimePerTest } from "../helpers.ts";
 import { send, signIn } from "./session.ts";
 
 const XONE = "3398182015544";
 
-let dispose: (() => Promise<void>) | undefined;
-afterEach(async () => {
-  await dispose?.();
-  dispose = undefined;
-});
+const fresh = runtimePerTest();
 
 async function setup() {
-  const h = testRuntime();
-  dispose = h.dispose;
+  const h = fresh();
   seedWorld(h.rt.db, h.rt.settings, h.clock.now(), {});
   const staff = await signIn(h.rt, h.app, { role: "staff" });
   const admin = await signIn(h.rt, h.app);

@@ -1,30 +1,25 @@
-import { afterEach, describe, expect, test } from "bun:test";
+import { describe, expect, test } from "bun:test";
 import { SignJWT } from "jose";
 import { normalisePath } from "../../src/devices/common/path.ts";
 import { matchLefu } from "../../src/devices/lefu/wire.ts";
 import { matchMini, matchRelay } from "../../src/devices/yolanda/wire.ts";
 import { matchYoujiu } from "../../src/devices/youjiu/wire.ts";
 import { seedWorld } from "../fixtures/world.ts";
-import { testRuntime } from "../helpers.ts";
+import { runtimePerTest } from "../helpers.ts";
 import { signIn, type Session } from "./session.ts";
 
 const NOW = 1762430400000;
 const SCALE = "A8:48:FA:35:14:56";
 const SCALE2 = "12:34:56:78:9A:BC";
 
-let dispose: (() => Promise<void>) | undefined;
-afterEach(async () => {
-  await dispose?.();
-  dispose = undefined;
-});
+const fresh = runtimePerTest();
 
 /**
  * The whole app (the Yolanda staff API behind the staff guard) on one runtime seeded with
  * the fixture world; staff calls are signed in as the staff account "frontdesk".
  */
 function setup(config: Record<string, unknown> = {}) {
-  const h = testRuntime();
-  dispose = h.dispose;
+  const h = fresh();
   seedWorld(h.rt.db, h.rt.settings, NOW, config);
   let session: Promise<Session> | undefined;
   const call = async (method: string, path: string, body?: unknown) => {
