@@ -75,6 +75,27 @@ export function ErrorMsg({ error }: { error: unknown }) {
 }
 
 /** Loads data with an async function; reload() runs it again. */
+/**
+ * A form's submit and its outcome: clears the last one, runs `action`, then shows the message it
+ * returns, or the error it throws (a thrown string is shown as it is, e.g. a check before the call).
+ */
+export function useSubmit(action: () => Promise<string | null | void>): { msg: string | null; err: string | null; submit: (e?: Event) => Promise<void> } {
+  const [msg, setMsg] = useState<string | null>(null);
+  const [err, setErr] = useState<string | null>(null);
+  const submit = async (e?: Event) => {
+    e?.preventDefault();
+    setMsg(null);
+    setErr(null);
+    try {
+      const m = await action();
+      if (m) setMsg(m);
+    } catch (x) {
+      setErr(typeof x === "string" ? x : errorText(x));
+    }
+  };
+  return { msg, err, submit };
+}
+
 export function useLoad<T>(fn: () => Promise<T>, deps: unknown[]): { data: T | undefined; error: unknown; reload: () => void; loading: boolean } {
   const [data, setData] = useState<T | undefined>(undefined);
   const [error, setError] = useState<unknown>(null);

@@ -1,31 +1,22 @@
 /** Who am I, and changing one's own password (every other session of the account ends). */
 import { useState } from "preact/hooks";
-import { api, call, errorText, me } from "../api.ts";
+import { api, call, me } from "../api.ts";
 import { t } from "../i18n/index.ts";
-import { Field, Msg } from "../ui.tsx";
+import { Field, Msg, useSubmit } from "../ui.tsx";
 
 export function Account() {
   const user = me.value!;
   const [current, setCurrent] = useState("");
   const [next, setNext] = useState("");
   const [again, setAgain] = useState("");
-  const [msg, setMsg] = useState<string | null>(null);
-  const [err, setErr] = useState<string | null>(null);
-  const save = async (e: Event) => {
-    e.preventDefault();
-    setMsg(null);
-    setErr(null);
-    if (next !== again) return setErr(t("auth.mismatch"));
-    try {
-      await call(() => api.staff({ id: user.id }).password.post({ password: next, currentPassword: current }));
-      setCurrent("");
-      setNext("");
-      setAgain("");
-      setMsg(t("acct.changed"));
-    } catch (x) {
-      setErr(errorText(x));
-    }
-  };
+  const { msg, err, submit: save } = useSubmit(async () => {
+    if (next !== again) throw t("auth.mismatch");
+    await call(() => api.staff({ id: user.id }).password.post({ password: next, currentPassword: current }));
+    setCurrent("");
+    setNext("");
+    setAgain("");
+    return t("acct.changed");
+  });
   return (
     <div class="stack">
       <h1>{t("acct.title")}</h1>

@@ -2,7 +2,7 @@
 import { useEffect, useState } from "preact/hooks";
 import { api, call, errorText } from "../api.ts";
 import { dateTime, num, t } from "../i18n/index.ts";
-import { Check, ErrorMsg, Field, MemberPicker, Msg, Select, useLoad, type MemberLite } from "../ui.tsx";
+import { Check, ErrorMsg, Field, MemberPicker, Msg, Select, useLoad, useSubmit, type MemberLite } from "../ui.tsx";
 import { DeviceState, firmware } from "./dashboard.tsx";
 
 type Device = NonNullable<Awaited<ReturnType<typeof api.devices.get>>["data"]>[number];
@@ -56,28 +56,24 @@ function DeviceCard({ d, onSaved }: { d: Device; onSaved: () => void }) {
   const [blocked, setBlocked] = useState(d.blocked);
   const [mode, setMode] = useState(d.impedanceMode ?? "encrypted");
   const [defaultMember, setDefaultMember] = useState(d.defaultMemberId == null ? "" : String(d.defaultMemberId));
-  const [msg, setMsg] = useState<string | null>(null);
-  const [err, setErr] = useState<string | null>(null);
-  const save = async (e: Event) => {
-    e.preventDefault();
-    setErr(null);
-    setMsg(null);
-    try {
-      await call(() =>
-        api.devices({ id: d.id }).patch({
-          name: name.trim() || null,
-          notes: notes.trim() || null,
-          approved,
-          blocked,
-          ...(d.vendor === "lefu" ? { impedanceMode: mode as "encrypted" | "ohms", defaultMemberId: defaultMember.trim() ? Number(defaultMember) : null } : {}),
-        }),
-      );
-      setMsg(t("common.saved"));
-      onSaved();
-    } catch (x) {
-      setErr(errorText(x));
-    }
-  };
+  const { msg, err, submit: save } = useSubmit(async () => {
+    await call(() =>
+      api.devices({ id: d.id }).patch({
+        name: name.trim() || null,
+        notes: notes.trim() || null,
+        approved,
+        blocked,
+        ...(d.vendor === "lefu" ? { impedanceMode: mode as "encrypted" | "ohms", defaultMemberId: defaultMember.trim() ? Number(defaultMember) : null } : {}),
+      }),
+    );
+    onSaved();
+    return t("common.saved");
+  });
+  const reset = useSubmit(async () => {
+    if (!confirm(t("dev.resetConfirm"))) return;
+    await call(() => api.youjiu.devices({ sn: d.sn! })["reset-secret"].post());
+    return t("dev.resetDone");
+  });
   return (
     <section class="card" id={`d${d.id}`} aria-labelledby={`dh${d.id}`}>
       <h2 id={`dh${d.id}`}>
@@ -113,22 +109,11 @@ function DeviceCard({ d, onSaved }: { d: Device; onSaved: () => void }) {
       {d.vendor === "yolanda" && <YolandaSlots mac={d.mac ?? d.key} />}
       {d.vendor === "youjiu" && d.sn && (
         <p>
-          <button
-            type="button"
-            onClick={async () => {
-              setErr(null);
-              setMsg(null);
-              if (!confirm(t("dev.resetConfirm"))) return;
-              try {
-                await call(() => api.youjiu.devices({ sn: d.sn! })["reset-secret"].post());
-                setMsg(t("dev.resetDone"));
-              } catch (x) {
-                setErr(errorText(x));
-              }
-            }}
-          >
+          <button type="button" onClick={() => reset.submit()}>
             {t("dev.reset")}
           </button>
+          {reset.msg && <Msg kind="ok">{reset.msg}</Msg>}
+          {reset.err && <Msg kind="error">{reset.err}</Msg>}
         </p>
       )}
     </section>

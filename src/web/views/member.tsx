@@ -3,7 +3,7 @@ import { useMemo, useState } from "preact/hooks";
 import { api, call, errorText } from "../api.ts";
 import { TrendChart } from "../chart.tsx";
 import { dateOnly, t } from "../i18n/index.ts";
-import { ErrorMsg, Field, Msg, Select, useLoad } from "../ui.tsx";
+import { ErrorMsg, Field, Msg, Select, useLoad, useSubmit } from "../ui.tsx";
 import { MeasurementTable, rnum } from "./dashboard.tsx";
 import { MemberForm } from "./memberform.tsx";
 
@@ -171,19 +171,10 @@ function Credentials({ id, creds, onChange }: { id: number; creds: Cred[]; onCha
 function QrBind({ id }: { id: number }) {
   const sessions = useLoad(() => call(() => api.youjiu["qr-sessions"].get()), []);
   const [value, setValue] = useState("");
-  const [msg, setMsg] = useState<string | null>(null);
-  const [err, setErr] = useState<string | null>(null);
-  const bind = async (e: Event) => {
-    e.preventDefault();
-    setErr(null);
-    setMsg(null);
-    try {
-      const r = await call(() => api.youjiu["qr-bindings"].post({ value: value.trim(), memberId: id }));
-      setMsg(t("mem.qrBound", { s: r.expiresInSeconds }));
-    } catch (x) {
-      setErr(errorText(x));
-    }
-  };
+  const { msg, err, submit: bind } = useSubmit(async () => {
+    const r = await call(() => api.youjiu["qr-bindings"].post({ value: value.trim(), memberId: id }));
+    return t("mem.qrBound", { s: r.expiresInSeconds });
+  });
   return (
     <section class="card" aria-labelledby="qr-h">
       <h2 id="qr-h">{t("mem.qr")}</h2>

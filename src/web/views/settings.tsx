@@ -2,7 +2,7 @@
 import { useState } from "preact/hooks";
 import { api, call, errorText, me } from "../api.ts";
 import { dateTime, t } from "../i18n/index.ts";
-import { ErrorMsg, Field, Msg, Pager, Select, useLoad } from "../ui.tsx";
+import { ErrorMsg, Field, Msg, Pager, Select, useLoad, useSubmit } from "../ui.tsx";
 
 export function Settings() {
   if (me.value?.role !== "admin") return <p class="msg error">403</p>;
@@ -20,21 +20,12 @@ export function Settings() {
 function YolandaMini() {
   const mini = useLoad(() => call(() => api.yolanda.mini.get()), []);
   const [secret, setSecret] = useState("");
-  const [msg, setMsg] = useState<string | null>(null);
-  const [err, setErr] = useState<string | null>(null);
-  const save = async (e: Event) => {
-    e.preventDefault();
-    setErr(null);
-    setMsg(null);
-    try {
-      await call(() => api.yolanda.mini.secret.put({ secret: secret.trim(), keepPrevious: true }));
-      setSecret("");
-      setMsg(t("common.saved"));
-      mini.reload();
-    } catch (x) {
-      setErr(errorText(x));
-    }
-  };
+  const { msg, err, submit: save } = useSubmit(async () => {
+    await call(() => api.yolanda.mini.secret.put({ secret: secret.trim(), keepPrevious: true }));
+    setSecret("");
+    mini.reload();
+    return t("common.saved");
+  });
   return (
     <section class="card" aria-labelledby="yo-h">
       <h2 id="yo-h">{t("set.yolanda")}</h2>
@@ -78,22 +69,13 @@ const CHOICES: Record<string, string[]> = {
 
 function SettingRow({ s, onSaved }: { s: SettingView; onSaved: () => void }) {
   const [v, setV] = useState(s.value == null ? "" : String(s.value));
-  const [msg, setMsg] = useState<string | null>(null);
-  const [err, setErr] = useState<string | null>(null);
   const kind = typeof s.value === "boolean" ? "bool" : typeof s.value === "number" ? "num" : "text";
-  const save = async (e: Event) => {
-    e.preventDefault();
-    setErr(null);
-    setMsg(null);
+  const { msg, err, submit: save } = useSubmit(async () => {
     const value = kind === "bool" ? v === "true" : kind === "num" ? Number(v) : v.trim() === "" ? null : v.trim();
-    try {
-      await call(() => api.settings({ key: s.key }).put({ value }));
-      setMsg(t("common.saved"));
-      onSaved();
-    } catch (x) {
-      setErr(errorText(x));
-    }
-  };
+    await call(() => api.settings({ key: s.key }).put({ value }));
+    onSaved();
+    return t("common.saved");
+  });
   const label = `${s.key} — ${s.description}`;
   return (
     <form class="row setting" onSubmit={save}>
@@ -184,20 +166,11 @@ function Staff() {
 /** An admin sets another account's password (that account's sessions end at once). */
 function ResetPassword({ id, username }: { id: number; username: string }) {
   const [pw, setPw] = useState("");
-  const [msg, setMsg] = useState<string | null>(null);
-  const [err, setErr] = useState<string | null>(null);
-  const save = async (e: Event) => {
-    e.preventDefault();
-    setMsg(null);
-    setErr(null);
-    try {
-      await call(() => api.staff({ id }).password.post({ password: pw }));
-      setPw("");
-      setMsg(t("common.saved"));
-    } catch (x) {
-      setErr(errorText(x));
-    }
-  };
+  const { msg, err, submit: save } = useSubmit(async () => {
+    await call(() => api.staff({ id }).password.post({ password: pw }));
+    setPw("");
+    return t("common.saved");
+  });
   return (
     <form class="row" onSubmit={save}>
       <Field label={`${t("set.newPassword")} (${username})`} value={pw} onInput={setPw} type="password" name={`pw-${id}`} autoComplete="new-password" required />
