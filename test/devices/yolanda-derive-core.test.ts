@@ -37,3 +37,11 @@ test("compute is directly usable as Compute, and the deriver's input passes the 
   expect(derived).not.toContain("bodyfat");
   for (const f of derived) expect(INDICATORS).toContain(f as (typeof INDICATORS)[number]);
 });
+
+test("a relay heart rate above the core's 250 bpm still gets the missing fields derived (computed without a heart rate)", () => {
+  const item = normaliseItem({ user_index: 1, timestamp: 1762429000, weight: 64.8, heart_rate: 280, bodyfat: 19.3 }, NOW, true) as YolandaItem;
+  const out = deriverFrom(compute)(item.indicators!, 1, item, db());
+  expect(out.derived as string[]).toContain("bmi");
+  expect(out.heart_rate).toBe(280); // what the relay sent is kept
+  expect(out.cardiac_index).toBe(0); // derived without a heart rate
+});
