@@ -11,6 +11,7 @@ import type { MigrationResult } from "./store/migrations/index.ts";
 import { SettingsRepo } from "./store/settings-repo.ts";
 import { WriteQueue } from "./store/write-queue.ts";
 import { VERSION } from "./version.ts";
+import { Pairing } from "./devices/pairing.ts";
 
 export interface Runtime extends Deps {
   migration: MigrationResult;
@@ -43,6 +44,7 @@ export function openRuntime(config: Config, opts: RuntimeOptions = {}): Runtime 
     log,
     now,
     version: VERSION,
+    pairing: new Pairing(now),
     startedAt: now(),
     migration,
     async close() {

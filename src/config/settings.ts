@@ -60,11 +60,11 @@ export const SETTING_DEFS: readonly SettingDef[] = [
   { key: "diagnostics.captureRetentionDays", schema: t.Integer({ minimum: 1, maximum: 3650 }), default: 30, description: "days to keep ordinary device captures" },
   { key: "lefu.enabled", schema: t.Boolean(), default: true, description: "serve Lefu Wi-Fi scales" },
   { key: "lefu.displayUnit", schema: t.Integer({ minimum: 0, maximum: 3 }), default: 0, description: "unit Lefu scales display (0 kg)" },
-  { key: "lefu.autoApproveDevices", schema: t.Boolean(), default: true, description: "accept new Lefu scales without staff approval" },
+  { key: "lefu.autoApproveDevices", schema: t.Boolean(), default: false, description: "approve new Lefu scales without staff (off: a new scale is approved only while the pairing window is open; until then its weighings wait as claims)" },
   { key: "yolanda.mini.jwtSecret", schema: nullableString, default: null, secret: true, env: "BODYDOCK_YOLANDA_MINI_JWT_SECRET", description: "HS256 secret shared with Yolanda WSP Mini" },
   { key: "yolanda.mini.jwtSecretPrevious", schema: nullableString, default: null, secret: true, description: "previous WSP Mini secret, accepted during rotation" },
   { key: "yolanda.mini.clockToleranceSeconds", schema: t.Integer({ minimum: 0, maximum: 86400 }), default: 300, description: "allowed clock skew for WSP Mini tokens" },
-  { key: "yolanda.mini.maxTokenAgeSeconds", schema: t.Union([t.Integer({ minimum: 1 }), t.Null()]), default: null, description: "reject WSP Mini tokens whose iat is older (off when null)" },
+  { key: "yolanda.mini.maxTokenAgeSeconds", schema: t.Union([t.Integer({ minimum: 1 }), t.Null()]), default: 86400, description: "reject WSP Mini tokens without exp whose iat is older than this (off when null)" },
   { key: "yolanda.mini.expectedAppid", schema: nullableString, default: null, description: "required appid claim (unchecked when null)" },
   { key: "yolanda.mini.expectedIssuer", schema: nullableString, default: null, description: "required iss claim (unchecked when null)" },
   { key: "yolanda.relay.enabled", schema: t.Boolean(), default: false, description: "serve on-site Yolanda relays (WSP Docker v1.0.x, WSP-Lite, WSP-Full) on …/wsp/*" },
@@ -92,8 +92,8 @@ export const SETTING_DEFS: readonly SettingDef[] = [
   { key: "yolanda.relay.algorithm", schema: t.Integer({ minimum: 0, maximum: 255 }), default: 2, description: "algorithm number sent to v1.0.x relays with each scale user" },
   { key: "yolanda.relay.liteUrl", schema: nullableString, default: null, description: "base URL of an on-site WSP-Lite relay, for reports after a claim (e.g. http://192.168.1.30:8080)" },
   { key: "youjiu.enabled", schema: t.Boolean(), default: true, description: "serve Youjiu XONE / U+ analyzers" },
-  { key: "youjiu.autoActivate", schema: t.Boolean(), default: true, description: "let Youjiu devices bodydock has never seen activate and get tokens" },
-  { key: "youjiu.requireToken", schema: t.Boolean(), default: false, description: "require a device token on /third_user" },
+  { key: "youjiu.autoActivate", schema: t.Boolean(), default: false, description: "let Youjiu devices bodydock has never seen activate and get tokens at any time (off: only while the pairing window is open, or after an admin approves their join request)" },
+  { key: "youjiu.requireToken", schema: t.Boolean(), default: true, description: "require a device token on /third_user (devices prove their SN)" },
   { key: "youjiu.tokenTtlSeconds", schema: t.Integer({ minimum: 60, maximum: 86400 }), default: 3600, description: "lifetime of Youjiu device tokens" },
   {
     key: "youjiu.tokenSigningKey",
@@ -103,8 +103,8 @@ export const SETTING_DEFS: readonly SettingDef[] = [
     generate: randomKey,
     description: "HS256 key for Youjiu device tokens (its UTF-8 bytes); generated at first start",
   },
-  { key: "youjiu.pushActiveWindowMs", schema: t.Integer({ minimum: 500, maximum: 60000 }), default: 3000, description: "a device counts as waiting for a push this long after its last poll" },
-  { key: "youjiu.pushTtlSeconds", schema: t.Integer({ minimum: 5, maximum: 3600 }), default: 60, description: "a push not picked up within this time expires" },
+  { key: "youjiu.pushActiveWindowMs", schema: t.Integer({ minimum: 500, maximum: 60000 }), default: 1500, description: "a device counts as waiting for a push this long after its last poll" },
+  { key: "youjiu.pushTtlSeconds", schema: t.Integer({ minimum: 5, maximum: 3600 }), default: 5, description: "a push not picked up within this time expires" },
   { key: "youjiu.qrBindingTtlSeconds", schema: t.Integer({ minimum: 10, maximum: 3600 }), default: 120, description: "lifetime of a QR binding" },
   { key: "youjiu.defaultPushScene", schema: t.String({ minLength: 1 }), default: "meas-composition", description: "scene of a push that names none" },
   { key: "youjiu.allowedScenes", schema: t.Union([t.Array(t.String()), t.Null()]), default: null, description: "scenes allowed on /third_user (null: all)" },
@@ -119,6 +119,7 @@ export const SETTING_DEFS: readonly SettingDef[] = [
   message("faceUnavailable", "Face login is not available. Please use your card or QR code."),
   message("ambiguousMember", "More than one member matches. Please see reception."),
   message("sceneNotAllowed", "This assessment is not enabled."),
+  message("retry", "Please try again."),
 ];
 
 const byKey = new Map(SETTING_DEFS.map((d) => [d.key, d]));

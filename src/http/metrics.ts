@@ -18,7 +18,7 @@
  * a signed-in admin's session cookie. Anything else gets 401.
  */
 import { Elysia } from "elysia";
-import { timingSafeEqual } from "node:crypto";
+import { safeEqual } from "./secrets.ts";
 import type { Deps } from "../deps.ts";
 import { jsonError } from "./errors.ts";
 
@@ -85,11 +85,7 @@ function bearer(request: Request): string | null {
   return m ? m[1]!.trim() : null;
 }
 
-function sameSecret(a: string, b: string): boolean {
-  const x = Buffer.from(a);
-  const y = Buffer.from(b);
-  return x.length === y.length && timingSafeEqual(x, y);
-}
+const sameSecret = safeEqual;
 
 export interface MetricsOptions {
   /** True when the request carries a signed-in admin's session (the staff guard decides). */

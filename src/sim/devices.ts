@@ -109,7 +109,18 @@ export async function lefuScale(ctx: SimContext, index: number, torre: boolean, 
 
 export async function xoneDevice(ctx: SimContext, index: number): Promise<void> {
   const sn = `77${String(index).padStart(11, "0")}`;
-  const act = await send(ctx, "youjiu", "/youjiu/activate", { method: "POST", headers: { "content-type": "application/x-www-form-urlencoded" }, body: `sn=${sn}` });
+  // A new XONE keeps asking to join until staff open the pairing window (or autoActivate is on), as a real one does.
+  let act = await send(ctx, "youjiu", "/youjiu/activate", { method: "POST", headers: { "content-type": "application/x-www-form-urlencoded" }, body: `sn=${sn}` });
+  let told = false;
+  while (ctx.running() && act?.status === 403 && act.text.includes("DEVICE_NOT_ALLOWED")) {
+    if (!told && index === 0) console.error(`simulated XONE ${sn} is asking to join: open the pairing window on the Devices page (or set youjiu.autoActivate)`);
+    told = true;
+    await wait(ctx, 2000);
+    act = await send(ctx, "youjiu", "/youjiu/activate", { method: "POST", headers: { "content-type": "application/x-www-form-urlencoded" }, body: `sn=${sn}` });
+  }
+  if (act?.status === 403 && act.text.includes("ALREADY_ACTIVATED") && index === 0) {
+    console.error(`simulated XONE ${sn} was activated before and has lost its secret: reset its credentials on the Devices page`);
+  }
   let token: string | null = null;
   try {
     const secret = (JSON.parse(act?.text ?? "{}") as { result?: { secret?: string } }).result?.secret;

@@ -12,7 +12,7 @@
  *   POST  /api/v1/staff/:id/disable      (admin) sessions end at once
  *   POST  /api/v1/staff/:id/enable       (admin)
  */
-import { timingSafeEqual } from "node:crypto";
+import { safeEqual } from "../http/secrets.ts";
 import { Elysia, t } from "elysia";
 import type { Deps } from "../deps.ts";
 import { remoteAddress } from "../http/remote.ts";
@@ -43,11 +43,7 @@ export function setupToken(deps: Deps): string | null {
   return tok;
 }
 
-function sameSecret(given: string, expected: string): boolean {
-  const a = Buffer.from(given, "utf8");
-  const b = Buffer.from(expected, "utf8");
-  return a.length === b.length && timingSafeEqual(a, b);
-}
+const sameSecret = safeEqual;
 
 const WRONG = "wrong username or password";
 // A real hash to compare against when the user does not exist, so both cases take the same time.

@@ -5,13 +5,23 @@
  *   PATCH /api/v1/devices/:id             name, notes, approved, blocked, impedanceMode, defaultMemberId, unitOverride
  *   GET   /api/v1/device-captures         unknown-path and quarantined captures not yet dismissed
  *   POST  /api/v1/device-captures/:id/dismiss
+ *   GET|POST|DELETE /api/v1/devices/pairing      the pairing window ("accept new devices for N minutes")
+ *   GET   /api/v1/device-join-requests           unknown devices that asked to join while it was closed
+ *   POST  /api/v1/device-join-requests/:id/approve   admit one (admin); DELETE dismisses it
  */
 import { Elysia, t } from "elysia";
 import type { Deps } from "../deps.ts";
 import { deviceStore } from "../devices/common/store.ts";
 import { AppError } from "../http/errors.ts";
+import { staffGuard } from "./guard.ts";
 import type { DeviceRow } from "../store/devices-repo.ts";
 import type { CaptureRow } from "../store/captures-repo.ts";
+import { JoinRequestsRepo, type JoinRequestRow } from "../store/join-requests-repo.ts";
+import { PAIRING_MAX_MINUTES } from "../devices/pairing.ts";
+
+export function joinRequestView(r: JoinRequestRow) {
+  return { id: r.id, vendor: r.vendor, key: r.device_key, family: r.family, firstSeen: r.first_seen, lastSeen: r.last_seen, lastIp: r.last_ip, attempts: r.attempts, path: r.last_path };
+}
 
 /** A device that has not been heard from for this long is shown offline. */
 export const ONLINE_WINDOW_MS = 10 * 60 * 1000;
@@ -98,6 +108,7 @@ const COLUMNS: Record<string, string> = {
 
 export const devicesApi = (deps: Deps, opts: DevicesOptions) => {
   const { devices, captures } = deviceStore(deps.db);
+  const joins = new JoinRequestsRepo(deps.db);
   const memberExists = deps.db.query<{ id: number }, [number]>("SELECT id FROM members WHERE id = ?");
   const get = (id: number) => {
     const d = devices.byId(id);
@@ -105,6 +116,68 @@ export const devicesApi = (deps: Deps, opts: DevicesOptions) => {
     return d;
   };
   return new Elysia({ name: "staff-devices", prefix: "/api/v1" })
+    .use(staffGuard(deps))
+    .get("/devices/pairing", () => deps.pairing.state(), {
+      detail: { summary: "Whether the pairing window is open, and until when (epoch ms)", tags: ["devices"] },
+    })
+    .post(
+      "/devices/pairing",
+      async (ctx) => {
+        const by = opts.actor(ctx);
+        const state = deps.pairing.open(ctx.body.minutes ?? 10, by);
+        await deps.writes.enqueue(() => opts.audit(by, "devices.pairing_open", "pairing", "window", null, state));
+        return state;
+      },
+      {
+        body: t.Object({ minutes: t.Optional(t.Integer({ minimum: 1, maximum: PAIRING_MAX_MINUTES })) }, { additionalProperties: false }),
+        detail: { summary: "Open the pairing window: devices bodydock does not know yet may join for N minutes (default 10)", tags: ["devices"] },
+      },
+    )
+    .delete(
+      "/devices/pairing",
+      async (ctx) => {
+        const by = opts.actor(ctx);
+        const state = deps.pairing.close();
+        await deps.writes.enqueue(() => opts.audit(by, "devices.pairing_close", "pairing", "window", null, state));
+        return state;
+      },
+      { detail: { summary: "Close the pairing window", tags: ["devices"] } },
+    )
+    .get("/device-join-requests", () => joins.list().map(joinRequestView), {
+      detail: { summary: "Unknown devices that asked to join while the pairing window was closed (capped list)", tags: ["devices"] },
+    })
+    .post(
+      "/device-join-requests/:id/approve",
+      async (ctx) => {
+        const by = opts.actor(ctx);
+        const row = await deps.writes.enqueue(() => {
+          const r = joins.byId(ctx.params.id);
+          if (!r) throw new AppError(404, "not_found", `join request ${ctx.params.id} does not exist`);
+          // The device row is created approved and without a secret: a Youjiu device then activates (or
+          // trusts its own secret on first use) once, as if the pairing window had been open.
+          const d = devices.seen({ vendor: r.vendor, deviceKey: r.device_key, sn: r.device_key, family: r.family ?? undefined, ip: r.last_ip, approveNew: true }, deps.now());
+          joins.remove(r.id);
+          opts.audit(by, "device.join_approve", "device", String(d.id), joinRequestView(r), deviceView(d, deps.now()));
+          return d;
+        });
+        return deviceView(row, deps.now());
+      },
+      { admin: true, params: t.Object({ id: t.Integer({ minimum: 1 }) }), detail: { summary: "Admit a device that asked to join", tags: ["devices"] } },
+    )
+    .delete(
+      "/device-join-requests/:id",
+      async (ctx) => {
+        const by = opts.actor(ctx);
+        await deps.writes.enqueue(() => {
+          const r = joins.byId(ctx.params.id);
+          if (!r) throw new AppError(404, "not_found", `join request ${ctx.params.id} does not exist`);
+          joins.remove(r.id);
+          opts.audit(by, "device.join_dismiss", "device_join_request", String(r.id), joinRequestView(r), null);
+        });
+        return { id: ctx.params.id, dismissed: true };
+      },
+      { params: t.Object({ id: t.Integer({ minimum: 1 }) }), detail: { summary: "Dismiss a join request", tags: ["devices"] } },
+    )
     .get("/devices", ({ query }) => devices.list(query.vendor ?? null).map((d) => deviceView(d, deps.now())), {
       query: t.Object({ vendor: t.Optional(t.Union([t.Literal("lefu"), t.Literal("yolanda"), t.Literal("youjiu")])) }),
       detail: { summary: "Devices of every role", tags: ["devices"] },

@@ -15,6 +15,7 @@ import { youjiu } from "../devices/youjiu/plugin.ts";
 import type { YoujiuEvent } from "../devices/youjiu/service.ts";
 import { XONE_SCENES, UPLUS_SCENES } from "../devices/youjiu/wire.ts";
 import { AppError } from "../http/errors.ts";
+import { staffGuard } from "./guard.ts";
 
 export interface YoujiuStaffOptions {
   audit: (actor: string, action: string, entity: string, entityId: string, before: unknown, after: unknown) => void;
@@ -63,6 +64,7 @@ export const youjiuStaffApi = (deps: Deps, opts: YoujiuStaffOptions) => {
   };
 
   return new Elysia({ name: "staff-youjiu", prefix: "/api/v1/youjiu" })
+    .use(staffGuard(deps))
     .get("/devices", () => list(), { detail: { summary: "Youjiu devices and whether each is waiting for a push", tags: ["youjiu"] } })
     .post(
       "/devices/:sn/push",
@@ -99,12 +101,13 @@ export const youjiuStaffApi = (deps: Deps, opts: YoujiuStaffOptions) => {
         const by = opts.actor(ctx);
         await deps.writes.enqueue(() => {
           if (!repo.device(ctx.params.sn)) throw new AppError(404, "not_found", `no Youjiu device ${ctx.params.sn}`);
-          repo.resetSecret(ctx.params.sn);
+          repo.resetSecret(ctx.params.sn); // keeps the old secret's hash, so it cannot be trusted again
           opts.audit(by, "youjiu.reset_secret", "device", ctx.params.sn, null, { secret: "reset" });
         });
         return { sn: ctx.params.sn, result: "ok" };
       },
-      { params: t.Object({ sn: t.String({ minLength: 1, maxLength: 64 }) }), detail: { summary: "Reset a device's credentials", tags: ["youjiu"] } },
+      // Device secrets are admin-only (security issue): a reset makes the device activate again.
+      { admin: true, params: t.Object({ sn: t.String({ minLength: 1, maxLength: 64 }) }), detail: { summary: "Reset a device's credentials: the old secret stops working at once (admin)", tags: ["youjiu"] } },
     )
     .post(
       "/qr-bindings",

@@ -61,7 +61,12 @@ export class ClaimsRepo {
       WHERE ?1 = 0 OR i.member_id IS NULL
       ORDER BY i.last_seen DESC LIMIT ?2 OFFSET ?3`);
     this.identityStmt = db.query("SELECT * FROM lefu_identities WHERE memberid = ?");
-    this.linkStmt = db.query("UPDATE lefu_identities SET member_id = $memberId WHERE memberid = $memberid RETURNING *");
+    // The link belongs to the scale the identity was last seen on (device-protocols §0.3): the same memberid
+    // from another scale becomes a claim with this member suggested.
+    this.linkStmt = db.query(`
+      UPDATE lefu_identities SET member_id = $memberId,
+        device_key = CASE WHEN $memberId IS NULL THEN NULL ELSE (SELECT d.device_key FROM devices d WHERE d.id = lefu_identities.device_id) END
+      WHERE memberid = $memberid RETURNING *`);
     this.memberStmt = db.query("SELECT id, status FROM members WHERE id = ?");
   }
 

@@ -92,6 +92,8 @@ export interface LefuIdentityRow {
   userid: string | null;
   member_id: number | null;
   device_id: number | null;
+  /** The scale the member link belongs to (migration 007); null while unlinked. */
+  device_key: string | null;
   first_seen: number;
   last_seen: number;
 }

@@ -1,5 +1,6 @@
 /** Youjiu device credentials, login events and unknown cards (migration 004). */
 import type { Database, Statement } from "bun:sqlite";
+import { secretHash } from "../http/secrets.ts";
 
 export interface YoujiuDeviceRow {
   id: number;
@@ -10,6 +11,8 @@ export interface YoujiuDeviceRow {
   last_seen: number;
   last_ip: string | null;
   name: string | null;
+  /** Hash of the secret staff last reset: /tokens refuses it (it cannot be trusted on first use again). */
+  old_secret_hash: string | null;
 }
 
 export interface LoginEvent {
@@ -43,18 +46,18 @@ export class YoujiuRepo {
   private readonly eventStmt: Statement<unknown>;
   private readonly cardStmt: Statement<unknown>;
   private readonly cardsStmt: Statement<UnknownCardRow, [number]>;
-  private readonly resetStmt: Statement<unknown, [string]>;
+  private readonly resetStmt: Statement<unknown>;
 
   constructor(db: Database) {
-    this.deviceStmt = db.query("SELECT id, device_key, family, secret, revoked, last_seen, last_ip, name FROM devices WHERE vendor = 'youjiu' AND device_key = ?");
+    this.deviceStmt = db.query("SELECT id, device_key, family, secret, revoked, last_seen, last_ip, name, old_secret_hash FROM devices WHERE vendor = 'youjiu' AND device_key = ?");
     this.upsertStmt = db.query(`
       INSERT INTO devices (vendor, device_key, family, sn, first_seen, last_seen, last_ip, secret, secret_set_at)
       VALUES ('youjiu', $sn, COALESCE($family, 'unknown'), $sn, $now, $now, $ip, $secret, CASE WHEN $secret IS NULL THEN NULL ELSE $now END)
       ON CONFLICT (vendor, device_key) DO UPDATE SET last_seen = $now, last_ip = COALESCE($ip, last_ip),
         family = CASE WHEN $family IS NOT NULL AND family = 'unknown' THEN $family ELSE family END
-      RETURNING id, device_key, family, secret, revoked, last_seen, last_ip, name`);
+      RETURNING id, device_key, family, secret, revoked, last_seen, last_ip, name, old_secret_hash`);
     this.setSecretStmt = db.query(
-      "UPDATE devices SET secret = $secret, secret_set_at = $now WHERE vendor = 'youjiu' AND device_key = $sn RETURNING id, device_key, family, secret, revoked, last_seen, last_ip, name",
+      "UPDATE devices SET secret = $secret, secret_set_at = $now WHERE vendor = 'youjiu' AND device_key = $sn RETURNING id, device_key, family, secret, revoked, last_seen, last_ip, name, old_secret_hash",
     );
     this.tokenAtStmt = db.query("UPDATE devices SET last_token_at = $now WHERE vendor = 'youjiu' AND device_key = $sn");
     this.seenStmt = db.query(`
@@ -71,7 +74,9 @@ export class YoujiuRepo {
       SELECT u.* FROM youjiu_unknown_cards u
       WHERE u.last_seen >= ? AND NOT EXISTS (SELECT 1 FROM credentials c WHERE c.card_dec = u.card_dec)
       ORDER BY u.last_seen DESC`);
-    this.resetStmt = db.query("UPDATE devices SET secret = NULL, secret_set_at = NULL WHERE vendor = 'youjiu' AND device_key = ?");
+    this.resetStmt = db.query(
+      "UPDATE devices SET old_secret_hash = COALESCE($oldHash, old_secret_hash), secret = NULL, secret_set_at = NULL WHERE vendor = 'youjiu' AND device_key = $sn",
+    );
   }
 
   device(sn: string): YoujiuDeviceRow | null {
@@ -111,7 +116,14 @@ export class YoujiuRepo {
   unknownCards(since: number): UnknownCardRow[] {
     return this.cardsStmt.all(since);
   }
-  resetSecret(sn: string): void {
-    this.resetStmt.run(sn);
+  /**
+   * Revokes the device's secret: the next /activate issues a new one, and the old one stops working at
+   * once (its hash is kept so /tokens cannot trust it on first use). Returns false for an unknown SN.
+   */
+  resetSecret(sn: string): boolean {
+    const d = this.device(sn);
+    if (!d) return false;
+    this.resetStmt.run({ sn, oldHash: d.secret === null ? null : secretHash(d.secret) } as never);
+    return true;
   }
 }

@@ -17,6 +17,7 @@ const EIGHT = ["520", "500", "525", "505", "25", "23", "260", "250", "262", "251
 
 async function setup() {
   const h = fresh();
+  h.rt.pairing.open(60, "test"); // scales are paired; admission is tested in lefu.test.ts
   const staff = await signIn(h.rt, h.app);
   const member = async (body: Record<string, unknown>) => {
     const r = await staff.call("POST", "/api/v1/members", body);

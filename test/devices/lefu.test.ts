@@ -6,8 +6,10 @@ import { everyStoredText } from "../fixtures/then.ts";
 import { runtimePerTest } from "../helpers.ts";
 
 const fresh = runtimePerTest();
+/** A runtime whose pairing window is open, as when an installer adds scales (admission is tested on its own). */
 function setup() {
   const h = fresh();
+  h.rt.pairing.open(60, "test");
   return h;
 }
 
@@ -41,16 +43,15 @@ function torreBody(n: number, start = 1762000000, sn = "CFE9FA280014") {
 describe("Lefu: bad input never gives a 5xx and loses nothing good", () => {
   const cases: Array<[string, string | object | null, string]> = [
     ["truncated JSON", '{"sn":"AB12","weight":"70.1","timestamp":"17624', "unparseable"],
-    ["a JSON array", [1, 2, 3], "no_device_identity"],
-    ["an empty body", null, "no_device_identity"],
-    ["whitespace only", "   \r\n ", "no_device_identity"],
+    // §0.3: only items with no usable weight (and unparseable bodies) are quarantined.
+    ["a JSON array", [1, 2, 3], "weight_out_of_range"],
+    ["an empty body", null, "weight_out_of_range"],
+    ["whitespace only", "   \r\n ", "weight_out_of_range"],
     ["an array with an SN in the query", [1, 2, 3], "weight_out_of_range"],
     ["wrong types", { sn: "AB12", weight: { kg: 70 }, timestamp: ["x"] }, "weight_out_of_range"],
     ["huge numbers", '{"sn":"AB12","weight":1e400,"timestamp":1e999}', "weight_out_of_range"],
     ["weight out of range", { sn: "AB12", weight: "301", timestamp: "1762255000000" }, "weight_out_of_range"],
-    ["no timestamp", { sn: "AB12", weight: "70.5" }, "no_timestamp"],
-    ["no device identity", { weight: "70.5", timestamp: "1762255000000" }, "no_device_identity"],
-    ["deep nesting", "[".repeat(5000) + "]".repeat(5000), "no_device_identity"],
+    ["deep nesting", "[".repeat(5000) + "]".repeat(5000), "weight_out_of_range"],
   ];
   for (const [name, body, reason] of cases) {
     test(`${name}: success answer, quarantined (${reason}), no measurement`, async () => {
@@ -65,6 +66,25 @@ describe("Lefu: bad input never gives a 5xx and loses nothing good", () => {
       expect(count(h, "captures", "quarantine = 1")).toBe(1);
     });
   }
+
+  test("§0.3: an item with a weight but no timestamp is kept at the receive time, flagged, and a replay later is not stored twice", async () => {
+    const h = setup();
+    for (let i = 0; i < 2; i++) {
+      expect(((await (await h.app.handle(post("/lefu/wifi/record", { sn: "AB12", weight: "70.5" }))).json()) as { text: string }).text).toBe("success");
+      h.clock.advance(60_000); // the replay arrives a minute later: the receive time must not be in the key
+    }
+    const rows = h.rt.db.query("SELECT weight_kg, measured_at, clock_suspect, device_ts_raw FROM measurements").all();
+    expect(rows).toEqual([{ weight_kg: 70.5, measured_at: 1762430400000, clock_suspect: 1, device_ts_raw: null }]);
+    expect(count(h, "quarantine")).toBe(0);
+  });
+
+  test("§0.3: an item with a weight but no device identity at all waits as a claim under the unknown Lefu scale", async () => {
+    const h = setup();
+    expect(await (await h.app.handle(post("/lefu/wifi/record", { weight: "70.5", timestamp: "1762255000000" }))).json()).toEqual(SUCCESS);
+    const row = h.rt.db.query("SELECT m.status, m.claim_reason, d.device_key, d.approved FROM measurements m JOIN devices d ON d.id = m.device_id").get();
+    expect(row).toEqual({ status: "unassigned", claim_reason: "no_device_identity", device_key: "UNKNOWN", approved: 0 });
+    expect(count(h, "quarantine")).toBe(0);
+  });
 
   test("a 2 MB body: 413 in the Lefu envelope, nothing stored but the capture", async () => {
     const h = setup();
@@ -176,6 +196,7 @@ describe("Lefu: routing, devices, redaction", () => {
   test("new devices need approval when autoApprove is off: register succeeds, records wait in the claim queue", async () => {
     const h = setup();
     h.rt.settings.set("lefu.autoApproveDevices", false, "test");
+    h.rt.pairing.close();
     const reg = await h.app.handle(post("/lefu/wifi/torre/register", { sn: "NEW1" }));
     expect(((await reg.json()) as { text: string }).text).toBe("Register success");
     await h.app.handle(post("/lefu/wifi/torre/record", torreBody(1, 1762000000, "NEW1")));

@@ -103,6 +103,13 @@ describe("WSP Mini JWT (spec §3.2), on /users and on /measurements", () => {
     ["a wrong iss when expectedIssuer is set", async () => `Bearer ${await token({ iss: "someone", iat: NOW / 1000 })}`, "issuer_mismatch", { "yolanda.mini.expectedIssuer": "wsp-mini" }],
     ["an old iat when maxTokenAgeSeconds is set", async () => `Bearer ${await token({ iat: NOW / 1000 - 4000 })}`, "token_too_old", { "yolanda.mini.maxTokenAgeSeconds": 3600 }],
     ["no iat when maxTokenAgeSeconds is set", async () => `Bearer ${await token({ iss: "wsp-mini" })}`, "iat_missing", { "yolanda.mini.maxTokenAgeSeconds": 3600 }],
+    // §0.3.6: iat required, not more than 5 min in the future, and without exp at most 24 h old by default.
+    ["no claims at all (no iat)", async () => `Bearer ${await token({})}`, "iat_missing"],
+    ["an iat 301 s in the future", async () => `Bearer ${await token({ iat: NOW / 1000 + 301 + 300 })}`, "iat_in_future"],
+    ["an iat 6 min in the future with no tolerance", async () => `Bearer ${await token({ iat: NOW / 1000 + 360 })}`, "iat_in_future", { "yolanda.mini.clockToleranceSeconds": 0 }],
+    ["a 2021 iat and no exp (older than the default 24 h)", async () => `Bearer ${await token({ iat: 1630997335 })}`, "token_too_old"],
+    ["the vendor's 2021 sample token (no exp)", async () => `Bearer ${rawToken({ alg: "HS256", algorithm: "HS256", typ: "JWT" }, { iss: "LO8dfyKIwUtdokA85RZFNTO8ByAvh29B", iat: 1630997335, user_id: 465 })}`, "token_too_old"],
+    ["no appid when expectedAppid is set", async () => `Bearer ${await token({ iss: "x", iat: NOW / 1000 })}`, "appid_missing", { "yolanda.mini.expectedAppid": "wx00fixture0000000" }],
   ];
   for (const [name, auth, reason, config] of rejected) {
     for (const endpoint of ["users", "measurements"] as const) {
@@ -123,15 +130,15 @@ describe("WSP Mini JWT (spec §3.2), on /users and on /measurements", () => {
   const accepted: Array<[string, () => Promise<string>, Record<string, unknown>?]> = [
     ["the fixture token", async () => `Bearer ${await token()}`],
     ["no exp, no appid, no iss (only iat)", async () => `Bearer ${await token({ iat: NOW / 1000 - 10 })}`],
-    ["no claims at all", async () => `Bearer ${await token({})}`],
-    ["the vendor's header shape (extra 'algorithm' key) and a user_id claim", async () => `Bearer ${rawToken({ alg: "HS256", algorithm: "HS256", typ: "JWT" }, { iss: "LO8dfyKIwUtdokA85RZFNTO8ByAvh29B", iat: 1630997335, user_id: 465 })}`],
-    ["a 2021 iat (no freshness window by default)", async () => `Bearer ${await token({ iat: 1630997335 })}`],
-    ["an exp 299 s ago (inside the tolerance)", async () => `Bearer ${await token({ exp: NOW / 1000 - 299 })}`],
+    ["the vendor's header shape (extra 'algorithm' key) and a user_id claim", async () => `Bearer ${rawToken({ alg: "HS256", algorithm: "HS256", typ: "JWT" }, { iss: "LO8dfyKIwUtdokA85RZFNTO8ByAvh29B", iat: NOW / 1000 - 60, user_id: 465 })}`],
+    ["a 23 h old iat and no exp", async () => `Bearer ${await token({ iat: NOW / 1000 - 23 * 3600 })}`],
+    ["a 2021 iat with an exp still ahead (the age limit is for tokens without exp)", async () => `Bearer ${await token({ iat: 1630997335, exp: NOW / 1000 + 3600 })}`],
+    ["an iat 4 min in the future", async () => `Bearer ${await token({ iat: NOW / 1000 + 240 })}`],
+    ["an exp 299 s ago (inside the tolerance)", async () => `Bearer ${await token({ iat: NOW / 1000 - 3600, exp: NOW / 1000 - 299 })}`],
     ["'bearer' in lower case with several spaces", async () => `bearer    ${await token()}`],
-    ["a wrong appid when expectedAppid is not set", async () => `Bearer ${await token({ appid: "wx-other" })}`],
-    ["no appid when expectedAppid is set", async () => `Bearer ${await token({ iss: "x" })}`, { "yolanda.mini.expectedAppid": "wx00fixture0000000" }],
+    ["a wrong appid when expectedAppid is not set", async () => `Bearer ${await token({ appid: "wx-other", iat: NOW / 1000 })}`],
     ["the right appid when expectedAppid is set", async () => `Bearer ${await token()}`, { "yolanda.mini.expectedAppid": "wx00fixture0000000" }],
-    ["no iss when expectedIssuer is set", async () => `Bearer ${await token({ appid: "x" })}`, { "yolanda.mini.expectedIssuer": "wsp-mini" }],
+    ["no iss when expectedIssuer is set", async () => `Bearer ${await token({ appid: "x", iat: NOW / 1000 })}`, { "yolanda.mini.expectedIssuer": "wsp-mini" }],
     ["a fresh iat when maxTokenAgeSeconds is set", async () => `Bearer ${await token({ iat: NOW / 1000 - 60 })}`, { "yolanda.mini.maxTokenAgeSeconds": 3600 }],
   ];
   for (const [name, auth, config] of accepted) {
@@ -165,7 +172,7 @@ describe("WSP Mini JWT (spec §3.2), on /users and on /measurements", () => {
     expect((await users(h, `?mac=${SCALE}`, fresh)).status).toBe(200);
     expect(lastCapture(h).auth_result).toBe("ok");
     // The previous secret only rescues a signature failure: an expired old token is still expired.
-    await expectUnauthorized(await users(h, `?mac=${SCALE}`, `Bearer ${await token({ exp: NOW / 1000 - 3600 }, OLD_SECRET)}`));
+    await expectUnauthorized(await users(h, `?mac=${SCALE}`, `Bearer ${await token({ iat: NOW / 1000 - 7200, exp: NOW / 1000 - 3600 }, OLD_SECRET)}`));
     expect(lastCapture(h).auth_result).toBe("expired");
     // ... and the previous secret does not make HS512 acceptable.
     await expectUnauthorized(await users(h, `?mac=${SCALE}`, `Bearer ${await token(undefined, OLD_SECRET, "HS512")}`));
@@ -194,7 +201,7 @@ describe("WSP Mini JWT (spec §3.2), on /users and on /measurements", () => {
 
   test("verifyMini uses the given clock for jose (currentDate), not the wall clock", async () => {
     const s: MiniAuthSettings = { secret: SECRET, previous: null, clockToleranceSeconds: 0, maxTokenAgeSeconds: null, expectedAppid: null, expectedIssuer: null };
-    const t = await token({ exp: 2000000000 });
+    const t = await token({ iat: 1999990000, exp: 2000000000 });
     expect((await verifyMini(`Bearer ${t}`, s, 1999999999000)).ok).toBe(true);
     expect(await verifyMini(`Bearer ${t}`, s, 2000000001000)).toEqual({ ok: false, reason: "expired" });
   });

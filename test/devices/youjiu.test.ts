@@ -102,17 +102,62 @@ describe("tokens on /third_user", () => {
 });
 
 describe("/activate and /tokens", () => {
-  test("multipart form activation, idempotent, and a reset gives a new secret", async () => {
+  const activate = async (h: ReturnType<typeof setup>, sn: string) => {
+    const res = await h.app.handle(new Request(`http://localhost/activate?sn=${sn}`, { method: "POST" }));
+    return { status: res.status, body: (await res.json()) as any };
+  };
+  const tokens = async (h: ReturnType<typeof setup>, sn: string, secret: string) => {
+    const res = await h.app.handle(new Request(`http://localhost/youjiu/tokens?sn=${sn}&secret=${encodeURIComponent(secret)}`));
+    return { status: res.status, body: (await res.json()) as any };
+  };
+
+  test("multipart form activation while pairing; the secret is never given out again; a reset gives a new one once", async () => {
     const h = setup();
+    h.rt.pairing.open(10, "test");
     const form = new FormData();
     form.set("sn", "8800000000001");
     const first = (await (await h.app.handle(new Request("http://localhost/youjiu/activate", { method: "POST", body: form }))).json()) as any;
     expect(first.result.secret).toMatch(/^[A-Za-z0-9_-]{43}$/);
-    const again = (await (await h.app.handle(new Request("http://localhost/activate?sn=8800000000001", { method: "POST" }))).json()) as any;
-    expect(again.result.secret).toBe(first.result.secret);
-    h.y.repo.resetSecret("8800000000001");
-    const fresh = (await (await h.app.handle(new Request("http://localhost/activate?sn=8800000000001", { method: "POST" }))).json()) as any;
-    expect(fresh.result.secret).not.toBe(first.result.secret);
+    const again = await activate(h, "8800000000001");
+    expect([again.status, again.body]).toEqual([403, { code: 40301, message: "ALREADY_ACTIVATED", result: {} }]);
+    expect(JSON.stringify(again.body)).not.toContain(first.result.secret);
+    await h.rt.writes.enqueue(() => h.y.repo.resetSecret("8800000000001"));
+    const fresh = await activate(h, "8800000000001");
+    expect(fresh.body.result.secret).toMatch(/^[A-Za-z0-9_-]{43}$/);
+    expect(fresh.body.result.secret).not.toBe(first.result.secret);
+    expect((await activate(h, "8800000000001")).status).toBe(403); // once
+  });
+
+  test("a reset revokes the old secret at once, even with autoActivate on and before the device activates again", async () => {
+    const h = setup({ "youjiu.autoActivate": true });
+    expect((await tokens(h, XONE, "fixture-secret-xone-0001")).status).toBe(200);
+    await h.rt.writes.enqueue(() => h.y.repo.resetSecret(XONE));
+    const old = await tokens(h, XONE, "fixture-secret-xone-0001");
+    expect([old.status, old.body.message]).toEqual([403, "INVALID_SECRET"]);
+    // A new secret the device chose is trusted on first use, and is then the only one.
+    expect((await tokens(h, XONE, "a-new-secret-of-the-device")).status).toBe(200);
+    expect((await tokens(h, XONE, "fixture-secret-xone-0001")).status).toBe(403);
+  });
+
+  test("pairing window closed: unknown SNs are refused on /activate and /tokens and listed as asking to join, capped", async () => {
+    const h = setup();
+    const a = await activate(h, "9900000000001");
+    expect([a.status, a.body]).toEqual([403, { code: 40301, message: "DEVICE_NOT_ALLOWED", result: {} }]);
+    const t = await tokens(h, "9900000000002", "whatever");
+    expect([t.status, t.body.message]).toEqual([403, "DEVICE_NOT_ALLOWED"]);
+    const devicesBefore = h.rt.db.query("SELECT COUNT(*) AS n FROM devices").get();
+    for (let i = 0; i < 80; i++) await activate(h, `77000000${String(i).padStart(5, "0")}`);
+    expect(h.rt.db.query("SELECT COUNT(*) AS n FROM devices").get()).toEqual(devicesBefore);
+    const joins = h.rt.db.query("SELECT COUNT(*) AS n FROM device_join_requests").get() as { n: number };
+    expect(joins.n).toBe(50);
+    // Opened: the same SN joins.
+    h.rt.pairing.open(10, "test");
+    const ok = await activate(h, "9900000000001");
+    expect(ok.status).toBe(200);
+    expect(h.rt.db.query("SELECT COUNT(*) AS n FROM device_join_requests WHERE device_key = '9900000000001'").get()).toEqual({ n: 0 });
+    // The window closes by itself.
+    h.clock.advance(10 * 60_000 + 1);
+    expect((await activate(h, "9900000000003")).status).toBe(403);
   });
 
   test("autoActivate off: unknown SNs are refused with 403 (never 401)", async () => {
@@ -315,5 +360,51 @@ describe("wire helpers", () => {
     expect(userInfo({ ...base, heightCm: 180.5, birthday: "2022-11-07" }, now, "international").height).toBe(181);
     expect(userInfo({ ...base, birthday: "2022-11-06" }, now, "international").birthday).toBe("2022-11-06");
     expect(userInfo({ ...base, birthday: "2022-11-07" }, now, "international").birthday).toBeUndefined();
+  });
+});
+
+describe("§0.3: answer shapes and devices proving who they are", () => {
+  const RETRY = { code: 0, message: "SUCCESS", result: { login_control: { allow_login: 2, message: "Please try again." } } };
+  test("a readable attempt that cannot be served is HTTP 200 with allow_login 2, in the device's language", async () => {
+    const h = setup();
+    const cases: unknown[] = ["{not json", { value: "BD-M1001-7F3K" }, { type: "", value: "x" }, { type: "scan" }, { type: "id", value: "  " }, { type: "qr" }, { type: "face_image" }, { type: "f-push" }];
+    for (const body of cases) {
+      const r = await h.third(body);
+      expect([JSON.stringify(body), r.status, r.body]).toEqual([JSON.stringify(body), 200, RETRY]);
+    }
+    h.rt.settings.set("youjiu.locale", "zh-CN", "test");
+    expect((await h.third({ value: "x" })).body.result.login_control.message).toBe("请重试。");
+  });
+
+  test("with a token the SN is the token's: an f-push or qr for another SN is refused, logged, and collects nothing", async () => {
+    const h = setup({ "youjiu.requireToken": true });
+    const other = "1104221907007";
+    const mine = `Bearer ${await token({ sn: XONE, aud: "bodydock-youjiu", iat: NOW_S - 60, exp: NOW_S + 3540 })}`;
+    const theirs = `Bearer ${await token({ sn: other, aud: "bodydock-youjiu", iat: NOW_S - 60, exp: NOW_S + 3540 })}`;
+    // The other device waits for a push, and staff push to it.
+    expect((await h.third({ type: "f-push", value: other }, { authorization: theirs })).body.result).toEqual({ waiting: 1 });
+    expect(h.y.service.push(other, 1001, undefined, "desk")).toBe("ok");
+    const stolen = await h.third({ type: "f-push", value: other }, { authorization: mine });
+    expect([stolen.status, stolen.body]).toEqual([403, { code: 40302, message: "SN_MISMATCH", result: {} }]);
+    expect(h.log.lines.some((l) => l.msg === "youjiu: request names another SN than its token")).toBe(true);
+    // A token-bearing poll with no value is its own SN: it does not see the other's push either.
+    expect((await h.third({ type: "f-push" }, { authorization: mine })).body.result).toEqual({ waiting: 1 });
+    // The push is still there for the device it was made for.
+    expect((await h.third({ type: "f-push", value: other }, { authorization: theirs })).body.result.user_info.uid).toBe(1001);
+    // QR: a value another device's session shows, or one naming another SN, is refused.
+    const qr = "5b0f6d4e-1f2a-4c3b-9d8e-7a6b5c4d3e2f";
+    expect((await h.third({ type: "qr", value: qr }, { authorization: theirs })).body.result).toEqual({ waiting: 1 });
+    expect((await h.third({ type: "qr", value: qr }, { authorization: mine })).status).toBe(403);
+    expect((await h.third({ type: "qr", value: `https://x.example/q?sn=${other}&id=1` }, { authorization: mine })).status).toBe(403);
+    expect((await h.third({ type: "qr", value: crypto.randomUUID() }, { authorization: mine })).status).toBe(200);
+  });
+
+  test("without a token (requireToken=false), an f-push poll for an SN nobody approved creates no waiting record", async () => {
+    const h = setup();
+    const r = await h.third({ type: "f-push", value: "5550000000001" });
+    expect([r.status, r.body.result]).toEqual([200, { waiting: 1 }]);
+    expect(h.y.service.waiting.has("5550000000001")).toBe(false);
+    expect(h.count("devices", "device_key = '5550000000001'")).toBe(0);
+    expect(h.count("device_join_requests", "device_key = '5550000000001'")).toBe(1);
   });
 });

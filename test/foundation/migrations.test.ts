@@ -81,3 +81,32 @@ describe("migrations", () => {
     expect(again.stdout).toContain("up to date");
   });
 });
+
+describe("migration 007: device admission", () => {
+  test("an upgraded box keeps its admission behaviour; a new one gets the new defaults; Lefu links keep their scale", () => {
+    const file = join(tempDir(), "db.sqlite");
+    const db = new Database(file);
+    applyPragmas(db);
+    migrate(db, MIGRATIONS.filter((m) => m.version <= 6));
+    // A box that ran before: it has settings (a generated key), an explicitly set value, a scale and a linked identity.
+    db.run("INSERT INTO settings (key, value, updated_at, updated_by) VALUES ('staff.sessionKey', '\"k-0123456789abcdef\"', 1, 'system')");
+    db.run("INSERT INTO settings (key, value, updated_at, updated_by) VALUES ('youjiu.autoActivate', 'false', 1, 'alice')");
+    db.run("INSERT INTO members (id, member_no, name, status, created_at, updated_at) VALUES (1, 'M1', 'Ann', 'active', 1, 1)");
+    db.run("INSERT INTO devices (vendor, device_key, first_seen, last_seen) VALUES ('lefu', 'CFE8050813BA', 1, 1)");
+    db.run("INSERT INTO lefu_identities (memberid, member_id, device_id, first_seen, last_seen) VALUES ('m-linked', 1, 1, 1, 1)");
+    db.run("INSERT INTO lefu_identities (memberid, member_id, device_id, first_seen, last_seen) VALUES ('m-open', NULL, 1, 1, 1)");
+    migrate(db);
+    const setting = (k: string) => (db.query("SELECT value, updated_by FROM settings WHERE key = ?").get(k) as { value: string; updated_by: string } | null);
+    expect(setting("youjiu.requireToken")).toEqual({ value: "false", updated_by: "migration-007" });
+    expect(setting("lefu.autoApproveDevices")).toEqual({ value: "true", updated_by: "migration-007" });
+    expect(setting("youjiu.autoActivate")).toEqual({ value: "false", updated_by: "alice" }); // set by staff: kept
+    expect(db.query("SELECT memberid, device_key FROM lefu_identities ORDER BY memberid").all()).toEqual([
+      { memberid: "m-linked", device_key: "CFE8050813BA" },
+      { memberid: "m-open", device_key: null },
+    ]);
+    db.close();
+    const fresh = openDatabase(join(tempDir(), "db.sqlite")).db;
+    expect(fresh.query("SELECT COUNT(*) AS n FROM settings").get()).toEqual({ n: 0 });
+    fresh.close();
+  });
+});

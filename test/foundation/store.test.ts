@@ -18,12 +18,12 @@ describe("settings repository", () => {
   test("defaults, set, get, reset", () => {
     const { db } = freshDb();
     const s = new SettingsRepo(db, () => 1000);
+    expect(s.get("youjiu.requireToken")).toBe(true); // a new install requires device tokens (§0.3)
+    s.set("youjiu.requireToken", false, "alice");
     expect(s.get("youjiu.requireToken")).toBe(false);
-    s.set("youjiu.requireToken", true, "alice");
-    expect(s.get("youjiu.requireToken")).toBe(true);
-    expect(new SettingsRepo(db).get("youjiu.requireToken")).toBe(true); // persisted
+    expect(new SettingsRepo(db).get("youjiu.requireToken")).toBe(false); // persisted
     s.reset("youjiu.requireToken");
-    expect(s.get("youjiu.requireToken")).toBe(false);
+    expect(s.get("youjiu.requireToken")).toBe(true);
   });
   test("a value of the wrong type is refused and nothing changes", () => {
     const { db } = freshDb();

@@ -15,7 +15,13 @@ describe("bodydock simulate", () => {
     const server = Bun.spawn([process.execPath, join(REPO_ROOT, "src/main.ts"), "serve", "--port", "0", "--host", "127.0.0.1", "--data-dir", dir, "--log-level", "debug"], {
       stdout: "pipe",
       stderr: "pipe",
-      env: { PATH: process.env.PATH ?? "", BODYDOCK_YOLANDA_MINI_JWT_SECRET: "sim-jwt-secret-42" },
+      // A new install admits devices only while staff pair them (§0.3); this demo box admits them at once.
+      env: {
+        PATH: process.env.PATH ?? "",
+        BODYDOCK_YOLANDA_MINI_JWT_SECRET: "sim-jwt-secret-42",
+        BODYDOCK_SETTING_YOUJIU_AUTOACTIVATE: "true",
+        BODYDOCK_SETTING_LEFU_AUTOAPPROVEDEVICES: "true",
+      },
     });
     const reader = server.stdout.getReader();
     let out = "";

@@ -206,7 +206,8 @@ describe("credentials", () => {
     expect(asHex.body).toMatchObject({ cardDec: String(0x12345679), cardHex: "12345679" });
     expect((await h.staff.call("POST", `/api/v1/members/${a.id}/credentials`, { kind: "card", value: "not-a-card" })).body.error.field).toBe("value");
     expect((await h.staff.call("GET", `/api/v1/members/${a.id}/credentials`)).body.length).toBe(3);
-    // The Youjiu card reader finds the member by either form.
+    // The Youjiu card reader finds the member by either form (a box that does not require device tokens).
+    h.rt.settings.set("youjiu.requireToken", false, "test");
     const third = await h.app.handle(
       new Request("http://localhost/youjiu/third_user", { method: "POST", body: JSON.stringify({ type: "card-ed", value: { card_no_dec: "3865598306" } }) }),
     );

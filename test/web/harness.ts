@@ -98,12 +98,30 @@ export function launchBrowser(): Promise<Browser> {
   });
 }
 
+const deviceTokens = new Map<string, string>();
+
+/**
+ * The headers a real XONE sends: it activates once (the test server admits new devices), gets a
+ * token with its secret, and sends it as a bearer token (new installs require one, spec §0.3).
+ */
+export async function deviceAuth(url: string, sn: string): Promise<Record<string, string>> {
+  let token = deviceTokens.get(`${url} ${sn}`);
+  if (!token) {
+    const act = (await (await fetch(`${url}/youjiu/activate`, { method: "POST", body: new URLSearchParams({ sn }) })).json()) as { result: { secret?: string } };
+    if (!act.result.secret) throw new Error(`XONE ${sn} could not activate: ${JSON.stringify(act)}`);
+    const tok = (await (await fetch(`${url}/youjiu/tokens?sn=${sn}&secret=${encodeURIComponent(act.result.secret)}`)).json()) as { result: { token: string } };
+    token = tok.result.token;
+    deviceTokens.set(`${url} ${sn}`, token);
+  }
+  return { "content-type": "application/json", authorization: `Bearer ${token}` };
+}
+
 /** A simulated XONE polling /third_user with type f-push while `waiting` is true. */
 export function simulatedXone(url: string, sn: string) {
   let timer: ReturnType<typeof setInterval> | null = null;
   const answers: unknown[] = [];
   const poll = async () => {
-    const r = await fetch(`${url}/youjiu/third_user`, { method: "POST", headers: { "content-type": "application/json" }, body: JSON.stringify({ type: "f-push", value: sn }) });
+    const r = await fetch(`${url}/youjiu/third_user`, { method: "POST", headers: await deviceAuth(url, sn), body: JSON.stringify({ type: "f-push", value: sn }) });
     const body = (await r.json()) as { result?: { waiting?: number; user_info?: unknown } };
     answers.push(body);
     if (body.result?.user_info) stop(); // logged in: the device leaves its waiting screen

@@ -9,7 +9,7 @@ import { afterAll, beforeAll, describe, expect, setDefaultTimeout, test } from "
 import { SignJWT } from "jose";
 import { join } from "node:path";
 import type { Browser, BrowserContext, Page } from "playwright-core";
-import { ARTIFACTS, ensureBinary, launchBrowser, simulatedXone, startServer, type Server } from "./harness.ts";
+import { ARTIFACTS, deviceAuth, ensureBinary, launchBrowser, simulatedXone, startServer, type Server } from "./harness.ts";
 
 setDefaultTimeout(30_000);
 const SECRET = "web-test-wsp-mini-secret-0123456789";
@@ -24,7 +24,8 @@ const shot = (name: string) => page.screenshot({ path: join(ARTIFACTS, `${name}.
 
 beforeAll(async () => {
   await ensureBinary();
-  server = await startServer({ BODYDOCK_YOLANDA_MINI_JWT_SECRET: SECRET });
+  // New devices are admitted at once on this test box; the pairing window is tested in test/staff.
+  server = await startServer({ BODYDOCK_YOLANDA_MINI_JWT_SECRET: SECRET, BODYDOCK_SETTING_YOUJIU_AUTOACTIVATE: "true", BODYDOCK_SETTING_LEFU_AUTOAPPROVEDEVICES: "true" });
   browser = await launchBrowser();
   ctx = await browser.newContext({ viewport: { width: 1280, height: 900 }, locale: "en-GB" });
   page = await ctx.newPage();
@@ -146,7 +147,7 @@ describe("staff page", () => {
   test("QR binding: the code a device shows is picked on the member's page; the device logs the member in", async () => {
     const value = "0c376c08-a879-4caa-8262-109eff12b4ae";
     const qrPoll = async () =>
-      (await (await fetch(`${server.url}/youjiu/third_user`, { method: "POST", headers: { "content-type": "application/json" }, body: JSON.stringify({ type: "qr", value, scene: "meas-composition" }) })).json()) as {
+      (await (await fetch(`${server.url}/youjiu/third_user`, { method: "POST", headers: await deviceAuth(server.url, "3398182015544"), body: JSON.stringify({ type: "qr", value, scene: "meas-composition" }) })).json()) as {
         result: { waiting?: number; user_info?: { uid: number } };
       };
     expect((await qrPoll()).result.waiting).toBe(1);
@@ -159,10 +160,10 @@ describe("staff page", () => {
   });
 
   test("tap to enrol: a card tapped on a XONE that nobody has is offered on the member's page", async () => {
-    const tap = () =>
+    const tap = async () =>
       fetch(`${server.url}/youjiu/third_user`, {
         method: "POST",
-        headers: { "content-type": "application/json" },
+        headers: await deviceAuth(server.url, "3398182015544"),
         body: JSON.stringify({ type: "card-ed", sn: "3398182015544", value: { card_no_dec: "1111111111", card_no_hex: "423A35C7" }, scene: "meas-composition" }),
       }).then((r) => r.json() as Promise<{ result: { login_control?: { allow_login: number }; user_info?: { uid: number } } }>);
     expect((await tap()).result.login_control?.allow_login).toBe(0);
@@ -358,13 +359,19 @@ describe("staff page", () => {
 
   test("a weighing from a scale whose impedance is encrypted: the sheet shows the weight-based fields and says why", async () => {
     const now = Math.floor(Date.now() / 1000);
-    // A second Torre scale, new to the box, so its impedance mode is the default (encrypted); Alex's Torre user is linked.
+    // A second Torre scale, new to the box, so its impedance mode is the default (encrypted). Alex's Torre user is
+    // linked on the first scale: on this one the weighing waits as a claim with Alex suggested (spec §0.3).
     const r = await fetch(`${server.url}/lefu/wifi/torre/record`, {
       method: "POST",
       headers: { "content-type": "application/json" },
       body: JSON.stringify({ bat: "0.9", mac: "CF:E8:05:08:99:01", scaleType: 0, sn: "CFE805089901", type: "LEFU-CF539", list: [{ data: [{ impedance: "920589" }], memberid: "alex-on-the-torre", userid: "u2", timestamp: now - 2, weight: 78.9 }] }),
     });
     expect(r.status).toBe(200);
+    const pending = (await (await page.request.get(`${server.url}/api/v1/claims`)).json()) as { items: Array<{ id: number; weightKg: number; claimReason: string; suggestedMemberId: number | null }> };
+    const claim = pending.items.find((c) => c.weightKg === 78.9)!;
+    expect([claim.claimReason, claim.suggestedMemberId]).toEqual(["identity_other_scale", 1]);
+    const assigned = await page.request.post(`${server.url}/api/v1/claims/${claim.id}/assign`, { headers: { origin: server.url }, data: { memberId: 1 } });
+    expect(assigned.status()).toBe(200);
     await page.goto(`${server.url}/members`);
     await page.getByRole("link", { name: "Alex Example" }).click();
     await page.locator("tr", { hasText: "78.90 kg" }).getByRole("link", { name: "Report" }).click();

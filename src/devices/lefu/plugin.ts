@@ -23,6 +23,7 @@ import {
   deviceInfo,
   eightElectrode,
   idemKey,
+  idemKeyOfContent,
   keyFromSn,
   matchLefu,
   normaliseItem,
@@ -36,6 +37,8 @@ import {
 } from "./wire.ts";
 
 export const LEFU_BODY_LIMIT = 1024 * 1024;
+/** The device row for weighings that named no scale at all (spec §0.3). */
+export const UNKNOWN_SCALE_KEY = "UNKNOWN";
 const JSON_TYPE = "application/json; charset=utf-8";
 
 function reply(status: number, body: unknown): DeviceReply {
@@ -112,7 +115,7 @@ export function lefuPlugin(deps: Deps) {
       device = resolveDevice(route, info, remote, now);
       return device?.id ?? null;
     };
-    handled.persist = (_db, captureId) => persistRows(captureId, device, route, body, value, now, unparseable, scrub);
+    handled.persist = (_db, captureId) => persistRows(captureId, device, route, body, value, now, unparseable, scrub, remote);
     // The register/config answer carries the unit; a per-device override needs the device row first.
     if ((route.endpoint === "register" || route.endpoint === "config") && info.sn) {
       const known = devices.byKey("lefu", keyFromSn(info.sn)!);
@@ -121,6 +124,14 @@ export function lefuPlugin(deps: Deps) {
       }
     }
     return commitDeviceRequest(deps, request, remote, handled);
+  }
+
+  /**
+   * The device of an item that carries no identity of its own on a request without one: one "unknown Lefu
+   * scale" row, never approved, so such weighings are kept as claims (spec §0.3) instead of quarantined.
+   */
+  function unknownScale(now: number): DeviceRow {
+    return devices.seen({ vendor: "lefu", deviceKey: UNKNOWN_SCALE_KEY, model: "unknown Lefu scale", approveNew: false }, now);
   }
 
   function resolveDevice(route: LefuRoute, info: ReturnType<typeof deviceInfo>, remote: string | null, now: number): DeviceRow | null {
@@ -143,7 +154,9 @@ export function lefuPlugin(deps: Deps) {
         rssi: info.rssi,
         timezone: info.timezone,
         wifiSsid: info.wifiSsid,
-        approveNew: deps.settings.get<boolean>("lefu.autoApproveDevices"),
+        // A new scale is approved only while staff have the pairing window open, or with autoApproveDevices
+        // (spec §0.3); until then its weighings wait as claims.
+        approveNew: deps.pairing.isOpen(now) || deps.settings.get<boolean>("lefu.autoApproveDevices"),
       },
       now,
     );
@@ -158,6 +171,7 @@ export function lefuPlugin(deps: Deps) {
     now: number,
     unparseable: boolean,
     scrub: (x: unknown) => unknown,
+    remote: string | null,
   ): PersistResult {
     const src = source(route);
     if (unparseable) {
@@ -177,10 +191,6 @@ export function lefuPlugin(deps: Deps) {
       }
       return {};
     }
-    if (!device) {
-      for (const { item } of items) measurements.quarantine(captureId, src, "no_device_identity", scrub(item), now);
-      return { quarantine: true };
-    }
     const scaleType = int(field(body, "scaleType")) ?? null;
     let duplicate = false;
     let quarantined = false;
@@ -191,34 +201,49 @@ export function lefuPlugin(deps: Deps) {
         quarantined = true;
         continue;
       }
-      const key = idemKey(device.device_key, n.measuredAt, n.memberid);
-      // Attribution (§2.4).
+      // A batch item that names its own scale is stored under that scale (spec §0.3); an item with no
+      // identity at all, on a request with none, under the unknown-scale row.
+      const own = isObj(item) && route.endpoint === "unknown" ? deviceInfo(item) : null;
+      const ownKey = own ? (keyFromSn(own.sn) ?? (own.mac ? `MAC:${own.mac}` : undefined)) : undefined;
+      const itemDevice = (own && ownKey && ownKey !== device?.device_key ? resolveDevice(route, own, remote, now) : null) ?? device ?? unknownScale(now);
+      const key = n.deviceTime ? idemKey(itemDevice.device_key, n.measuredAt, n.memberid) : idemKeyOfContent(itemDevice.device_key, n.raw);
+      // Attribution (§2.4, §0.3).
       let memberId: number | null = null;
       let claimReason: string | null = null;
       let groupKey: string | null = null;
+      let suggested: number | null = null;
       if (n.memberid) {
-        const identity = measurements.lefuIdentitySeen(n.memberid, n.userid, device.id, now);
-        memberId = identity.member_id;
+        const identity = measurements.lefuIdentitySeen(n.memberid, n.userid, itemDevice.id, now);
         groupKey = `lefu:${n.memberid}`;
-        if (memberId === null) claimReason = "unlinked_identity";
-      } else if (device.default_member_id !== null) {
-        memberId = device.default_member_id;
+        if (identity.member_id === null) claimReason = "unlinked_identity";
+        else if (identity.device_key === itemDevice.device_key) memberId = identity.member_id;
+        else {
+          // The link was made on another scale: a claim, with that member suggested.
+          claimReason = "identity_other_scale";
+          suggested = identity.member_id;
+        }
+      } else if (itemDevice.default_member_id !== null) {
+        memberId = itemDevice.default_member_id;
       } else claimReason = "no_default_member";
-      if (!device.approved) {
+      if (itemDevice.device_key === UNKNOWN_SCALE_KEY) {
+        memberId = null;
+        claimReason = "no_device_identity";
+      } else if (!itemDevice.approved || itemDevice.blocked) {
         memberId = null;
         claimReason = "unapproved_device";
       }
       const candidates = memberId === null ? measurements.suggest(n.weightKg) : [];
+      if (suggested !== null) candidates.splice(0, candidates.length, suggested, ...candidates.filter((c) => c !== suggested).slice(0, 2));
       // The report, with the member's profile (issue 5 §5); a pending row gets it when it is assigned.
       const report = lefuReport(
         { scaleType, weightKg: n.weightKg, heartRate: n.heartRate, impedance: n.impedance, measuredAt: n.measuredAt },
         memberId === null ? null : memberProfile(deps.db, memberId),
-        device.impedance_mode,
+        itemDevice.impedance_mode,
       );
       const id = measurements.insert({
         idemKey: key,
         source: src,
-        deviceId: device.id,
+        deviceId: itemDevice.id,
         memberId,
         status: memberId === null ? "unassigned" : "assigned",
         claimReason,
@@ -248,10 +273,10 @@ export function lefuPlugin(deps: Deps) {
       });
       if (id === null) {
         duplicate = true;
-        devices.countDuplicate(device.id);
+        devices.countDuplicate(itemDevice.id);
         const first = measurements.byIdem(key);
         if (first && Math.abs(first.weight_kg - n.weightKg) > 0.05) {
-          measurements.diagnostic("conflicting_duplicate", device.id, captureId || null, { idemKey: key, firstWeightKg: first.weight_kg, replayWeightKg: n.weightKg }, now);
+          measurements.diagnostic("conflicting_duplicate", itemDevice.id, captureId || null, { idemKey: key, firstWeightKg: first.weight_kg, replayWeightKg: n.weightKg }, now);
         }
       }
     }

@@ -115,7 +115,9 @@ export interface LefuItem {
   ok: true;
   weightKg: number;
   measuredAt: number;
-  deviceTsRaw: string;
+  deviceTsRaw: string | null;
+  /** False when the item had no usable timestamp (measuredAt is then the receive time). */
+  deviceTime: boolean;
   clockSuspect: boolean;
   heartRate: number | null;
   impedance: string[] | null;
@@ -160,16 +162,18 @@ export function normaliseItem(raw: unknown, shape: ItemShape, now: number): Lefu
   if (!isObj(raw)) return { ok: false, reason: "not_an_object", raw };
   const weight = num(field(raw, "weight"));
   if (weight === undefined || !(weight > 0 && weight <= 300)) return { ok: false, reason: "weight_out_of_range", raw };
+  // A readable weight is never lost (spec §0.3): with no usable timestamp, the receive time, flagged.
   const tsRaw = field(raw, "timestamp");
-  const measuredAt = epochMs(tsRaw);
-  if (measuredAt === undefined) return { ok: false, reason: "no_timestamp", raw };
+  const deviceTime = epochMs(tsRaw);
+  const measuredAt = deviceTime ?? now;
   const hr = int(field(raw, "heartRate"));
   return {
     ok: true,
     weightKg: weight,
     measuredAt,
-    deviceTsRaw: String(tsRaw),
-    clockSuspect: clockSuspect(measuredAt, now),
+    deviceTsRaw: tsRaw === undefined || tsRaw === null ? null : String(tsRaw),
+    deviceTime: deviceTime !== undefined,
+    clockSuspect: deviceTime === undefined || clockSuspect(measuredAt, now),
     heartRate: hr === undefined || hr <= 0 ? null : hr,
     impedance: impedances(raw, shape),
     memberid: str(field(raw, "memberid"))?.trim() ?? null,
@@ -216,6 +220,15 @@ export function unknownPathItems(body: unknown): Array<{ item: unknown; shape: I
 
 export function idemKey(deviceKey: string, measuredAt: number, memberid: string | null): string {
   return `lefu:${deviceKey}:${measuredAt}:${memberid ?? ""}`;
+}
+
+/**
+ * The key of an item that carried no usable timestamp: its content, never the receive time, so a
+ * scale that sends the same backlog again later does not store it twice.
+ */
+export function idemKeyOfContent(deviceKey: string, raw: unknown): string {
+  const digest = new Bun.CryptoHasher("sha256").update(JSON.stringify(raw)).digest("hex").slice(0, 32);
+  return `lefu:${deviceKey}:content:${digest}`;
 }
 
 /** Whether a scaleType is an 8-electrode variant (1–6). */

@@ -13,7 +13,7 @@
  * Nothing here logs, and no failure reason contains a secret.
  */
 import { errors as joseErrors, jwtVerify, type JWTPayload } from "jose";
-import { timingSafeEqual, createHash } from "node:crypto";
+import { createHash } from "node:crypto";
 
 // ---- WSP Mini JWT ----------------------------------------------------------------
 
@@ -62,15 +62,19 @@ export function bearerToken(header: string | null): { token: string } | { reason
   return m ? { token: m[1]! } : { reason: "not_bearer" };
 }
 
+/** A token issued further in the future than this is refused, whatever the clock tolerance (spec §0.3.6). */
+export const FUTURE_IAT_LIMIT_S = 300;
+
 export async function verifyMini(header: string | null, s: MiniAuthSettings, now: number): Promise<MiniAuth> {
   if (!s.secret) return { ok: false, reason: "not_configured" };
   const bearer = bearerToken(header);
   if ("reason" in bearer) return { ok: false, reason: bearer.reason };
+  // iat is required (spec §0.3.6); the age limit applies to tokens without exp and is checked below.
   const options = {
     algorithms: ["HS256"],
     clockTolerance: s.clockToleranceSeconds,
     currentDate: new Date(now),
-    ...(s.maxTokenAgeSeconds !== null ? { maxTokenAge: s.maxTokenAgeSeconds } : {}),
+    requiredClaims: ["iat"],
   };
   let payload: JWTPayload;
   let via: "current" | "previous" = "current";
@@ -86,7 +90,14 @@ export async function verifyMini(header: string | null, s: MiniAuthSettings, now
       return { ok: false, reason: joseReason(e2) };
     }
   }
-  if (s.expectedAppid && payload.appid !== undefined && payload.appid !== s.expectedAppid) return { ok: false, reason: "appid_mismatch" };
+  const nowS = now / 1000;
+  if (typeof payload.iat !== "number") return { ok: false, reason: "iat_missing" };
+  if (payload.iat > nowS + FUTURE_IAT_LIMIT_S) return { ok: false, reason: "iat_in_future" };
+  if (payload.exp === undefined && s.maxTokenAgeSeconds !== null && nowS - payload.iat > s.maxTokenAgeSeconds + s.clockToleranceSeconds) {
+    return { ok: false, reason: "token_too_old" };
+  }
+  // With an appid configured, a token must carry it (a token without one is refused too).
+  if (s.expectedAppid && payload.appid !== s.expectedAppid) return { ok: false, reason: payload.appid === undefined ? "appid_missing" : "appid_mismatch" };
   if (s.expectedIssuer && payload.iss !== undefined && payload.iss !== s.expectedIssuer) return { ok: false, reason: "issuer_mismatch" };
   return { ok: true, via, payload };
 }
@@ -96,12 +107,7 @@ export function fingerprint(secret: string): string {
   return createHash("sha256").update("bodydock-fingerprint\0" + secret).digest("hex").slice(0, 12);
 }
 
-export function safeEqual(a: string, b: string): boolean {
-  const x = createHash("sha256").update(a).digest();
-  const y = createHash("sha256").update(b).digest();
-  // Hashing first makes the comparison constant-time in the length too.
-  return timingSafeEqual(x, y) && a === b;
-}
+export { safeEqual } from "../../http/secrets.ts";
 
 // ---- relay source allow-list ----------------------------------------------------------
 

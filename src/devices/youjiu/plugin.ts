@@ -7,11 +7,12 @@
  */
 import { Elysia } from "elysia";
 import { SignJWT, errors as joseErrors, jwtVerify } from "jose";
-import { timingSafeEqual } from "node:crypto";
 import type { Database } from "bun:sqlite";
 import type { Deps } from "../../deps.ts";
 import { remoteAddress } from "../../http/remote.ts";
 import { YoujiuRepo, type LoginEvent } from "../../store/youjiu-repo.ts";
+import { JoinRequestsRepo } from "../../store/join-requests-repo.ts";
+import { safeEqual, secretHash } from "../../http/secrets.ts";
 import { parseLenient, readBody, type ParseStatus } from "../common/body.ts";
 import { field, isObj, str, type Obj } from "../common/coerce.ts";
 import { commitDeviceRequest, toResponse, type DeviceReply, type Handled } from "../common/pipeline.ts";
@@ -35,6 +36,7 @@ import {
   matchYoujiu,
   ok,
   refused,
+  retry,
   userInfo,
   type ErrName,
   type MessageKey,
@@ -100,14 +102,11 @@ export function findToken(request: Request, query: URLSearchParams, body: Obj): 
 
 type TokenCheck = { ok: true; sn: string } | { ok: false; error: "UNAUTHORIZED" | "TOKEN_EXPIRED" };
 
-function safeEqual(a: string, b: string): boolean {
-  const x = Buffer.from(a);
-  const y = Buffer.from(b);
-  return x.length === y.length && timingSafeEqual(x, y);
-}
-
 export function youjiuPlugin(deps: Deps) {
   const { service, lookup, repo } = youjiu(deps);
+  const joins = new JoinRequestsRepo(deps.db);
+  /** Unknown devices are admitted while staff have the pairing window open, or always with autoActivate. */
+  const admitsNew = () => deps.pairing.isOpen() || deps.settings.get<boolean>("youjiu.autoActivate");
   const unknownCardFirstTap = new Map<string, number>();
   const message = (key: MessageKey): string =>
     deps.settings.get<string | null>(`youjiu.messages.${key}`) ?? MESSAGES[deps.settings.get<"en" | "zh-CN">("youjiu.locale")][key];
@@ -167,23 +166,34 @@ export function youjiuPlugin(deps: Deps) {
     const common = { ...base, parseStatus: parsed.status, captureBody: captureBodyOf(read.text, parsed.value, parsed.status), bodyBytes: read.bytes };
     const now = deps.now();
     const param = (k: string) => str(field(body, k))?.trim() || query.get(k)?.trim() || undefined;
+    /** An unknown SN while the pairing window is closed: refused and listed as asking to join (no device row). */
+    const askToJoin = (sn: string, path: string, answer: DeviceReply = error("DEVICE_NOT_ALLOWED")) =>
+      commitDeviceRequest(deps, request, remote, {
+        ...common,
+        authFailure: answer.status >= 400,
+        authResult: "asking_to_join",
+        reply: answer,
+        persist: () => (joins.asked({ vendor: "youjiu", deviceKey: sn.slice(0, 64), family: endpoint === "third_user" ? "xone" : null, ip: remote, path }, now), {}),
+      });
 
     if (endpoint === "activate") {
       const sn = param("sn");
       if (!sn) return commitDeviceRequest(deps, request, remote, { ...common, reply: error("MISSING_SN") });
       const known = repo.device(sn);
-      if (!known && !deps.settings.get<boolean>("youjiu.autoActivate")) {
-        return commitDeviceRequest(deps, request, remote, { ...common, authFailure: true, authResult: "device_not_allowed", reply: error("DEVICE_NOT_ALLOWED") });
-      }
+      if (!known && !admitsNew()) return askToJoin(sn, "activate");
       if (known?.revoked) return commitDeviceRequest(deps, request, remote, { ...common, authFailure: true, authResult: "revoked", reply: error("DEVICE_NOT_ALLOWED") });
-      // A known SN gets its stored secret again; a new one (or one whose secret staff reset) gets a fresh secret.
-      const secret = known?.secret ?? Buffer.from(crypto.getRandomValues(new Uint8Array(32))).toString("base64url");
+      // A stored secret is never given out again (spec §0.3): a known SN with a secret is refused;
+      // one whose credentials staff reset (secret NULL) gets a fresh secret, once.
+      if (known?.secret) return commitDeviceRequest(deps, request, remote, { ...common, authFailure: true, authResult: "already_activated", reply: error("ALREADY_ACTIVATED") });
+      const secret = Buffer.from(crypto.getRandomValues(new Uint8Array(32))).toString("base64url");
       return commitDeviceRequest(deps, request, remote, {
         ...common,
+        authResult: known ? "reactivated" : "activated",
         reply: reply(200, ok({ secret })),
         device: () => {
           const row = repo.upsert(sn, now, remote, null, secret);
           if (row.secret === null) repo.setSecret(sn, secret, now);
+          joins.removeKey("youjiu", sn);
           return row.id;
         },
       });
@@ -194,11 +204,14 @@ export function youjiuPlugin(deps: Deps) {
       const secret = param("secret");
       if (!sn || !secret) return commitDeviceRequest(deps, request, remote, { ...common, reply: error("MISSING_PARAMETER") });
       const known = repo.device(sn);
+      if (!known && !admitsNew()) return askToJoin(sn, "tokens");
+      if (known?.revoked) return commitDeviceRequest(deps, request, remote, { ...common, authFailure: true, authResult: "device_not_allowed", reply: error("DEVICE_NOT_ALLOWED") });
+      // Trust on first use: an SN that is new (admitted above) or known without a secret (staff reset its
+      // credentials, or approved its join request) is stored with the presented secret, unless that is the
+      // secret staff just revoked.
       const tofu = !known || known.secret === null;
-      if (known?.revoked || (tofu && !deps.settings.get<boolean>("youjiu.autoActivate"))) {
-        return commitDeviceRequest(deps, request, remote, { ...common, authFailure: true, authResult: "device_not_allowed", reply: error("DEVICE_NOT_ALLOWED") });
-      }
-      if (!tofu && !safeEqual(known!.secret!, secret)) {
+      const revokedSecret = tofu && known?.old_secret_hash != null && safeEqual(known.old_secret_hash, secretHash(secret));
+      if (revokedSecret || (!tofu && !safeEqual(known!.secret!, secret))) {
         return commitDeviceRequest(deps, request, remote, { ...common, authFailure: true, authResult: "invalid_secret", reply: error("INVALID_SECRET") });
       }
       const token = await issueToken(deps, sn);
@@ -218,7 +231,6 @@ export function youjiuPlugin(deps: Deps) {
     }
 
     // ---- /third_user ----
-    if (parsed.status === "unparseable") return commitDeviceRequest(deps, request, remote, { ...common, reply: error("INVALID_JSON") });
     const presented = findToken(request, query, body);
     let tokenSn: string | null = null;
     let authResult: string | null = null;
@@ -233,8 +245,11 @@ export function youjiuPlugin(deps: Deps) {
     } else if (deps.settings.get<boolean>("youjiu.requireToken")) {
       return commitDeviceRequest(deps, request, remote, { ...common, authFailure: true, authResult: "token_missing", reply: error("UNAUTHORIZED") });
     }
+    /** A readable attempt that cannot be served as asked: the device shows the message and lets the member retry (§0.3). */
+    const tryAgain = (why: string) => commitDeviceRequest(deps, request, remote, { ...common, authResult: authResult ? `${authResult}; ${why}` : why, reply: reply(200, retry(message("retry"))) });
+    if (parsed.status === "unparseable") return tryAgain("invalid_json");
     const type = str(field(body, "type"))?.trim().toLowerCase();
-    if (!type) return commitDeviceRequest(deps, request, remote, { ...common, authResult, reply: error("MISSING_TYPE") });
+    if (!type) return tryAgain("missing_type");
     const rawValue = field(body, "value");
     const value = typeof rawValue === "string" ? rawValue.trim() : typeof rawValue === "number" ? String(rawValue) : "";
     const scene = str(field(body, "scene"))?.trim() || null;
@@ -285,7 +300,7 @@ export function youjiuPlugin(deps: Deps) {
 
     switch (type) {
       case "face_image": {
-        if (!value) return commitDeviceRequest(deps, request, remote, { ...ctx, reply: error("MISSING_VALUE") });
+        if (!value) return tryAgain("missing_value");
         return answer(ok({ recognizing_faces: 0, login_control: { allow_login: 2, message: message("faceUnavailable") } }), {
           sn: tokenSn,
           outcome: "face_unavailable",
@@ -296,12 +311,12 @@ export function youjiuPlugin(deps: Deps) {
       }
       case "scan":
       case "scan-ed": {
-        if (!value) return commitDeviceRequest(deps, request, remote, { ...ctx, reply: error("MISSING_VALUE") });
+        if (!value) return tryAgain("missing_value");
         const r = identified(lookup.decide(lookup.byScan(value)), tokenSn, hint(value));
         return answer(r.body, r.event);
       }
       case "id": {
-        if (!value) return commitDeviceRequest(deps, request, remote, { ...ctx, reply: error("MISSING_VALUE") });
+        if (!value) return tryAgain("missing_value");
         const r = identified(lookup.decide(lookup.byId(value, deps.settings.get("youjiu.countryCallingCode"))), tokenSn, hint(value));
         return answer(r.body, r.event);
       }
@@ -328,7 +343,8 @@ export function youjiuPlugin(deps: Deps) {
         return answer(r.body, r.event);
       }
       case "qr": {
-        if (!value) return commitDeviceRequest(deps, request, remote, { ...ctx, reply: error("MISSING_VALUE") });
+        if (!value) return tryAgain("missing_value");
+        if (tokenSn && qrNamesOtherSn(value, tokenSn)) return snMismatch(value);
         const { binding, firstOfSession } = service.qrPoll(value, scene, tokenSn, remote);
         if (!binding) return waitingAnswer(firstOfSession ? null : "skip");
         if (binding.deliveredAt !== null) return toResponse(reply(200, binding.answer)); // lost-response safety: same answer again
@@ -338,9 +354,14 @@ export function youjiuPlugin(deps: Deps) {
         return res;
       }
       case "f-push": {
-        const sn = value || tokenSn;
-        if (!sn) return commitDeviceRequest(deps, request, remote, { ...ctx, reply: error("MISSING_VALUE") });
-        if (tokenSn && value && tokenSn !== value) deps.log.warn("youjiu: token SN differs from f-push value", { tokenSn, value });
+        // With a token the SN is the token's: a device cannot poll for (and collect) another's push (§0.3).
+        if (tokenSn && value && tokenSn !== value) return snMismatch(value);
+        const sn = tokenSn ?? value;
+        if (!sn) return tryAgain("missing_value");
+        if (!tokenSn && !repo.device(sn) && !admitsNew()) {
+          // No token (requireToken=false) and an SN nobody approved: no waiting record, no member data.
+          return askToJoin(sn, "f-push", reply(200, ok({ waiting: 1 })));
+        }
         const { push, firstOfSession } = service.poll(sn, remote);
         if (!push) {
           if (!firstOfSession) return toResponse(reply(200, ok({ waiting: 1 })));
@@ -355,6 +376,20 @@ export function youjiuPlugin(deps: Deps) {
       }
       default:
         return answer(refused(message("unsupportedType")), { sn: tokenSn, outcome: "unsupported", memberId: null, extendData: null, valueHint: value ? hint(value) : null });
+    }
+
+    /** A QR value that belongs to another device: it names another SN, or another device's session polls it. */
+    function qrNamesOtherSn(value: string, sn: string): boolean {
+      const named = /(?:^|[?&#;,\s])sn[=:]\s*([A-Za-z0-9_-]{4,64})/i.exec(value)?.[1];
+      if (named && named !== sn) return true;
+      const owner = service.qrOwner(value);
+      return owner !== null && owner !== sn;
+    }
+
+    /** 403 SN_MISMATCH, logged: a token for one device asked for another device's logins. */
+    function snMismatch(value: string): Promise<Response> {
+      deps.log.warn("youjiu: request names another SN than its token", { tokenSn, value: hint(value), type, remote });
+      return commitDeviceRequest(deps, request, remote, { ...ctx, authFailure: true, authResult: `sn_mismatch (token ${tokenSn})`, reply: error("SN_MISMATCH") });
     }
 
     /** `waiting:1`; "skip" answers from memory with no capture. */

@@ -225,6 +225,12 @@ export class YoujiuService {
     return { binding: b, firstOfSession };
   }
 
+  /** The SN of the device whose live QR session shows this value (known from its token), or null. */
+  qrOwner(value: string, now = this.deps.now()): string | null {
+    const s = this.qrSessions.get(qrKey(value));
+    return s && now - s.lastPoll <= QR_SESSION_WINDOW_MS ? s.sn : null;
+  }
+
   qrDelivered(value: string, answer: unknown): void {
     const b = this.qrBindings.get(qrKey(value));
     if (b && b.deliveredAt === null) {

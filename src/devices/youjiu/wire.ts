@@ -33,6 +33,8 @@ export const ERR = {
   TOKEN_EXPIRED: [401, 40101],
   INVALID_SECRET: [403, 40301],
   DEVICE_NOT_ALLOWED: [403, 40301],
+  ALREADY_ACTIVATED: [403, 40301],
+  SN_MISMATCH: [403, 40302],
   NOT_ENABLED: [404, 40401],
   PAYLOAD_TOO_LARGE: [413, 41301],
   INTERNAL_ERROR: [500, 50001],
@@ -49,7 +51,7 @@ export const XONE_SCENES = ["meas-composition", "meas-posture", "meas-girth", "m
 export const UPLUS_SCENES = ["meas-composition", "meas-composition-posture", "meas-composition-postpartum"] as const;
 export const ALL_SCENES = [...new Set<string>([...XONE_SCENES, ...UPLUS_SCENES])];
 
-export type MessageKey = "unknownMember" | "inactiveMember" | "unsupportedType" | "faceUnavailable" | "ambiguousMember" | "sceneNotAllowed";
+export type MessageKey = "unknownMember" | "inactiveMember" | "unsupportedType" | "faceUnavailable" | "ambiguousMember" | "sceneNotAllowed" | "retry";
 
 export const MESSAGES: Record<"en" | "zh-CN", Record<MessageKey, string>> = {
   en: {
@@ -59,6 +61,7 @@ export const MESSAGES: Record<"en" | "zh-CN", Record<MessageKey, string>> = {
     faceUnavailable: "Face login is not available. Please use your card or QR code.",
     ambiguousMember: "More than one member matches. Please see reception.",
     sceneNotAllowed: "This assessment is not enabled.",
+    retry: "Please try again.",
   },
   "zh-CN": {
     unknownMember: "未找到会员，请联系前台。",
@@ -67,11 +70,17 @@ export const MESSAGES: Record<"en" | "zh-CN", Record<MessageKey, string>> = {
     faceUnavailable: "暂不支持人脸登录，请使用会员卡或二维码。",
     ambiguousMember: "匹配到多个会员，请联系前台。",
     sceneNotAllowed: "该测评项目未开通。",
+    retry: "请重试。",
   },
 };
 
 export function refused(message: string) {
   return ok({ login_control: { allow_login: 0, message } });
+}
+
+/** `allow_login: 2`: the device shows the message and lets the member try again (spec §0.3: malformed requests). */
+export function retry(message: string) {
+  return ok({ login_control: { allow_login: 2, message } });
 }
 
 // ---- user_info (§4.6.2) ---------------------------------------------------------------
