@@ -14,6 +14,7 @@ import { Elysia, type AnyElysia } from "elysia";
 import type { Deps } from "./deps.ts";
 import { errorHandler, jsonError } from "./http/errors.ts";
 import { healthPlugin } from "./http/health.ts";
+import { HostAllowList } from "./http/hosts.ts";
 import { remoteAddress } from "./http/remote.ts";
 import { lefuPlugin } from "./devices/lefu/plugin.ts";
 import { yolandaPlugin } from "./devices/yolanda/plugin.ts";
@@ -73,6 +74,7 @@ export function createApp(deps: Deps) {
   const audit = auditRepo(deps);
   const staffOptions = { actor, audit: audit.record.bind(audit) };
   let root: AnyElysia | undefined;
+  const hosts = new HostAllowList(deps);
   const app = new Elysia({ name: "bodydock" })
     .onRequest(({ request, server }) => {
       noteStart(request, remoteAddress(server, request));
@@ -82,8 +84,14 @@ export function createApp(deps: Deps) {
     .use(lefuPlugin(deps))
     .use(yolandaPlugin(deps))
     .use(youjiuPlugin(deps))
-    // Everything else is the staff API and page. The guard first: no session, no body reading.
-    .use(staffGuard(deps))
+    // Past the device routers: only the box's own names (DNS rebinding defence, http/hosts.ts).
+    .onRequest(({ request, set }) => {
+      if (!hosts.allowed(request.headers.get("host") ?? new URL(request.url).host)) {
+        set.status = 421;
+        observe(deps, request, "host_not_allowed", 421);
+        return jsonError(421, "host_not_allowed", "this server does not answer to that host name; an admin can add it to the setting http.allowedHosts");
+      }
+    })
     .onRequest(async ({ request, set }) => {
       if (await bodyTooLarge(request, config.bodyLimit)) {
         set.status = 413;
@@ -96,14 +104,20 @@ export function createApp(deps: Deps) {
     .use(errorHandler(log))
     .use(healthPlugin(deps))
     .use(metricsPlugin(deps, metricsOf(deps), { isAdmin: adminSession(deps) }))
-    .use(authApi(deps))
-    .use(membersApi(deps))
-    .use(auditApi(deps))
-    .use(claimsApi(deps, { ...staffOptions, report: claimReport(deps) }))
-    .use(devicesApi(deps, staffOptions))
-    .use(youjiuStaffApi(deps, staffOptions))
-    .use(yolandaStaffApi(deps, staffOptions))
-    .use(webSupportApi(deps))
+    // The staff API: every route mounted in this instance is behind the guard (Origin, then session),
+    // because the guard's hook is scoped to it. A new staff plugin is protected by being listed here.
+    .use(
+      new Elysia({ name: "staff-api" })
+        .use(staffGuard(deps))
+        .use(authApi(deps))
+        .use(membersApi(deps))
+        .use(auditApi(deps))
+        .use(claimsApi(deps, { ...staffOptions, report: claimReport(deps) }))
+        .use(devicesApi(deps, staffOptions))
+        .use(youjiuStaffApi(deps, staffOptions))
+        .use(yolandaStaffApi(deps, staffOptions))
+        .use(webSupportApi(deps)),
+    )
     .use(docsPlugin(deps, () => root!))
     .use(webPlugin(deps));
   root = app;

@@ -57,6 +57,14 @@ export const SETTING_DEFS: readonly SettingDef[] = [
     env: "BODYDOCK_METRICS_TOKEN",
     description: "bearer token a Prometheus scraper sends to GET /metrics (admins' sessions work without it)",
   },
+  {
+    key: "http.allowedHosts",
+    schema: t.Array(t.String({ minLength: 1, maxLength: 253, pattern: "^[A-Za-z0-9.:_-]+$" }), { maxItems: 50 }),
+    default: [],
+    env: "BODYDOCK_ALLOWED_HOSTS",
+    description:
+      "extra host names (or addresses) the staff page answers to, besides the box's own names and addresses and localhost, e.g. a DNS name or the address of a port mapping; other Host headers get 421",
+  },
   { key: "diagnostics.captureRetentionDays", schema: t.Integer({ minimum: 1, maximum: 3650 }), default: 30, description: "days to keep ordinary device captures" },
   { key: "lefu.enabled", schema: t.Boolean(), default: true, description: "serve Lefu Wi-Fi scales" },
   { key: "lefu.displayUnit", schema: t.Integer({ minimum: 0, maximum: 3 }), default: 0, description: "unit Lefu scales display (0 kg)" },

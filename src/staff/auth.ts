@@ -19,6 +19,7 @@ import { remoteAddress } from "../http/remote.ts";
 import { AppError } from "../http/errors.ts";
 import { auditRepo } from "../store/audit-repo.ts";
 import { StaffError, StaffRepo, hashPassword, staffView, type StaffRow } from "../store/staff-repo.ts";
+import { SessionsRepo } from "../store/sessions-repo.ts";
 import { CLEAR_COOKIE, actor, sessionCookie, sessionTtlSeconds, signSession, staffGuard, staffOf } from "./guard.ts";
 import { RateLimiter } from "./rate-limit.ts";
 
@@ -156,6 +157,8 @@ export const authApi = (deps: Deps) => {
       "/auth/logout",
       async ({ request, query, set }) => {
         const me = staffOf(request)!;
+        // This session ends on the server too: a copied cookie stops working at once.
+        await deps.writes.enqueue(() => new SessionsRepo(deps.db).revoke(me.jti, me.id, me.expiresAt, deps.now()));
         if (query.everywhere === true) {
           await deps.writes.enqueue(() => {
             staff.endSessions(me.id, deps.now());

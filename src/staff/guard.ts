@@ -1,8 +1,10 @@
 /**
  * Staff sessions and the guard in front of the whole staff API.
  *
- * - Default deny: every path under /api/ needs a valid session, except the few
- *   on PUBLIC_PATHS (sign-in, first-run setup, the API description).
+ * - Default deny: every route mounted under the staff API (app.ts) needs a valid
+ *   session, except the few on PUBLIC_PATHS (sign-in, first-run setup, status).
+ *   The check is a scoped transform hook on the routes themselves, not a path
+ *   match before routing.
  * - State-changing requests must carry an Origin whose host is the request's
  *   host (CSRF defence for a cookie-authenticated API).
  * - Sessions are HS256 JWTs (jose) in an HttpOnly, SameSite=Strict cookie. Each
@@ -12,20 +14,23 @@
  */
 import { Elysia } from "elysia";
 import { SignJWT, jwtVerify } from "jose";
-import { observe } from "../http/observe.ts";
 import type { Deps } from "../deps.ts";
-import { AppError, jsonError } from "../http/errors.ts";
+import { AppError } from "../http/errors.ts";
 import { StaffRepo, type Role, type StaffRow } from "../store/staff-repo.ts";
+import { SessionsRepo } from "../store/sessions-repo.ts";
 
 export const SESSION_COOKIE = "bodydock_session";
 
-/** Reachable without a session. Everything else under /api/ is not. */
+/** Routes (as registered) reachable without a session. Every other route mounted under the staff API is not. */
 export const PUBLIC_PATHS = new Set(["/api/v1/auth/login", "/api/v1/auth/setup", "/api/v1/auth/status", "/api/docs", "/api/docs/openapi.json"]);
 
 export interface StaffIdentity {
   id: number;
   username: string;
   role: Role;
+  /** The session token's id and expiry (epoch ms): sign-out revokes it on the server. */
+  jti: string;
+  expiresAt: number;
 }
 
 const identities = new WeakMap<Request, StaffIdentity>();
@@ -52,6 +57,7 @@ export async function signSession(deps: Deps, s: StaffRow): Promise<string> {
   const iat = Math.floor(deps.now() / 1000);
   return new SignJWT({ ver: s.token_version, usr: s.username })
     .setProtectedHeader({ alg: "HS256", typ: "JWT" })
+    .setJti(Buffer.from(crypto.getRandomValues(new Uint8Array(16))).toString("base64url"))
     .setSubject(String(s.id))
     .setAudience("bodydock-staff")
     .setIssuedAt(iat)
@@ -61,10 +67,16 @@ export async function signSession(deps: Deps, s: StaffRow): Promise<string> {
 
 export async function verifySession(deps: Deps, staff: StaffRepo, token: string): Promise<StaffIdentity | null> {
   try {
-    const { payload } = await jwtVerify(token, signingKey(deps), { algorithms: ["HS256"], audience: "bodydock-staff", currentDate: new Date(deps.now()) });
+    const { payload } = await jwtVerify(token, signingKey(deps), {
+      algorithms: ["HS256"],
+      audience: "bodydock-staff",
+      currentDate: new Date(deps.now()),
+      requiredClaims: ["jti", "exp"],
+    });
     const row = staff.byId(Number(payload.sub));
     if (!row || row.disabled || row.token_version !== payload.ver) return null;
-    return { id: row.id, username: row.username, role: row.role };
+    if (new SessionsRepo(deps.db).isRevoked(payload.jti!)) return null;
+    return { id: row.id, username: row.username, role: row.role, jti: payload.jti!, expiresAt: payload.exp! * 1000 };
   } catch {
     return null;
   }
@@ -111,44 +123,6 @@ export function originMatches(request: Request): boolean {
   }
 }
 
-/** The raw path as sent (no decoding, no dot-segment resolution), the way the router sees it. */
-function rawPath(request: Request): string {
-  const url = request.url;
-  const start = url.indexOf("/", url.indexOf("//") + 2);
-  if (start < 0) return "/";
-  const end = url.search(/[?#]/);
-  return url.slice(start, end < 0 ? undefined : end);
-}
-
-/**
- * Normalised for deciding whether the guard applies at all: decoded, lower case,
- * single slashes. Over-inclusive on purpose: anything that might reach /api/ is guarded.
- */
-function guardPath(request: Request): string {
-  const raw = rawPath(request);
-  let p: string;
-  try {
-    p = decodeURIComponent(raw);
-  } catch {
-    p = raw;
-  }
-  return p.toLowerCase().replace(/\/{2,}/g, "/");
-}
-
-/**
- * Public only when the raw path is exactly a public one (a trailing slash allowed):
- * an encoded or dotted path that merely decodes to a public one is not.
- */
-export function isPublicPath(request: Request): boolean {
-  const raw = rawPath(request);
-  return PUBLIC_PATHS.has(raw.length > 1 && raw.endsWith("/") ? raw.slice(0, -1) : raw);
-}
-
-export function isGuardedPath(request: Request): boolean {
-  const p = guardPath(request);
-  return p === "/api" || p.startsWith("/api/");
-}
-
 const guards = new WeakMap<Deps, ReturnType<typeof makeGuard>>();
 
 /**
@@ -164,30 +138,35 @@ export function staffGuard(deps: Deps) {
 
 function makeGuard(deps: Deps) {
   const staff = new StaffRepo(deps.db);
-  return new Elysia({ name: "staff-guard" })
-    .onRequest(async ({ request, set }) => {
-      if (!isGuardedPath(request)) return;
-      if (!SAFE_METHODS.has(request.method) && !originMatches(request)) {
-        set.status = 403;
-        observe(deps, request, "guard.bad_origin", 403);
-        return jsonError(403, "bad_origin", "refused: a change must come from this server's own page (the Origin header must match the host)");
-      }
-      if (isPublicPath(request)) return;
-      const token = cookieValue(request.headers.get("cookie"), SESSION_COOKIE);
-      const identity = token ? await verifySession(deps, staff, token) : null;
-      if (!identity) {
-        set.status = 401;
-        observe(deps, request, "guard.unauthorized", 401);
-        return jsonError(401, "unauthorized", "sign in first (no valid session)");
-      }
-      identities.set(request, identity);
-    })
-    .macro({
-      admin: {
-        // transform runs before validation, so a staff account learns nothing from an admin route but 403.
-        transform({ request }) {
-          if (identities.get(request)?.role !== "admin") throw new AppError(403, "forbidden", "this needs an admin account");
+  return (
+    new Elysia({ name: "staff-guard" })
+      // Scoped: the check hangs on every route mounted under the staff API (app.ts mounts the staff
+      // plugins inside one instance that uses this guard first). It runs on the route the router
+      // matched, so no path string can mean one thing here and another to the router. Transform runs
+      // before the `admin` macro's transform and before validation.
+      .onTransform({ as: "scoped" }, async (ctx) => {
+        const { request, set } = ctx;
+        const route = (ctx as { route?: string }).route ?? "";
+        if (!SAFE_METHODS.has(request.method) && !originMatches(request)) {
+          set.status = 403;
+          throw new AppError(403, "bad_origin", "refused: a change must come from this server's own page (the Origin header must match the host)");
+        }
+        if (PUBLIC_PATHS.has(route)) return;
+        const token = cookieValue(request.headers.get("cookie"), SESSION_COOKIE);
+        const identity = token ? await verifySession(deps, staff, token) : null;
+        if (!identity) {
+          set.status = 401;
+          throw new AppError(401, "unauthorized", "sign in first (no valid session)");
+        }
+        identities.set(request, identity);
+      })
+      .macro({
+        admin: {
+          // transform runs before validation, so a staff account learns nothing from an admin route but 403.
+          transform({ request }) {
+            if (identities.get(request)?.role !== "admin") throw new AppError(403, "forbidden", "this needs an admin account");
+          },
         },
-      },
-    });
+      })
+  );
 }

@@ -142,6 +142,8 @@ export class SettingsRepo {
       } catch {
         /* plain string */
       }
+      // A list may also be given comma-separated: BODYDOCK_ALLOWED_HOSTS=gym.example,10.0.0.9
+      if (!Value.Check(def.schema, value) && (def.schema as { type?: string }).type === "array") value = raw.split(",").map((x) => x.trim()).filter(Boolean);
       if (!Value.Check(def.schema, value)) value = raw;
       const envName = def.env && env[def.env] ? def.env : genericSettingEnv(def.key);
       try {

@@ -36,3 +36,11 @@ CREATE TABLE device_join_requests (
   UNIQUE (vendor, device_key)
 ) STRICT;
 CREATE INDEX device_join_requests_seen ON device_join_requests(last_seen);
+
+-- Staff sign-outs end the session on the server, not only in the browser: the token's id is
+-- refused until the token would have expired anyway (rows past expires_at are pruned).
+CREATE TABLE staff_revoked_sessions (
+  jti        TEXT PRIMARY KEY,
+  staff_id   INTEGER NOT NULL,
+  expires_at INTEGER NOT NULL           -- epoch ms
+) STRICT;
