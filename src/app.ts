@@ -12,9 +12,10 @@
  */
 import { Elysia, type AnyElysia } from "elysia";
 import type { Deps } from "./deps.ts";
-import { errorHandler, jsonError } from "./http/errors.ts";
+import { errorHandler } from "./http/errors.ts";
 import { healthPlugin } from "./http/health.ts";
 import { remoteAddress } from "./http/remote.ts";
+import { checkStaffBody, setBodyDeadline } from "./http/body-deadline.ts";
 import { lefuPlugin } from "./devices/lefu/plugin.ts";
 import { yolandaPlugin } from "./devices/yolanda/plugin.ts";
 import { youjiuPlugin } from "./devices/youjiu/plugin.ts";
@@ -37,28 +38,6 @@ import { webSupportApi } from "./staff/web-support.ts";
 import { webPlugin } from "./web/plugin.ts";
 
 /**
- * True if the body is over `limit` bytes. Uses Content-Length when present;
- * otherwise (chunked, or an in-process Request) it counts a clone of the body,
- * stopping as soon as the limit is passed.
- */
-export async function bodyTooLarge(request: Request, limit: number): Promise<boolean> {
-  const len = request.headers.get("content-length");
-  if (len !== null) return Number(len) > limit;
-  if (request.body === null) return false;
-  const reader = request.clone().body!.getReader();
-  let total = 0;
-  for (;;) {
-    const { done, value } = await reader.read();
-    if (done) return false;
-    total += value.byteLength;
-    if (total > limit) {
-      await reader.cancel();
-      return true;
-    }
-  }
-}
-
-/**
  * A claimed measurement's report for its new member: Lefu rows are computed again with that
  * member's profile (devices/lefu/claim.ts); Yolanda rows keep or pick the relay's report
  * (devices/yolanda/claim.ts); anything else keeps its note.
@@ -76,6 +55,8 @@ export function createApp(deps: Deps) {
   const app = new Elysia({ name: "bodydock" })
     .onRequest(({ request, server }) => {
       noteStart(request, remoteAddress(server, request));
+      // Every body read (device roles and staff) must finish before this deadline (http/body-deadline.ts).
+      setBodyDeadline(request, config.bodyTimeout * 1000);
     })
     // Device routers answer in their own onRequest hooks, in the order of device-protocols §1.3,
     // with their own body limits and error envelopes.
@@ -84,11 +65,13 @@ export function createApp(deps: Deps) {
     .use(youjiuPlugin(deps))
     // Everything else is the staff API and page. The guard first: no session, no body reading.
     .use(staffGuard(deps))
+    // The staff body limit and deadline: 413 or 408, and the connection closed, before any parsing.
     .onRequest(async ({ request, set }) => {
-      if (await bodyTooLarge(request, config.bodyLimit)) {
-        set.status = 413;
-        observe(deps, request, "body_limit", 413);
-        return jsonError(413, "payload_too_large", `request body is larger than the limit of ${config.bodyLimit} bytes`);
+      const refused = await checkStaffBody(request, config.bodyLimit);
+      if (refused) {
+        set.status = refused.status;
+        observe(deps, request, refused.status === 413 ? "body_limit" : "body_timeout", refused.status);
+        return refused;
       }
     })
     // Routed requests are logged and counted here; device routers do it themselves (http/observe.ts).
