@@ -37,6 +37,22 @@ import { youjiuStaffApi } from "./staff/youjiu.ts";
 import { webSupportApi } from "./staff/web-support.ts";
 import { webPlugin } from "./web/plugin.ts";
 
+/** Headers of every answer under /api (issue 13, point 10); Elysia adds set.headers to returned Responses too. */
+export const API_HEADERS = { "cache-control": "no-store", "x-content-type-options": "nosniff" } as const;
+
+/** Over-inclusive on purpose (decoded, any case, any slashes): extra headers on a non-API answer harm nothing. */
+function isApiPath(request: Request): boolean {
+  const url = request.url;
+  const q = url.indexOf("?");
+  let path = q < 0 ? url : url.slice(0, q);
+  try {
+    path = decodeURIComponent(path);
+  } catch {
+    /* keep it raw */
+  }
+  return /\/api(?:[/?#]|$)/i.test(path);
+}
+
 /**
  * A claimed measurement's report for its new member: Lefu rows are computed again with that
  * member's profile (devices/lefu/claim.ts); Yolanda rows keep or pick the relay's report
@@ -53,8 +69,10 @@ export function createApp(deps: Deps) {
   const staffOptions = { actor, audit: audit.record.bind(audit) };
   let root: AnyElysia | undefined;
   const app = new Elysia({ name: "bodydock" })
-    .onRequest(({ request, server }) => {
+    .onRequest(({ request, server, set }) => {
       noteStart(request, remoteAddress(server, request));
+      // API answers (data and errors, from a route or a hook) are never cached and never sniffed.
+      if (isApiPath(request)) Object.assign(set.headers, API_HEADERS);
       // Every body read (device roles and staff) must finish before this deadline (http/body-deadline.ts).
       setBodyDeadline(request, config.bodyTimeout * 1000);
     })
