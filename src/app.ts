@@ -16,6 +16,7 @@ import { errorHandler, jsonError } from "./http/errors.ts";
 import { healthPlugin } from "./http/health.ts";
 import { HostAllowList } from "./http/hosts.ts";
 import { remoteAddress } from "./http/remote.ts";
+import { checkStaffBody, setBodyDeadline } from "./http/body-deadline.ts";
 import { lefuPlugin } from "./devices/lefu/plugin.ts";
 import { yolandaPlugin } from "./devices/yolanda/plugin.ts";
 import { youjiuPlugin } from "./devices/youjiu/plugin.ts";
@@ -37,26 +38,20 @@ import { youjiuStaffApi } from "./staff/youjiu.ts";
 import { webSupportApi } from "./staff/web-support.ts";
 import { webPlugin } from "./web/plugin.ts";
 
-/**
- * True if the body is over `limit` bytes. Uses Content-Length when present;
- * otherwise (chunked, or an in-process Request) it counts a clone of the body,
- * stopping as soon as the limit is passed.
- */
-export async function bodyTooLarge(request: Request, limit: number): Promise<boolean> {
-  const len = request.headers.get("content-length");
-  if (len !== null) return Number(len) > limit;
-  if (request.body === null) return false;
-  const reader = request.clone().body!.getReader();
-  let total = 0;
-  for (;;) {
-    const { done, value } = await reader.read();
-    if (done) return false;
-    total += value.byteLength;
-    if (total > limit) {
-      await reader.cancel();
-      return true;
-    }
+/** Headers of every answer under /api (issue 13, point 10); Elysia adds set.headers to returned Responses too. */
+export const API_HEADERS = { "cache-control": "no-store", "x-content-type-options": "nosniff" } as const;
+
+/** Over-inclusive on purpose (decoded, any case, any slashes): extra headers on a non-API answer harm nothing. */
+function isApiPath(request: Request): boolean {
+  const url = request.url;
+  const q = url.indexOf("?");
+  let path = q < 0 ? url : url.slice(0, q);
+  try {
+    path = decodeURIComponent(path);
+  } catch {
+    /* keep it raw */
   }
+  return /\/api(?:[/?#]|$)/i.test(path);
 }
 
 /**
@@ -76,8 +71,12 @@ export function createApp(deps: Deps) {
   let root: AnyElysia | undefined;
   const hosts = new HostAllowList(deps);
   const app = new Elysia({ name: "bodydock" })
-    .onRequest(({ request, server }) => {
+    .onRequest(({ request, server, set }) => {
       noteStart(request, remoteAddress(server, request));
+      // API answers (data and errors, from a route or a hook) are never cached and never sniffed.
+      if (isApiPath(request)) Object.assign(set.headers, API_HEADERS);
+      // Every body read (device roles and staff) must finish before this deadline (http/body-deadline.ts).
+      setBodyDeadline(request, config.bodyTimeout * 1000);
     })
     // Device routers answer in their own onRequest hooks, in the order of device-protocols §1.3,
     // with their own body limits and error envelopes.
@@ -92,11 +91,13 @@ export function createApp(deps: Deps) {
         return jsonError(421, "host_not_allowed", "this server does not answer to that host name; an admin can add it to the setting http.allowedHosts");
       }
     })
+    // The staff body limit and deadline: 413 or 408, and the connection closed, before any parsing.
     .onRequest(async ({ request, set }) => {
-      if (await bodyTooLarge(request, config.bodyLimit)) {
-        set.status = 413;
-        observe(deps, request, "body_limit", 413);
-        return jsonError(413, "payload_too_large", `request body is larger than the limit of ${config.bodyLimit} bytes`);
+      const refused = await checkStaffBody(request, config.bodyLimit);
+      if (refused) {
+        set.status = refused.status;
+        observe(deps, request, refused.status === 413 ? "body_limit" : "body_timeout", refused.status);
+        return refused;
       }
     })
     // Routed requests are logged and counted here; device routers do it themselves (http/observe.ts).

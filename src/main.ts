@@ -12,6 +12,8 @@ import type { Logger } from "./log.ts";
 import { openRuntime, type Runtime } from "./runtime.ts";
 import { deviceStore } from "./devices/common/store.ts";
 import { LiteReports } from "./devices/yolanda/lite-reports.ts";
+import { ensureDataDir } from "./store/db.ts";
+import { DataDirLockedError, lockDataDir } from "./store/lock.ts";
 
 /** Hard cap for any request body, enforced by Bun itself (covers chunked bodies too). Roles enforce their own, smaller, limits. */
 const SERVER_MAX_BODY = 16 * 1024 * 1024;
@@ -38,17 +40,36 @@ function startMaintenance(rt: Runtime): ReturnType<typeof setInterval> {
   return timer;
 }
 
+/** A start-up refusal with a plain message for the operator (exit code 1): port taken, data folder in use. */
 export class ListenError extends Error {}
 
 export async function startServer(config: Config, opts: { log?: Logger } = {}): Promise<RunningServer> {
-  const runtime = openRuntime(config, opts);
+  // One server per data folder: the lock comes before the database is even opened (store/lock.ts).
+  ensureDataDir(config.dataDir);
+  let lock: ReturnType<typeof lockDataDir>;
+  try {
+    lock = lockDataDir(config.dataDir);
+  } catch (e) {
+    if (e instanceof DataDirLockedError) throw new ListenError(e.message);
+    throw e;
+  }
+  let runtime: Runtime;
+  try {
+    runtime = openRuntime(config, opts);
+  } catch (e) {
+    lock.release();
+    throw e;
+  }
   const { log } = runtime;
   if (runtime.migration.applied.length) log.info("database migrated", { from: runtime.migration.from, to: runtime.migration.to });
   const app = createApp(runtime);
   try {
-    app.listen({ port: config.port, hostname: config.host, maxRequestBodySize: SERVER_MAX_BODY });
+    // reusePort: false. Elysia asks for SO_REUSEPORT by default, and then a second server on the
+    // same port starts happily and the kernel splits the traffic (push logins included) between them.
+    app.listen({ port: config.port, hostname: config.host, maxRequestBodySize: SERVER_MAX_BODY, reusePort: false });
   } catch (e) {
     await runtime.close();
+    lock.release();
     const code = (e as NodeJS.ErrnoException).code;
     throw new ListenError(
       `cannot listen on ${config.host}:${config.port}: ${code === "EADDRINUSE" ? "the port is already in use (is bodydock already running?)" : (e as Error).message}`,
@@ -67,6 +88,7 @@ export async function startServer(config: Config, opts: { log?: Logger } = {}): 
       stopLiteReports();
       await app.server?.stop(false);
       await runtime.close();
+      lock.release();
     },
   };
 }

@@ -15,7 +15,7 @@ export function tempDir(prefix = "bodydock-test-"): string {
 }
 
 export function testConfig(over: Partial<Config> = {}): Config {
-  return { port: 0, host: "127.0.0.1", dataDir: tempDir(), logLevel: "debug", bodyLimit: 1024 * 1024, ...over };
+  return { port: 0, host: "127.0.0.1", dataDir: tempDir(), logLevel: "debug", bodyLimit: 1024 * 1024, bodyTimeout: 30, ...over };
 }
 
 export interface TestClock {

@@ -19,6 +19,7 @@ export const ConfigSchema = t.Object({
   dataDir: t.String({ minLength: 1, description: "folder that holds the database" }),
   logLevel: t.Union(LOG_LEVELS.map((l) => t.Literal(l))),
   bodyLimit: t.Integer({ minimum: 1024, maximum: 64 * 1024 * 1024, description: "largest staff API request body, bytes" }),
+  bodyTimeout: t.Integer({ minimum: 1, maximum: 600, description: "seconds a request body may take to arrive, device or staff" }),
 });
 export type Config = Static<typeof ConfigSchema>;
 
@@ -37,6 +38,7 @@ export const OPTIONS: readonly OptionDef[] = [
   { key: "dataDir", flag: "data-dir", env: "BODYDOCK_DATA_DIR", kind: "string", allowed: "a folder path", help: "data folder (default ./data from source, data/ beside the binary when compiled)" },
   { key: "logLevel", flag: "log-level", env: "BODYDOCK_LOG_LEVEL", kind: "string", allowed: LOG_LEVELS.join(", "), help: "log level (default info)" },
   { key: "bodyLimit", flag: "body-limit", env: "BODYDOCK_BODY_LIMIT", kind: "int", allowed: "an integer number of bytes from 1024 to 67108864", help: "largest staff API request body in bytes (default 1048576)" },
+  { key: "bodyTimeout", flag: "body-timeout", env: "BODYDOCK_BODY_TIMEOUT", kind: "int", allowed: "an integer number of seconds from 1 to 600", help: "seconds a request body may take to arrive; slower ones get 408 (default 30)" },
 ];
 
 export class ConfigError extends Error {
@@ -76,6 +78,7 @@ export function loadConfig(src: ConfigSources): Config {
     dataDir: defaultDataDir(src),
     logLevel: "info",
     bodyLimit: 1024 * 1024,
+    bodyTimeout: 30,
   };
   for (const opt of OPTIONS) {
     const fromFlag = src.flags[opt.flag];

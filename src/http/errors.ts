@@ -5,6 +5,7 @@
  */
 import { Elysia } from "elysia";
 import type { Logger } from "../log.ts";
+import { BodyTimeoutError, bodyTimeout } from "./body-deadline.ts";
 
 export class AppError extends Error {
   constructor(
@@ -59,6 +60,8 @@ export const errorHandler = (log: Logger) =>
 
 function errorResponse(code: string | number, error: unknown, request: Request, log: Logger): Response {
   if (error instanceof AppError) return jsonError(error.status, error.code, error.message, error.extra, error.headers);
+  // A device body that ran past its deadline (devices/common/body.ts): 408 and the connection closed.
+  if (error instanceof BodyTimeoutError) return bodyTimeout();
   switch (code) {
     case "NOT_FOUND":
       return jsonError(404, "not_found", "no such endpoint");

@@ -19,6 +19,7 @@
  */
 import { Elysia } from "elysia";
 import { safeEqual } from "./secrets.ts";
+import { captureBudget } from "../devices/common/capture-budget.ts";
 import type { Deps } from "../deps.ts";
 import { jsonError } from "./errors.ts";
 
@@ -125,6 +126,9 @@ export const metricsPlugin = (deps: Deps, metrics: Metrics, opts: MetricsOptions
         "# HELP bodydock_write_jobs_total Write jobs committed.",
         "# TYPE bodydock_write_jobs_total counter",
         `bodydock_write_jobs_total ${q.jobs}`,
+        "# HELP bodydock_captures_limited_total Device captures summarised or kept without body by the per-address volume cap.",
+        "# TYPE bodydock_captures_limited_total counter",
+        `bodydock_captures_limited_total ${captureBudget(deps).limited}`,
         "# HELP bodydock_uptime_seconds Seconds since the process started.",
         "# TYPE bodydock_uptime_seconds gauge",
         `bodydock_uptime_seconds ${Math.max(0, Math.floor((deps.now() - deps.startedAt) / 1000))}`,

@@ -4,6 +4,7 @@
  *   GET /api/docs                a self-contained page that lists it (no CDN, no external script or style)
  * Both are public (on the guard's PUBLIC_PATHS): they describe the API, they grant nothing.
  */
+import { createHash } from "node:crypto";
 import { toOpenAPISchema } from "@elysiajs/openapi";
 import { Elysia, type AnyElysia } from "elysia";
 import type { Deps } from "../deps.ts";
@@ -53,13 +54,45 @@ export const docsPlugin = (deps: Deps, root: () => AnyElysia) => {
   let cached: string | null = null;
   const json = () => (cached ??= JSON.stringify(openApiDocument(root(), deps.version)));
   return new Elysia({ name: "api-docs" })
-    .get("/api/docs/openapi.json", () => new Response(json(), { headers: { "content-type": "application/json; charset=utf-8" } }), {
+    .get("/api/docs/openapi.json", () => new Response(json(), { headers: { "content-type": "application/json; charset=utf-8", "cache-control": "no-store", "x-content-type-options": "nosniff" } }), {
       detail: { hide: true },
     })
-    .get("/api/docs", () => new Response(DOCS_PAGE, { headers: { "content-type": "text/html; charset=utf-8", "content-security-policy": "default-src 'self'; script-src 'unsafe-inline'; style-src 'unsafe-inline'" } }), {
+    .get("/api/docs", () => new Response(DOCS_PAGE, { headers: DOCS_HEADERS }), {
       detail: { hide: true },
     });
 };
+
+/** The CSP hash source of an inline element's exact text. */
+function cspHash(text: string): string {
+  return `'sha256-${createHash("sha256").update(text, "utf8").digest("base64")}'`;
+}
+
+/**
+ * The viewer's one inline script and one inline style are allowed by their hashes, not by
+ * 'unsafe-inline': an injected script or style would not run. It cannot be framed (issue 13, point 10).
+ */
+export function docsHeaders(page: string): Record<string, string> {
+  const script = /<script>([\s\S]*?)<\/script>/.exec(page)![1]!;
+  const style = /<style>([\s\S]*?)<\/style>/.exec(page)![1]!;
+  const csp = [
+    "default-src 'none'",
+    `script-src ${cspHash(script)}`,
+    `style-src ${cspHash(style)}`,
+    "connect-src 'self'",
+    "img-src 'self'",
+    "base-uri 'none'",
+    "form-action 'none'",
+    "frame-ancestors 'none'",
+  ].join("; ");
+  return {
+    "content-type": "text/html; charset=utf-8",
+    "content-security-policy": csp,
+    "x-frame-options": "DENY",
+    "x-content-type-options": "nosniff",
+    "referrer-policy": "no-referrer",
+    "cache-control": "no-store",
+  };
+}
 
 /** A small viewer: paths, methods, summaries, parameters and schemas, rendered from openapi.json in the browser. */
 const DOCS_PAGE = `<!doctype html>
@@ -123,3 +156,5 @@ table{border-collapse:collapse}td,th{padding:2px 10px 2px 0;text-align:left;vert
   });
 })();
 </script></body></html>`;
+
+const DOCS_HEADERS = docsHeaders(DOCS_PAGE);

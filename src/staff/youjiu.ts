@@ -14,8 +14,12 @@ import type { Deps } from "../deps.ts";
 import { youjiu } from "../devices/youjiu/plugin.ts";
 import type { YoujiuEvent } from "../devices/youjiu/service.ts";
 import { XONE_SCENES, UPLUS_SCENES } from "../devices/youjiu/wire.ts";
-import { AppError } from "../http/errors.ts";
+import { AppError, jsonError } from "../http/errors.ts";
+import { remoteAddress } from "../http/remote.ts";
 import { staffGuard } from "./guard.ts";
+
+/** Live event streams one address may hold open at once (a few browser tabs); more get 429 (issue 13, point 7). */
+export const MAX_EVENT_STREAMS_PER_ADDRESS = 6;
 
 export interface YoujiuStaffOptions {
   audit: (actor: string, action: string, entity: string, entityId: string, before: unknown, after: unknown) => void;
@@ -62,6 +66,9 @@ export const youjiuStaffApi = (deps: Deps, opts: YoujiuStaffOptions) => {
       };
     });
   };
+
+  /** Open event streams per remote address. */
+  const streams = new Map<string, number>();
 
   return new Elysia({ name: "staff-youjiu", prefix: "/api/v1/youjiu" })
     .use(staffGuard(deps))
@@ -131,7 +138,21 @@ export const youjiuStaffApi = (deps: Deps, opts: YoujiuStaffOptions) => {
     )
     .get(
       "/events",
-      ({ request }) => {
+      ({ request, server }) => {
+        const address = remoteAddress(server, request) ?? "local";
+        const open = streams.get(address) ?? 0;
+        if (open >= MAX_EVENT_STREAMS_PER_ADDRESS) {
+          return jsonError(429, "too_many_streams", `this computer already has ${open} live views open; close a tab and reload`, {}, { "retry-after": "15" });
+        }
+        streams.set(address, open + 1);
+        let released = false;
+        const release = () => {
+          if (released) return;
+          released = true;
+          const n = (streams.get(address) ?? 1) - 1;
+          if (n <= 0) streams.delete(address);
+          else streams.set(address, n);
+        };
         let off: (() => void) | undefined;
         let keepAlive: ReturnType<typeof setInterval> | undefined;
         const stream = new ReadableStream<string>({
@@ -141,6 +162,7 @@ export const youjiuStaffApi = (deps: Deps, opts: YoujiuStaffOptions) => {
             off = service.on(send);
             keepAlive = setInterval(() => controller.enqueue(": keep-alive\n\n"), 15000);
             request.signal.addEventListener("abort", () => {
+              release();
               off?.();
               clearInterval(keepAlive);
               try {
@@ -151,6 +173,7 @@ export const youjiuStaffApi = (deps: Deps, opts: YoujiuStaffOptions) => {
             });
           },
           cancel() {
+            release();
             off?.();
             clearInterval(keepAlive);
           },

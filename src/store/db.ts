@@ -5,7 +5,7 @@
  * foreign_keys=ON.
  */
 import { Database } from "bun:sqlite";
-import { mkdirSync, accessSync, constants } from "node:fs";
+import { mkdirSync, accessSync, chmodSync, closeSync, constants, existsSync, openSync, statSync } from "node:fs";
 import { join } from "node:path";
 import { migrate, type MigrationResult } from "./migrations/index.ts";
 
@@ -18,10 +18,18 @@ export class DataDirError extends Error {
   }
 }
 
-/** Creates the data dir if missing; the error says why it cannot be used. */
+/** Folder and file modes: the database holds members' health data, so only bodydock's own user may read it. */
+export const DATA_DIR_MODE = 0o700;
+export const DB_FILE_MODE = 0o600;
+
+/**
+ * Creates the data dir if missing (0700); the error says why it cannot be used. An existing
+ * folder this user owns is tightened to 0700 too; one it does not own is left as it is.
+ */
 export function ensureDataDir(dir: string): void {
   try {
-    mkdirSync(dir, { recursive: true });
+    mkdirSync(dir, { recursive: true, mode: DATA_DIR_MODE });
+    tighten(dir, DATA_DIR_MODE);
   } catch (e) {
     throw new DataDirError(dir, (e as NodeJS.ErrnoException).code === "EACCES" ? "permission denied while creating it" : (e as Error).message);
   }
@@ -34,6 +42,27 @@ export function ensureDataDir(dir: string): void {
 
 export function dbPath(dataDir: string): string {
   return join(dataDir, DB_FILE);
+}
+
+/** chmod when the path exists, is ours and is looser than `mode`; quiet otherwise (a mounted volume may not allow it). */
+function tighten(path: string, mode: number): void {
+  try {
+    const st = statSync(path);
+    if ((st.mode & 0o777 & ~mode) === 0) return;
+    if (typeof process.getuid === "function" && st.uid !== process.getuid()) return;
+    chmodSync(path, mode);
+  } catch {
+    /* missing or not ours */
+  }
+}
+
+/**
+ * The database file and its -wal/-shm companions are 0600. The main file is created 0600 before
+ * SQLite opens it; SQLite gives -wal and -shm the main file's mode, and existing ones are tightened.
+ */
+export function restrictDbFiles(file: string): void {
+  if (!existsSync(file)) closeSync(openSync(file, "a", DB_FILE_MODE));
+  for (const f of [file, `${file}-wal`, `${file}-shm`, `${file}-journal`]) tighten(f, DB_FILE_MODE);
 }
 
 export function applyPragmas(db: Database): void {
@@ -50,9 +79,11 @@ export interface OpenResult {
 
 /** Opens (creating if needed) and migrates the database. Throws SchemaTooNewError for a newer schema. */
 export function openDatabase(file: string): OpenResult {
+  if (file !== ":memory:") restrictDbFiles(file);
   const db = new Database(file, { create: true, strict: true });
   try {
     applyPragmas(db);
+    if (file !== ":memory:") restrictDbFiles(file);
     const migration = migrate(db);
     return { db, migration };
   } catch (e) {

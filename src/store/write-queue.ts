@@ -19,6 +19,26 @@ type Job = {
   reject: (e: unknown) => void;
 };
 
+/** The last write that failed because of the store itself (disk full, I/O error, read-only file), for /healthz. */
+export interface StoreFailure {
+  /** SQLite's code, e.g. SQLITE_FULL. */
+  code: string;
+  message: string;
+  /** Epoch ms (wall clock). */
+  at: number;
+}
+
+/**
+ * SQLite codes that mean the store cannot take writes, as opposed to one job's own error (a
+ * constraint, an AppError): they turn /healthz red until a write succeeds again.
+ */
+const STORE_FAILURES = /^SQLITE_(FULL|IOERR|READONLY|CANTOPEN|CORRUPT|NOTADB|NOMEM|PROTOCOL|BUSY|LOCKED)/;
+
+export function isStoreFailure(e: unknown): e is Error & { code: string } {
+  const code = (e as { code?: unknown } | null)?.code;
+  return typeof code === "string" && STORE_FAILURES.test(code);
+}
+
 export interface WriteQueueStats {
   batches: number;
   jobs: number;
@@ -31,6 +51,8 @@ export class WriteQueue {
   private closed = false;
   private idleWaiters: Array<() => void> = [];
   readonly stats: WriteQueueStats = { batches: 0, jobs: 0, largestBatch: 0 };
+  /** Set when a write failed because of the store; cleared by the next commit in which a job succeeded. */
+  lastFailure: StoreFailure | null = null;
 
   /** Transaction control statements, prepared once (db.run would compile them on every call). */
   private readonly sql: Record<"begin" | "commit" | "rollback" | "savepoint" | "release" | "rollbackTo", Statement>;
@@ -86,6 +108,7 @@ export class WriteQueue {
     try {
       this.sql.begin.run();
     } catch (error) {
+      this.noteFailure(error);
       for (const job of batch) job.reject(error);
       return;
     }
@@ -104,6 +127,7 @@ export class WriteQueue {
     try {
       this.sql.commit.run();
     } catch (error) {
+      this.noteFailure(error);
       try {
         this.sql.rollback.run();
       } catch {
@@ -112,6 +136,13 @@ export class WriteQueue {
       for (const job of batch) job.reject(error);
       return;
     }
+    // Healthy again only when something was really written; a batch of store failures keeps the last one.
+    let wrote = false;
+    for (const r of results) {
+      if (r.ok) wrote = true;
+      else this.noteFailure(r.error);
+    }
+    if (wrote && !results.some((r) => !r.ok && isStoreFailure(r.error))) this.lastFailure = null;
     this.stats.batches++;
     this.stats.jobs += batch.length;
     if (batch.length > this.stats.largestBatch) this.stats.largestBatch = batch.length;
@@ -120,6 +151,10 @@ export class WriteQueue {
       if (r.ok) job.resolve(r.value);
       else job.reject(r.error);
     });
+  }
+
+  private noteFailure(error: unknown): void {
+    if (isStoreFailure(error)) this.lastFailure = { code: error.code, message: error.message, at: Date.now() };
   }
 
   /** Resolves once nothing is pending (used on graceful stop). */

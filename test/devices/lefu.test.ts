@@ -51,7 +51,8 @@ describe("Lefu: bad input never gives a 5xx and loses nothing good", () => {
     ["wrong types", { sn: "AB12", weight: { kg: 70 }, timestamp: ["x"] }, "weight_out_of_range"],
     ["huge numbers", '{"sn":"AB12","weight":1e400,"timestamp":1e999}', "weight_out_of_range"],
     ["weight out of range", { sn: "AB12", weight: "301", timestamp: "1762255000000" }, "weight_out_of_range"],
-    ["deep nesting", "[".repeat(5000) + "]".repeat(5000), "weight_out_of_range"],
+    // Deeper than MAX_JSON_DEPTH: refused before parsing (issue 13), the body waits in quarantine.
+    ["deep nesting", "[".repeat(5000) + "]".repeat(5000), "unparseable"],
   ];
   for (const [name, body, reason] of cases) {
     test(`${name}: success answer, quarantined (${reason}), no measurement`, async () => {

@@ -503,13 +503,19 @@ describe("POST …/wsp-mini/measurements (spec §3.4)", () => {
       { mac: 123456789012, measurements: [{ user_index: -3, timestamp: "1762429002", weight: "70", definite_flag: "maybe" }] },
       "[".repeat(4000) + "]".repeat(4000),
       '{"mac":"A8:48:FA:35:14:56","measurements":[{"weight":70,"timestamp":1762429003,"__proto__":{"x":1}}]}',
-      // Deep nesting inside an otherwise good item: stored, cut at the redaction depth limit.
-      `{"mac":"A8:48:FA:35:14:56","measurements":[{"user_index":1,"weight":70,"timestamp":1762429004,"x":${"[".repeat(100000)}${"]".repeat(100000)}}]}`,
+      // Nesting inside an otherwise good item, within MAX_JSON_DEPTH: stored.
+      `{"mac":"A8:48:FA:35:14:56","measurements":[{"user_index":1,"weight":70,"timestamp":1762429004,"x":${"[".repeat(25)}${"]".repeat(25)}}]}`,
+      // Deeper than MAX_JSON_DEPTH: refused before parsing (issue 13), quarantined as unparseable.
+      `{"mac":"A8:48:FA:35:14:56","measurements":[{"user_index":1,"weight":70,"timestamp":1762429006,"x":${"[".repeat(100000)}${"]".repeat(100000)}}]}`,
     ];
     for (const body of weird) expect((await measure(h, body, a)).status).toBeLessThan(500);
     expect(count(h, "measurements", "measured_at = 1762429004000")).toBe(1);
-    const deep = await relay(h, "create_measurement", `{"mac":"${SCALE}","user_index":1,"weight":70,"timestamp":1762429005,"x":${"[".repeat(100000)}${"]".repeat(100000)}}`);
+    expect(count(h, "measurements", "measured_at = 1762429006000")).toBe(0);
+    expect(q<{ reason: string }>(h, "SELECT reason FROM quarantine ORDER BY id DESC LIMIT 1")[0]!.reason).toBe("unparseable");
+    const deep = await relay(h, "create_measurement", `{"mac":"${SCALE}","user_index":1,"weight":70,"timestamp":1762429005,"x":${"[".repeat(25)}${"]".repeat(25)}}`);
     expect(deep.status).toBe(200);
+    const tooDeep = await relay(h, "create_measurement", `{"mac":"${SCALE}","user_index":1,"weight":70,"timestamp":1762429007,"x":${"[".repeat(100000)}${"]".repeat(100000)}}`);
+    expect(tooDeep.status).toBeLessThan(500);
   });
 
   test("a body over 1 MiB → 413 'fail'", async () => {

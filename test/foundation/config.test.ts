@@ -17,7 +17,7 @@ const base = (over: Partial<ConfigSources> = {}): ConfigSources => ({
 describe("config precedence: flags > BODYDOCK_* env > defaults", () => {
   test("defaults", () => {
     const c = loadConfig(base());
-    expect(c).toEqual({ port: 8080, host: "0.0.0.0", dataDir: "/srv/gym/data", logLevel: "info", bodyLimit: 1048576 });
+    expect(c).toEqual({ port: 8080, host: "0.0.0.0", dataDir: "/srv/gym/data", logLevel: "info", bodyLimit: 1048576, bodyTimeout: 30 });
   });
   test("env overrides defaults", () => {
     const c = loadConfig(base({ env: { BODYDOCK_PORT: "9000", BODYDOCK_HOST: "127.0.0.1", BODYDOCK_LOG_LEVEL: "warn", BODYDOCK_DATA_DIR: "/var/lib/bodydock" } }));

@@ -4,6 +4,8 @@
  * recovery steps (comments, trailing commas, first balanced {...}), optionally
  * form-urlencoded.
  */
+import { abandonBody, readBefore } from "../../http/body-deadline.ts";
+
 export type ParseStatus = "ok" | "recovered" | "form" | "empty" | "unparseable";
 
 export interface ReadBody {
@@ -13,24 +15,27 @@ export interface ReadBody {
   tooLarge: boolean;
 }
 
-/** Reads at most `limit` bytes; a larger body is reported as tooLarge (its text is what was read). */
+/**
+ * Reads at most `limit` bytes; a larger body is reported as tooLarge (its text is what was read).
+ * The read has the request's total deadline (http/body-deadline.ts): a body still arriving then
+ * throws BodyTimeoutError, which the error handler answers 408 with the connection closed.
+ */
 export async function readBody(request: Request, limit: number): Promise<ReadBody> {
   const declared = request.headers.get("content-length");
-  if (declared !== null && Number(declared) > limit) return { text: "", bytes: Number(declared), tooLarge: true };
-  if (request.body === null) return { text: "", bytes: 0, tooLarge: false };
-  if (declared !== null) {
-    // Length known and within the limit: one native read.
-    return decode(new Uint8Array(await request.arrayBuffer()));
+  if (declared !== null && Number(declared) > limit) {
+    abandonBody(request);
+    return { text: "", bytes: Number(declared), tooLarge: true };
   }
+  if (request.body === null) return { text: "", bytes: 0, tooLarge: false };
   const reader = request.body.getReader();
   const chunks: Uint8Array[] = [];
   let total = 0;
   for (;;) {
-    const { done, value } = await reader.read();
+    const { done, value } = await readBefore(request, reader);
     if (done) break;
     total += value.byteLength;
     if (total > limit) {
-      await reader.cancel().catch(() => {});
+      void reader.cancel().catch(() => {});
       return { text: "", bytes: total, tooLarge: true };
     }
     chunks.push(value);
@@ -58,40 +63,43 @@ function stringEnd(s: string, i: number): number {
  * (a comma is held back until the next significant character shows whether it trails).
  */
 export function stripJsonNoise(s: string): string {
-  let out = "";
+  // Verbatim runs are copied as slices (not character by character): a 1 MiB body costs one pass.
+  const out: string[] = [];
+  let from = 0;
   let comma = false;
-  const emitComma = () => {
-    if (comma) out += ",";
-    comma = false;
-  };
   for (let i = 0; i < s.length; ) {
-    const c = s[i]!;
-    if (c === '"') {
-      emitComma();
-      const end = stringEnd(s, i);
-      out += s.slice(i, end);
-      i = end;
-    } else if (c === "/" && s[i + 1] === "/") {
-      while (i < s.length && s[i] !== "\n") i++;
-    } else if (c === "/" && s[i + 1] === "*") {
-      const end = s.indexOf("*/", i + 2);
-      i = end < 0 ? s.length : end + 2;
-    } else if (c === ",") {
-      emitComma();
+    const c = s.charCodeAt(i);
+    if (c === 0x2f /* / */ && (s.charCodeAt(i + 1) === 0x2f || s.charCodeAt(i + 1) === 0x2a)) {
+      out.push(s.slice(from, i));
+      if (s.charCodeAt(i + 1) === 0x2f) {
+        const nl = s.indexOf("\n", i);
+        i = nl < 0 ? s.length : nl;
+      } else {
+        const end = s.indexOf("*/", i + 2);
+        i = end < 0 ? s.length : end + 2;
+      }
+      from = i;
+    } else if (c === 0x2c /* , */) {
+      out.push(s.slice(from, i));
+      if (comma) out.push(",");
       comma = true;
-      i++;
-    } else if (c === " " || c === "\t" || c === "\n" || c === "\r") {
-      out += c;
+      from = ++i;
+    } else if (c === 0x20 || c === 0x09 || c === 0x0a || c === 0x0d) {
       i++;
     } else {
-      if (c === "}" || c === "]") comma = false;
-      emitComma();
-      out += c;
-      i++;
+      if (comma) {
+        // The held-back comma goes after the whitespace, unless it trails before } or ].
+        out.push(s.slice(from, i));
+        if (c !== 0x7d && c !== 0x5d) out.push(",");
+        comma = false;
+        from = i;
+      }
+      i = c === 0x22 /* " */ ? stringEnd(s, i) : i + 1;
     }
   }
-  emitComma();
-  return out;
+  out.push(s.slice(from));
+  if (comma) out.push(",");
+  return out.join("");
 }
 
 /** The first balanced {...} in s, respecting strings and escapes; null if none closes. */
@@ -126,14 +134,63 @@ function tryJson(s: string): { ok: true; value: unknown } | { ok: false } {
 export interface Parsed {
   value: unknown;
   status: ParseStatus;
+  /** Set when the text nests deeper than MAX_JSON_DEPTH or holds more than MAX_JSON_VALUES: it was not parsed at all. */
+  tooComplex?: "depth" | "size";
+}
+
+/**
+ * Deepest nesting any device body may have. No device sends more than 4 levels; the limit only
+ * keeps a crafted body from costing stack and time in JSON.parse, redaction and JSON.stringify.
+ */
+export const MAX_JSON_DEPTH = 32;
+/**
+ * Most values (array elements and object members, counted by their separators) a device body may
+ * hold. A Lefu backlog of a thousand readings is about 50 000; the 1 MiB limit allows ~500 000.
+ */
+export const MAX_JSON_VALUES = 200_000;
+
+/**
+ * "depth" when brackets outside strings nest deeper than `maxDepth` (unbalanced text counts as it
+ * opens), "size" when separators outside strings pass `maxValues`, else null. One pass; strings are
+ * skipped with indexOf, so an 8 MiB face image costs next to nothing.
+ */
+export function jsonTooComplex(s: string, maxDepth = MAX_JSON_DEPTH, maxValues = MAX_JSON_VALUES): "depth" | "size" | null {
+  let depth = 0;
+  let values = 0;
+  for (let i = 0; i < s.length; i++) {
+    const c = s.charCodeAt(i);
+    if (c === 0x22 /* quote */) {
+      let j = i;
+      for (;;) {
+        j = s.indexOf('"', j + 1);
+        if (j < 0) return null;
+        let k = j - 1;
+        while (s.charCodeAt(k) === 0x5c /* backslash */) k--;
+        if ((j - k) % 2 === 1) break; // an even number of backslashes before it: the string ends here
+      }
+      i = j;
+    } else if (c === 0x7b /* { */ || c === 0x5b /* [ */) {
+      if (++depth > maxDepth) return "depth";
+      if (++values > maxValues) return "size";
+    } else if (c === 0x2c /* , */) {
+      if (++values > maxValues) return "size";
+    } else if (c === 0x7d /* } */ || c === 0x5d /* ] */) {
+      if (depth > 0) depth--;
+    }
+  }
+  return null;
 }
 
 export function parseLenient(text: string, allowForm = false): Parsed {
   const trimmed = text.trim();
   if (trimmed === "") return { value: {}, status: "empty" };
+  // Depth and size first, before JSON.parse and every recovery step: a crafted body stops here (issue 13, point 7).
+  const tooComplex = jsonTooComplex(trimmed);
+  if (tooComplex) return { value: null, status: "unparseable", tooComplex };
   const direct = tryJson(trimmed);
   if (direct.ok) return { value: direct.value, status: "ok" };
-  const cleaned = tryJson(stripJsonNoise(trimmed));
+  const stripped = stripJsonNoise(trimmed);
+  const cleaned = stripped === trimmed ? direct : tryJson(stripped);
   if (cleaned.ok) return { value: cleaned.value, status: "recovered" };
   const obj = firstBalancedObject(trimmed);
   if (obj !== null) {

@@ -9,6 +9,7 @@ import type { ParseStatus } from "./body.ts";
 import { requestTarget } from "./path.ts";
 import { redactHeaders, redactTarget, redactText } from "./redact.ts";
 import { deviceStore } from "./store.ts";
+import { authenticated, captureBudget } from "./capture-budget.ts";
 
 export interface DeviceReply {
   status: number;
@@ -58,11 +59,19 @@ export async function commitDeviceRequest(deps: Deps, request: Request, remote: 
   const { captures } = deviceStore(deps.db);
   const now = deps.now();
   const rawTarget = redactTarget(requestTarget(request.url));
+  // Unauthenticated capture volume is capped per address (capture-budget.ts); the answer does not change.
+  const budget = captureBudget(deps);
+  const decision = h.skipCapture || authenticated(h.authResult) ? ({ kind: "full" } as const) : budget.take(remote, h.captureBody?.length ?? 0);
   try {
     await deps.writes.enqueue((db) => {
       const deviceId = h.device ? h.device(db) : null;
       let captureId = 0;
-      if (!h.skipCapture) {
+      // Jobs run one after another, so the first overflow of the minute makes the row the others share.
+      const overflowId = decision.kind === "overflow" ? budget.overflowId(remote) : null;
+      if (overflowId !== null && captures.byId(overflowId)) {
+        captureId = overflowId;
+      } else if (!h.skipCapture) {
+        const limited = decision.kind !== "full";
         captureId = captures.insert({
           receivedAt: now,
           remoteIp: remote,
@@ -72,7 +81,13 @@ export async function commitDeviceRequest(deps: Deps, request: Request, remote: 
           routeKey: h.routeKey,
           pathPrefix: h.prefix,
           headers: redactHeaders(request.headers),
-          bodyText: h.captureBody,
+          bodyText: !limited
+            ? h.captureBody
+            : decision.kind === "overflow"
+              ? `[capture volume limit for ${remote ?? "this address"}: this and the following requests of this minute share this capture]`
+              : h.captureBody === null
+                ? null
+                : `[body not kept: capture volume limit for ${remote ?? "this address"}]`,
           bodyBytes: h.bodyBytes,
           parseStatus: h.parseStatus,
           authResult: h.authResult ?? null,
@@ -83,6 +98,7 @@ export async function commitDeviceRequest(deps: Deps, request: Request, remote: 
           quarantine: h.quarantine,
           authFailure: h.authFailure,
         });
+        if (decision.kind === "overflow") budget.setOverflow(remote, captureId);
       }
       if (h.persist) {
         const r = h.persist(db, captureId);
