@@ -208,7 +208,8 @@ export function lefuPlugin(deps: Deps) {
         memberId = null;
         claimReason = "unapproved_device";
       }
-      const candidates = memberId === null ? measurements.suggest(n.weightKg) : [];
+      // Members whose weight is nearest are suggested when staff open the claim queue (ClaimsRepo.list), not here.
+      const candidates: number[] = [];
       // The report, with the member's profile (issue 5 §5); a pending row gets it when it is assigned.
       const report = lefuReport(
         { scaleType, weightKg: n.weightKg, heartRate: n.heartRate, impedance: n.impedance, measuredAt: n.measuredAt },
