@@ -1,5 +1,6 @@
 /** Youjiu device credentials, login events and unknown cards (migration 004). */
 import type { Database, Statement } from "bun:sqlite";
+import { seenKey, seenThrottle, type SeenThrottle } from "./seen-throttle.ts";
 
 export interface YoujiuDeviceRow {
   id: number;
@@ -44,8 +45,10 @@ export class YoujiuRepo {
   private readonly cardStmt: Statement<unknown>;
   private readonly cardsStmt: Statement<UnknownCardRow, [number]>;
   private readonly resetStmt: Statement<unknown, [string]>;
+  private readonly throttle: SeenThrottle;
 
   constructor(db: Database) {
+    this.throttle = seenThrottle(db);
     this.deviceStmt = db.query("SELECT id, device_key, family, secret, revoked, last_seen, last_ip, name FROM devices WHERE vendor = 'youjiu' AND device_key = ?");
     this.upsertStmt = db.query(`
       INSERT INTO devices (vendor, device_key, family, sn, first_seen, last_seen, last_ip, secret, secret_set_at)
@@ -87,8 +90,13 @@ export class YoujiuRepo {
   tokenIssued(sn: string, now: number): void {
     this.tokenAtStmt.run({ sn, now } as never);
   }
+  /** Touches the device row, at most once a second when nothing else changed (seen-throttle.ts). */
   seen(sn: string, now: number, ip: string | null, family: string | null): void {
+    const key = seenKey("youjiu", sn);
+    const sig = `${ip}\u0000${family}`;
+    if (!this.throttle.mustWrite(key, sig, now)) return;
     this.seenStmt.run({ sn, now, ip, family } as never);
+    this.throttle.written(key, sig, now);
   }
   event(e: LoginEvent): void {
     this.eventStmt.run({

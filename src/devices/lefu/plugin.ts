@@ -14,7 +14,7 @@ import { observe } from "../../http/observe.ts";
 import { commitDeviceRequest, toResponse, type DeviceReply, type Handled, type PersistResult } from "../common/pipeline.ts";
 import { mayNeedRedaction, redactText, redactValue } from "../common/redact.ts";
 import { deviceStore } from "../common/store.ts";
-import type { DeviceRow } from "../../store/devices-repo.ts";
+import type { DeviceSeenRow as DeviceRow } from "../../store/devices-repo.ts"; // the columns seen() returns
 import { memberProfile } from "../../store/profiles.ts";
 import { lefuReport } from "./report.ts";
 import {

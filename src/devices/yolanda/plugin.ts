@@ -12,7 +12,7 @@
 import { Elysia } from "elysia";
 import type { Deps } from "../../deps.ts";
 import { remoteAddress } from "../../http/remote.ts";
-import type { DeviceRow } from "../../store/devices-repo.ts";
+import type { DeviceSeenRow as DeviceRow } from "../../store/devices-repo.ts"; // the columns seen() returns
 import { yolandaRepo, type ScaleUser } from "../../store/yolanda-repo.ts";
 import { mergeQuery, parseLenient, readBody, type Parsed, type ReadBody } from "../common/body.ts";
 import { field, isObj, mac as macOf, type Obj } from "../common/coerce.ts";

@@ -1,0 +1,119 @@
+/**
+ * Issue 18: what keeps ingest from slowing down with data. Claim suggestions come from the indexed
+ * member_weights table (migration 009) when staff open the claim queue, not on every upload; device
+ * last-seen rows are written at most once a second per device.
+ */
+import { describe, expect, test } from "bun:test";
+import { MeasurementsRepo } from "../../src/store/measurements-repo.ts";
+import { SEEN_WRITE_INTERVAL_MS } from "../../src/store/seen-throttle.ts";
+import { runtimePerTest } from "../helpers.ts";
+import { signIn } from "../staff/session.ts";
+
+const fresh = runtimePerTest();
+
+/** The suggestion query before issue 18, on every upload: the reference the indexed one must equal. */
+const BRUTE = `
+  SELECT id FROM (
+    SELECT m.id, COALESCE(
+      (SELECT x.weight_kg FROM measurements x WHERE x.member_id = m.id AND x.status = 'assigned' ORDER BY x.measured_at DESC, x.id DESC LIMIT 1),
+      m.reference_weight_kg) AS w
+    FROM members m WHERE m.status = 'active')
+  WHERE w IS NOT NULL AND abs(w - ?1) <= ?2
+  ORDER BY abs(w - ?1), id LIMIT 3`;
+
+function torre(sn: string, memberid: string, weight: number, ts: number) {
+  return new Request("http://localhost/lefu/wifi/torre/record", {
+    method: "POST",
+    headers: { "content-type": "application/json" },
+    body: JSON.stringify({ sn, bat: "0.8", scaleType: 0, list: [{ memberid, weight, timestamp: ts, data: [{ impedance: "500" }] }] }),
+  });
+}
+
+describe("claim suggestions (member_weights)", () => {
+  test("equal the full scan they replace, as weighings, claims, reference weights and suspensions change", () => {
+    const h = fresh();
+    const db = h.rt.db;
+    const repo = new MeasurementsRepo(db);
+    let seed = 7;
+    const rnd = () => ((seed = (seed * 1103515245 + 12345) % 2 ** 31) / 2 ** 31);
+    const addMember = db.query("INSERT INTO members (id, name, reference_weight_kg, status, created_at, updated_at) VALUES (?, ?, ?, ?, 0, 0)");
+    const addMeasurement = db.query(
+      "INSERT INTO measurements (idem_key, source, member_id, status, measured_at, received_at, weight_kg) VALUES (?, 'test', ?, ?, ?, ?, ?)",
+    );
+    db.run("BEGIN");
+    for (let id = 1; id <= 300; id++) {
+      // Coarse weights on purpose: many ties in distance, which the order (distance, then id) must settle alike.
+      addMember.run(id, `m${id}`, rnd() < 0.7 ? 50 + Math.round(rnd() * 60) / 2 : null, rnd() < 0.1 ? "suspended" : "active");
+    }
+    let key = 0;
+    for (let i = 0; i < 1500; i++) {
+      const member = 1 + Math.floor(rnd() * 300);
+      const r = rnd();
+      const status = r < 0.8 ? "assigned" : r < 0.95 ? "unassigned" : "discarded";
+      addMeasurement.run(`k${key++}`, status === "assigned" ? member : null, status, Math.floor(rnd() * 1e6) * 1000, 0, 50 + Math.round(rnd() * 120) / 4);
+    }
+    db.run("COMMIT");
+    const check = () => {
+      for (let w = 40; w <= 120; w += 0.75) {
+        const brute = (db.query(BRUTE).all(w, 3) as Array<{ id: number }>).map((r) => r.id);
+        expect({ w, ids: repo.suggest(w) }).toEqual({ w, ids: brute });
+      }
+    };
+    check();
+    // Claims assigned, members moved between measurements, reference weights changed, members suspended.
+    db.run("UPDATE measurements SET status = 'assigned', member_id = id % 300 + 1 WHERE status = 'unassigned' AND id % 2 = 0");
+    db.run("UPDATE measurements SET member_id = member_id % 300 + 1 WHERE status = 'assigned' AND id % 7 = 0");
+    db.run("UPDATE measurements SET status = 'discarded', member_id = NULL WHERE status = 'assigned' AND id % 11 = 0");
+    db.run("UPDATE members SET reference_weight_kg = 60 + id % 40 WHERE id % 3 = 0");
+    db.run("UPDATE members SET status = CASE status WHEN 'active' THEN 'suspended' ELSE 'active' END WHERE id % 5 = 0");
+    check();
+  });
+
+  test("the claim queue API suggests the member whose last weight is nearest; the upload itself stored none", async () => {
+    const h = fresh();
+    const staff = await signIn(h.rt, h.app);
+    const db = h.rt.db;
+    db.run("INSERT INTO members (id, name, reference_weight_kg, created_at, updated_at) VALUES (1, 'Ann', 60, 0, 0), (2, 'Bo', 80, 0, 0), (3, 'Cy', 81.5, 0, 0)");
+    expect((await h.app.handle(torre("CFE9FA280014", "unknown-1", 80.6, 1762000000))).status).toBe(200);
+    expect(db.query("SELECT suggested_member_id, candidates_json FROM measurements").all()).toEqual([{ suggested_member_id: null, candidates_json: null }]);
+    const list = await staff.call("GET", "/api/v1/claims");
+    expect(list.status).toBe(200);
+    expect(list.body.items.map((i: { suggestedMemberId: number; candidates: number[] }) => [i.suggestedMemberId, i.candidates])).toEqual([[2, [2, 3]]]);
+    // A later weighing of Cy at 80.5 makes Cy the nearest.
+    db.run("INSERT INTO measurements (idem_key, source, member_id, status, measured_at, received_at, weight_kg) VALUES ('x', 'test', 3, 'assigned', 1762100000000, 0, 80.5)");
+    expect((await staff.call("GET", "/api/v1/claims")).body.items[0].candidates).toEqual([3, 2]);
+  });
+});
+
+describe("device last-seen writes", () => {
+  test("at most once a second per device while nothing changed; the staff view still sees the latest call", async () => {
+    const h = fresh();
+    const staff = await signIn(h.rt, h.app);
+    const stored = () => h.rt.db.query("SELECT last_seen, battery FROM devices").get() as { last_seen: number; battery: number };
+    const t0 = h.clock.now();
+    expect((await h.app.handle(torre("CFE9FA280014", "u", 70, 1762000000))).status).toBe(200);
+    expect(stored().last_seen).toBe(t0);
+    h.clock.advance(400);
+    expect((await h.app.handle(torre("CFE9FA280014", "u", 70, 1762000060))).status).toBe(200);
+    expect(stored().last_seen).toBe(t0); // not written again
+    const view = (await staff.call("GET", "/api/v1/devices")).body;
+    expect((Array.isArray(view) ? view : view.items)[0].lastSeen).toBe(t0 + 400); // but known
+    h.clock.advance(SEEN_WRITE_INTERVAL_MS);
+    expect((await h.app.handle(torre("CFE9FA280014", "u", 70, 1762000120))).status).toBe(200);
+    expect(stored().last_seen).toBe(t0 + 400 + SEEN_WRITE_INTERVAL_MS);
+  });
+
+  test("a call that changes something is written at once", async () => {
+    const h = fresh();
+    const t0 = h.clock.now();
+    await h.app.handle(torre("CFE9FA280014", "u", 70, 1762000000));
+    h.clock.advance(10);
+    const req = new Request("http://localhost/lefu/wifi/torre/record", {
+      method: "POST",
+      headers: { "content-type": "application/json" },
+      body: JSON.stringify({ sn: "CFE9FA280014", bat: "0.5", scaleType: 0, list: [{ memberid: "u", weight: 70, timestamp: 1762000060, data: [{ impedance: "500" }] }] }),
+    });
+    expect((await h.app.handle(req)).status).toBe(200);
+    expect(h.rt.db.query("SELECT last_seen, battery FROM devices").get()).toEqual({ last_seen: t0 + 10, battery: 0.5 });
+  });
+});
