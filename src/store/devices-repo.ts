@@ -67,6 +67,7 @@ export class DevicesRepo {
   private readonly byMacStmt: Statement<DeviceRow, [string, string]>;
   private readonly byIdStmt: Statement<DeviceRow, [number]>;
   private readonly dupStmt: Statement<unknown, [number]>;
+  private readonly modeStmt: Statement<unknown, [string, number]>;
   private readonly listStmt: Statement<DeviceRow, [string | null]>;
 
   constructor(db: Database) {
@@ -91,6 +92,7 @@ export class DevicesRepo {
     this.byMacStmt = db.query("SELECT * FROM devices WHERE vendor = ? AND mac = ? ORDER BY last_seen DESC LIMIT 1");
     this.byIdStmt = db.query("SELECT * FROM devices WHERE id = ?");
     this.dupStmt = db.query("UPDATE devices SET dup_count = dup_count + 1 WHERE id = ?");
+    this.modeStmt = db.query("UPDATE devices SET impedance_mode = ? WHERE id = ?");
     this.listStmt = db.query("SELECT * FROM devices WHERE ?1 IS NULL OR vendor = ?1 ORDER BY vendor, last_seen DESC");
   }
 
@@ -146,6 +148,10 @@ export class DevicesRepo {
   byId(id: number): DeviceRow | null {
     const r = this.byIdStmt.get(id);
     return r && this.live(r);
+  }
+  /** Call inside a write job. How a Lefu scale sends impedance (staff set it; the dataset tool too). */
+  setImpedanceMode(id: number, mode: "encrypted" | "ohms"): void {
+    this.modeStmt.run(mode, id);
   }
   countDuplicate(id: number): void {
     this.dupStmt.run(id);
