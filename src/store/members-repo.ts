@@ -169,6 +169,7 @@ export class MembersRepo {
   private readonly insertCredStmt: Statement<CredentialRow>;
   private readonly deleteCredStmt: Statement<unknown, [number]>;
   private readonly lastWeightStmt: Statement<{ weight_kg: number }, [number]>;
+  private readonly pageStmt: Statement<MemberRow, [number, number]>;
 
   constructor(private readonly db: Database) {
     this.byIdStmt = db.query("SELECT * FROM members WHERE id = ?");
@@ -189,6 +190,7 @@ export class MembersRepo {
       "INSERT INTO credentials (member_id, kind, card_dec, card_hex, code_norm, label, created_at) VALUES ($memberId, $kind, $dec, $hex, $code, $label, $now) RETURNING *",
     );
     this.deleteCredStmt = db.query("DELETE FROM credentials WHERE id = ?");
+    this.pageStmt = db.query("SELECT * FROM members WHERE id > ? ORDER BY id LIMIT ?");
     this.lastWeightStmt = db.query(
       "SELECT weight_kg FROM measurements WHERE member_id = ? AND status = 'assigned' ORDER BY measured_at DESC LIMIT 1",
     );
@@ -326,6 +328,11 @@ export class MembersRepo {
 
   byName(name: string): Member[] {
     return (this.db.query("SELECT * FROM members WHERE name = ? COLLATE NOCASE ORDER BY id").all(name.trim()) as MemberRow[]).map(toMember);
+  }
+
+  /** Up to `limit` members with an id above `afterId`, by id (keyset paging for the streamed export). */
+  page(afterId: number, limit: number): Member[] {
+    return this.pageStmt.all(afterId, limit).map(toMember);
   }
 
   all(): Member[] {

@@ -117,3 +117,30 @@ describe("device last-seen writes", () => {
     expect(h.rt.db.query("SELECT last_seen, battery FROM devices").get()).toEqual({ last_seen: t0 + 10, battery: 0.5 });
   });
 });
+
+describe("member CSV export", () => {
+  test("streams one page of members per chunk, every member once, in id order", async () => {
+    const h = fresh();
+    const staff = await signIn(h.rt, h.app);
+    const add = h.rt.db.query("INSERT INTO members (id, name, created_at, updated_at) VALUES (?, ?, 0, 0)");
+    h.rt.db.transaction(() => {
+      for (let id = 1; id <= 1234; id++) add.run(id, `m${id}`);
+    })();
+    const res = await h.app.handle(new Request("http://localhost/api/v1/members/export.csv", { headers: staff.headers }));
+    expect(res.status).toBe(200);
+    const reader = res.body!.getReader();
+    const dec = new TextDecoder("utf-8", { ignoreBOM: true });
+    let chunks = 0;
+    let text = "";
+    for (;;) {
+      const { done, value } = await reader.read();
+      if (done) break;
+      chunks++;
+      text += dec.decode(value, { stream: true });
+    }
+    // The header chunk and three pages of at most 500 members.
+    expect(chunks).toBe(4);
+    const ids = text.trim().split("\r\n").slice(1).map((l) => Number(l.split(",")[0]));
+    expect(ids).toEqual(Array.from({ length: 1234 }, (_, i) => i + 1));
+  });
+});
