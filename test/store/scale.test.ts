@@ -4,7 +4,10 @@
  * last-seen rows are written at most once a second per device.
  */
 import { describe, expect, test } from "bun:test";
+import { cardForms } from "../../src/core/members.ts";
+import { phoneVariants } from "../../src/devices/youjiu/wire.ts";
 import { MeasurementsRepo } from "../../src/store/measurements-repo.ts";
+import { MembersRepo } from "../../src/store/members-repo.ts";
 import { SEEN_WRITE_INTERVAL_MS } from "../../src/store/seen-throttle.ts";
 import { runtimePerTest } from "../helpers.ts";
 import { signIn } from "../staff/session.ts";
@@ -142,5 +145,81 @@ describe("member CSV export", () => {
     expect(chunks).toBe(4);
     const ids = text.trim().split("\r\n").slice(1).map((l) => Number(l.split(",")[0]));
     expect(ids).toEqual(Array.from({ length: 1234 }, (_, i) => i + 1));
+  });
+});
+
+describe("member search (in-memory substring index)", () => {
+  /** The SQL search before issue 18: the reference the in-memory one must equal, page and total. */
+  function sqlSearch(db: import("bun:sqlite").Database, q: string, status: string | null, limit: number, offset: number, countryCode: string | null) {
+    const where: string[] = [];
+    const p: Record<string, string | number> = {};
+    if (status) {
+      where.push("m.status = $status");
+      p.$status = status;
+    }
+    const text = q.trim();
+    const like = (s: string) => `%${s.replace(/[\\%_]/g, "\\$&")}%`;
+    const ors = ["m.name LIKE $like ESCAPE '\\'", "m.nickname LIKE $like ESCAPE '\\'", "m.member_no LIKE $prefix ESCAPE '\\'", "m.email_norm LIKE $likeLower ESCAPE '\\'"];
+    p.$like = like(text);
+    p.$prefix = `${text.replace(/[\\%_]/g, "\\$&")}%`;
+    p.$likeLower = like(text.toLowerCase());
+    if (/^[+\d\s().-]+$/.test(text)) {
+      phoneVariants(text, countryCode)
+        .filter((v) => v.length >= 3)
+        .forEach((v, i) => {
+          ors.push(`ltrim(m.phone_norm, '0') LIKE $phone${i}`);
+          p[`$phone${i}`] = `%${v}%`;
+        });
+    }
+    [cardForms(text, "dec"), cardForms(text, "hex")].filter((c) => c !== null).forEach((c, i) => {
+      ors.push(`m.id IN (SELECT member_id FROM credentials WHERE card_dec = $cardDec${i} OR card_hex = $cardHex${i})`);
+      p[`$cardDec${i}`] = c.dec;
+      p[`$cardHex${i}`] = c.hex;
+    });
+    p.$q = text;
+    ors.push("m.id IN (SELECT member_id FROM credentials WHERE code_norm = $q COLLATE NOCASE)");
+    where.push(`(${ors.join(" OR ")})`);
+    const w = `WHERE ${where.join(" AND ")}`;
+    const total = (db.query(`SELECT COUNT(*) AS n FROM members m ${w}`).get(p as never) as { n: number }).n;
+    const ids = (db.query(`SELECT m.id FROM members m ${w} ORDER BY m.name COLLATE NOCASE, m.id LIMIT $limit OFFSET $offset`).all({ ...p, $limit: limit, $offset: offset } as never) as Array<{ id: number }>).map((r) => r.id);
+    return { ids, total };
+  }
+
+  test("finds exactly what the SQL LIKE search found, in the same order, with the same totals; sees every change", () => {
+    const h = fresh();
+    const db = h.rt.db;
+    const repo = new MembersRepo(db);
+    let seed = 11;
+    const rnd = () => ((seed = (seed * 1103515245 + 12345) % 2 ** 31) / 2 ** 31);
+    const pick = <T,>(a: T[]) => a[Math.floor(rnd() * a.length)]!;
+    const names = ["王小明", "王伟", "李娜", "Anna Smith", "anna SMITH", "Ölaf Ähm", "José García", "O'Brien_50%", "zoë", "Émile", "van Dijk", "VAN DIJK", "a\\b"];
+    db.transaction(() => {
+      for (let i = 1; i <= 400; i++) {
+        const m = repo.create(
+          { memberNo: rnd() < 0.6 ? `${pick(["A", "a", "M", "GY"])}-${i}` : null, name: `${pick(names)}${rnd() < 0.5 ? i : ""}`, nickname: rnd() < 0.3 ? pick(names) : null, phone: rnd() < 0.8 ? pick(["0", "+86 ", "", "00"]) + String(13800000000 + Math.floor(rnd() * 1e6)) : null, email: rnd() < 0.5 ? `${pick(["Anna", "wang", "ZOE"])}.${i}@Mail.Example` : null, sex: "unspecified", birthday: null, heightCm: null, referenceWeightKg: null, goalWeightKg: null, athlete: false, avatarUrl: null, notes: null, extendData: null },
+          0,
+        );
+        if (rnd() < 0.3) repo.addCredential(m.id, "card", String(3000000000 + i), null, 0);
+        if (rnd() < 0.2) repo.addCredential(m.id, "code", `QR-${i}`, null, 0);
+        if (rnd() < 0.2) repo.setStatus(m.id, "suspended", 0);
+      }
+    })();
+    const queries = ["王", "王小", "anna", "ANNA", "smith", "ö", "Ö", "josé", "JOSÉ", "_", "%", "50%", "\\", "a-1", "A-1", "gy-", "138", "0138000", "+86 138 0000", "8613800001", "3000000007", "B2D05E07", "qr-5", "QR-5", "mail.example", "MAIL", "van d", "zz"];
+    const check = () => {
+      for (const q of queries)
+        for (const status of [null, "active", "suspended"] as const)
+          for (const [limit, offset] of [[25, 0], [7, 3], [500, 0]] as const) {
+            const want = sqlSearch(db, q, status, limit, offset, "86");
+            const got = repo.search(q, status, limit, offset, "86");
+            expect({ q, status, limit, offset, ids: got.items.map((m) => m.id), total: got.total }).toEqual({ q, status, limit, offset, ...want });
+          }
+    };
+    check();
+    // Changes made with plain SQL too: the index notices through members_version.
+    db.run("UPDATE members SET name = 'Zed Anna' WHERE id % 9 = 0");
+    db.run("UPDATE members SET status = 'suspended' WHERE id % 7 = 0");
+    db.run("DELETE FROM credentials WHERE id % 5 = 0");
+    db.run("INSERT INTO members (id, name, created_at, updated_at) VALUES (9999, 'anna new', 0, 0)");
+    check();
   });
 });

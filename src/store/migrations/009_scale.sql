@@ -94,3 +94,11 @@ CREATE TRIGGER member_weights_reference AFTER UPDATE OF reference_weight_kg ON m
   INSERT OR IGNORE INTO member_weights (member_id, weight_kg, measured_at)
   SELECT NEW.id, NEW.reference_weight_kg, NULL WHERE NEW.reference_weight_kg IS NOT NULL;
 END;
+
+-- Member search runs over an in-memory copy of the searchable columns (store/member-search.ts), rebuilt
+-- when this number moves: every change to members or credentials, by any code path, moves it.
+CREATE TABLE members_version (id INTEGER PRIMARY KEY CHECK (id = 1), v INTEGER NOT NULL) STRICT;
+INSERT INTO members_version (id, v) VALUES (1, 0);
+CREATE TRIGGER members_version_insert AFTER INSERT ON members BEGIN UPDATE members_version SET v = v + 1 WHERE id = 1; END;
+CREATE TRIGGER members_version_update AFTER UPDATE ON members BEGIN UPDATE members_version SET v = v + 1 WHERE id = 1; END;
+CREATE TRIGGER members_version_delete AFTER DELETE ON members BEGIN UPDATE members_version SET v = v + 1 WHERE id = 1; END;
