@@ -8,6 +8,7 @@ import { cardForms } from "../../src/core/members.ts";
 import { phoneVariants } from "../../src/devices/youjiu/wire.ts";
 import { MeasurementsRepo } from "../../src/store/measurements-repo.ts";
 import { MembersRepo } from "../../src/store/members-repo.ts";
+import { measurementView } from "../../src/staff/web-support.ts";
 import { SEEN_WRITE_INTERVAL_MS } from "../../src/store/seen-throttle.ts";
 import { runtimePerTest } from "../helpers.ts";
 import { signIn } from "../staff/session.ts";
@@ -221,5 +222,32 @@ describe("member search (in-memory substring index)", () => {
     db.run("DELETE FROM credentials WHERE id % 5 = 0");
     db.run("INSERT INTO members (id, name, created_at, updated_at) VALUES (9999, 'anna new', 0, 0)");
     check();
+  });
+});
+
+describe("a member's history", () => {
+  test("is the same JSON text as measurementView gave, without parsing the stored reports", async () => {
+    const h = fresh();
+    const staff = await signIn(h.rt, h.app);
+    const db = h.rt.db;
+    db.run("INSERT INTO members (id, name, sex, birthday, height_cm, created_at, updated_at) VALUES (7, 'Ann', 'female', '1990-02-03', 165, 0, 0)");
+    db.run("INSERT INTO lefu_identities (memberid, member_id, first_seen, last_seen) VALUES ('ann', 7, 0, 0)");
+    // Real reports from the Lefu path (linked identity), and hand-made rows with odd values and nulls.
+    for (let i = 0; i < 3; i++) expect((await h.app.handle(torre("CFE9FA280014", "ann", 60 + i / 10, 1762000000 + i * 60))).status).toBe(200);
+    db.run(`INSERT INTO measurements (idem_key, source, member_id, status, measured_at, received_at, weight_kg, heart_rate, clock_suspect, eight_electrode, impedance_json, indicators_json, indicators_note)
+      VALUES ('a', 'yolanda-mini', 7, 'assigned', 5, 6, 61.25, NULL, 1, 1, '["1","2"]', '{"bmi":22.5,"name":"\\u00e9\\"x"}', 'note "quoted" \\ back'),
+             ('b', 'lefu-v2', 7, 'assigned', 4, 4, 1e-7, 70, 0, 0, NULL, NULL, NULL)`);
+    const res = await h.app.handle(new Request("http://localhost/api/v1/members/7/measurements?from=0", { headers: staff.headers }));
+    expect(res.status).toBe(200);
+    expect(res.headers.get("content-type")).toContain("application/json");
+    const rows = db
+      .query("SELECT m.*, d.name AS device_name, d.model AS device_model FROM measurements m LEFT JOIN devices d ON d.id = m.device_id WHERE m.member_id = 7 ORDER BY m.measured_at DESC")
+      .all() as Parameters<typeof measurementView>[0][];
+    expect(rows.length).toBe(5);
+    // The same values (a stored "\u00e9" stays escaped in the text, which JSON readers cannot tell apart);
+    // for what bodydock itself stores, the same text.
+    const text = await res.text();
+    expect(JSON.parse(text)).toEqual(rows.map(measurementView));
+    expect(text.slice(0, text.indexOf(',{"id":4,'))).toBe(JSON.stringify(rows.slice(0, 3).map(measurementView)).slice(0, -1));
   });
 });
