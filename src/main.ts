@@ -10,7 +10,7 @@ import { runCli } from "./cli/index.ts";
 import type { Config } from "./config/config.ts";
 import type { Logger } from "./log.ts";
 import { openRuntime, type Runtime } from "./runtime.ts";
-import { deviceStore } from "./devices/common/store.ts";
+import { pruneCaptures } from "./store/retention.ts";
 import { LiteReports } from "./devices/yolanda/lite-reports.ts";
 import { ensureDataDir } from "./store/db.ts";
 import { DataDirLockedError, lockDataDir } from "./store/lock.ts";
@@ -27,12 +27,25 @@ export interface RunningServer {
 
 const HOUR = 3600 * 1000;
 
-/** Hourly housekeeping: ordinary device captures older than diagnostics.captureRetentionDays are deleted. */
+/**
+ * Hourly housekeeping: ordinary device captures older than diagnostics.captureRetentionDays are deleted,
+ * in small batches that let device requests through between them (store/retention.ts).
+ */
 function startMaintenance(rt: Runtime): ReturnType<typeof setInterval> {
-  const { captures } = deviceStore(rt.db);
+  let running = false;
   const run = () => {
+    if (running) return;
+    running = true;
     const days = rt.settings.get<number>("diagnostics.captureRetentionDays");
-    rt.writes.enqueue(() => captures.prune(rt.now() - days * 24 * HOUR)).catch((e) => rt.log.error("capture pruning failed", { error: (e as Error).message }));
+    pruneCaptures(rt.db, rt.writes, rt.now() - days * 24 * HOUR)
+      .then((r) => {
+        if (r.deleted || r.pagesFreed) rt.log.info("captures pruned", { ...r, ms: Math.round(r.ms), longestBatchMs: Math.round(r.longestBatchMs * 100) / 100 });
+      })
+      .catch((e) => {
+        // A stop in the middle of a prune closes the queue under it; the next start carries on.
+        if (!/write queue is closed/.test((e as Error).message)) rt.log.error("capture pruning failed", { error: (e as Error).message });
+      })
+      .finally(() => (running = false));
   };
   run();
   const timer = setInterval(run, HOUR);

@@ -17,6 +17,7 @@
  * Access: `Authorization: Bearer <metrics.token>` when that setting is set, or
  * a signed-in admin's session cookie. Anything else gets 401.
  */
+import { MeasurementCounts } from "../store/measurement-counts.ts";
 import { Elysia } from "elysia";
 import { safeEqual } from "./secrets.ts";
 import { captureBudget } from "../devices/common/capture-budget.ts";
@@ -94,9 +95,7 @@ export interface MetricsOptions {
 }
 
 export const metricsPlugin = (deps: Deps, metrics: Metrics, opts: MetricsOptions) => {
-  const measurementsBySource = deps.db.query<{ source: string; status: string; n: number }, []>(
-    "SELECT source, status, COUNT(*) AS n FROM measurements GROUP BY source, status ORDER BY source, status",
-  );
+  const measurementsBySource = new MeasurementCounts(deps.db);
   const online = deps.db.query<{ vendor: string; n: number }, [number]>("SELECT vendor, COUNT(*) AS n FROM devices WHERE last_seen >= ? GROUP BY vendor ORDER BY vendor");
 
   return new Elysia({ name: "metrics" }).get(
@@ -111,7 +110,7 @@ export const metricsPlugin = (deps: Deps, metrics: Metrics, opts: MetricsOptions
       }
       const lines = metrics.renderRequests();
       lines.push("# HELP bodydock_measurements_stored Measurements in the database, by source and status.", "# TYPE bodydock_measurements_stored gauge");
-      for (const r of measurementsBySource.all()) lines.push(`bodydock_measurements_stored{source="${esc(r.source)}",status="${esc(r.status)}"} ${r.n}`);
+      for (const r of measurementsBySource.bySourceAndStatus()) lines.push(`bodydock_measurements_stored{source="${esc(r.source)}",status="${esc(r.status)}"} ${r.n}`);
       const seen = new Map(online.all(deps.now() - ONLINE_WINDOW_MS).map((r) => [r.vendor, r.n]));
       lines.push("# HELP bodydock_devices_online Devices heard from in the last 10 minutes, by vendor.", "# TYPE bodydock_devices_online gauge");
       for (const v of ["lefu", "yolanda", "youjiu"]) lines.push(`bodydock_devices_online{vendor="${v}"} ${seen.get(v) ?? 0}`);

@@ -155,7 +155,8 @@ export const devicesApi = (deps: Deps, opts: DevicesOptions) => {
           if (!r) throw new AppError(404, "not_found", `join request ${ctx.params.id} does not exist`);
           // The device row is created approved and without a secret: a Youjiu device then activates (or
           // trusts its own secret on first use) once, as if the pairing window had been open.
-          const d = devices.seen({ vendor: r.vendor, deviceKey: r.device_key, sn: r.device_key, family: r.family ?? undefined, ip: r.last_ip, approveNew: true }, deps.now());
+          const seen = devices.seen({ vendor: r.vendor, deviceKey: r.device_key, sn: r.device_key, family: r.family ?? undefined, ip: r.last_ip, approveNew: true }, deps.now());
+          const d = devices.byId(seen.id)!;
           joins.remove(r.id);
           opts.audit(by, "device.join_approve", "device", String(d.id), joinRequestView(r), deviceView(d, deps.now()));
           return d;

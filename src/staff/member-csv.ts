@@ -137,20 +137,49 @@ function unSpreadsheet(s: string): string {
   return s.startsWith("'") && FORMULA.test(s.slice(1)) ? s.slice(1) : s;
 }
 
+function exportRow(members: MembersRepo, m: Member): unknown[] {
+  const c = credentialCells(members, m.id);
+  return EXPORT_COLUMNS.map((col) => {
+    if (col === "cards" || col === "codes") return c[col];
+    if (col === "createdAt" || col === "updatedAt") return new Date(m[col]).toISOString();
+    return spreadsheetSafe(m[col as keyof Member]);
+  });
+}
+
 /** Every member, UTF-8 with a BOM (so spreadsheet programs read Chinese names right). */
 export function exportCsv(members: MembersRepo): string {
-  const rows: unknown[][] = [[...EXPORT_COLUMNS]];
-  for (const m of members.all()) {
-    const c = credentialCells(members, m.id);
-    rows.push(
-      EXPORT_COLUMNS.map((col) => {
-        if (col === "cards" || col === "codes") return c[col];
-        if (col === "createdAt" || col === "updatedAt") return new Date(m[col]).toISOString();
-        return spreadsheetSafe(m[col as keyof Member]);
-      }),
-    );
-  }
-  return "\ufeff" + toCsv(rows);
+  return "\ufeff" + toCsv([[...EXPORT_COLUMNS], ...members.all().map((m) => exportRow(members, m))]);
+}
+
+/** Members per chunk of the streamed export. */
+export const EXPORT_PAGE = 500;
+
+/**
+ * The same CSV as exportCsv, streamed (issue 18): one page of members (by id) per chunk, read when the
+ * client is ready for it, so memory stays flat however many members there are.
+ */
+export function exportCsvStream(members: MembersRepo): ReadableStream<Uint8Array> {
+  const enc = new TextEncoder();
+  let after = 0;
+  let started = false;
+  return new ReadableStream<Uint8Array>(
+    {
+      pull(controller) {
+        if (!started) {
+          started = true;
+          controller.enqueue(enc.encode("\ufeff" + toCsv([[...EXPORT_COLUMNS]])));
+        }
+        const page = members.page(after, EXPORT_PAGE);
+        if (page.length === 0) {
+          controller.close();
+          return;
+        }
+        after = page[page.length - 1]!.id;
+        controller.enqueue(enc.encode(toCsv(page.map((m) => exportRow(members, m)))));
+      },
+    },
+    { highWaterMark: 1 },
+  );
 }
 
 // ---- import -----------------------------------------------------------------------------------

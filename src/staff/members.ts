@@ -20,7 +20,7 @@ import { auditRepo } from "../store/audit-repo.ts";
 import { MemberError, MembersRepo, type Credential, type Member, type MemberInput } from "../store/members-repo.ts";
 import { actor, staffGuard } from "./guard.ts";
 import { FieldError, MemberCreate, MemberFieldSchemas, MemberPatch, MemberView, cleanMember, isoDay, rejectUnknownFields, withDefaults } from "./member-input.ts";
-import { exportCsv, importCsv, type ImportResult } from "./member-csv.ts";
+import { exportCsvStream, importCsv, type ImportResult } from "./member-csv.ts";
 
 export function memberErrorToHttp(e: unknown): never {
   if (e instanceof FieldError) throw new AppError(422, "validation_failed", e.message, { field: e.field });
@@ -113,12 +113,14 @@ export const membersApi = (deps: Deps) => {
     )
     .get(
       "/members/export.csv",
-      ({ set }) => {
-        set.headers["content-type"] = "text/csv; charset=utf-8";
-        set.headers["content-disposition"] = `attachment; filename="bodydock-members-${isoDay(deps.now())}.csv"`;
-        set.headers["cache-control"] = "no-store";
-        return exportCsv(members);
-      },
+      () =>
+        new Response(exportCsvStream(members), {
+          headers: {
+            "content-type": "text/csv; charset=utf-8",
+            "content-disposition": `attachment; filename="bodydock-members-${isoDay(deps.now())}.csv"`,
+            "cache-control": "no-store",
+          },
+        }),
       {
         detail: {
           summary: "Every member as CSV (UTF-8 with BOM; the header row has the API field names)",

@@ -56,7 +56,7 @@ export class CapturesRepo {
   private readonly byIdStmt: Statement<CaptureRow, [number]>;
   private readonly flaggedStmt: Statement<CaptureRow, [number]>;
   private readonly dismissStmt: Statement<unknown, [number]>;
-  private readonly pruneStmt: Statement<unknown, [number]>;
+  private readonly pruneStmt: Statement<unknown, [number, number]>;
   private readonly finishStmt: Statement<unknown>;
 
   constructor(db: Database) {
@@ -72,7 +72,10 @@ export class CapturesRepo {
       "SELECT * FROM captures WHERE (unknown_path = 1 OR quarantine = 1) AND dismissed = 0 ORDER BY id DESC LIMIT ?",
     );
     this.dismissStmt = db.query("UPDATE captures SET dismissed = 1 WHERE id = ?");
-    this.pruneStmt = db.query("DELETE FROM captures WHERE received_at < ? AND unknown_path = 0 AND quarantine = 0");
+    // Oldest first along captures_received, at most ?2 rows: a batch (retention.ts keeps each one short).
+    this.pruneStmt = db.query(`
+      DELETE FROM captures WHERE id IN (
+        SELECT id FROM captures WHERE received_at < ?1 AND unknown_path = 0 AND quarantine = 0 ORDER BY received_at LIMIT ?2)`);
     this.finishStmt = db.query(
       "UPDATE captures SET duplicate = max(duplicate, $duplicate), quarantine = max(quarantine, $quarantine) WHERE id = $id",
     );
@@ -121,8 +124,11 @@ export class CapturesRepo {
   dismiss(id: number): void {
     this.dismissStmt.run(id);
   }
-  /** Deletes ordinary captures older than `before` (flagged ones stay until dismissed). */
-  prune(before: number): void {
-    this.pruneStmt.run(before);
+  /**
+   * Deletes ordinary captures older than `before` (flagged ones stay until dismissed), at most `limit` of
+   * them, oldest first; returns how many. Call inside a write job; store/retention.ts calls it in batches.
+   */
+  prune(before: number, limit = Number.MAX_SAFE_INTEGER): number {
+    return this.pruneStmt.run(before, limit).changes;
   }
 }

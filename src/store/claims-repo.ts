@@ -4,7 +4,7 @@
  * before and after, for the audit log.
  */
 import type { Database, Statement } from "bun:sqlite";
-import type { LefuIdentityRow, MeasurementRow } from "./measurements-repo.ts";
+import { MeasurementsRepo, type LefuIdentityRow, type MeasurementRow } from "./measurements-repo.ts";
 
 export interface ClaimListItem extends MeasurementRow {
   device_name: string | null;
@@ -17,6 +17,8 @@ export interface IdentityListItem extends LefuIdentityRow {
   member_name: string | null;
 }
 
+export type ListStatus = "unassigned" | "discarded";
+
 export class ClaimError extends Error {
   constructor(
     readonly code: "not_found" | "not_pending" | "no_member" | "member_inactive",
@@ -28,8 +30,9 @@ export class ClaimError extends Error {
 }
 
 export class ClaimsRepo {
-  private readonly listStmt: Statement<ClaimListItem, [string, number, number]>;
-  private readonly countStmt: Statement<{ n: number }, [string]>;
+  private readonly listStmt: Record<ListStatus, Statement<ClaimListItem, [number, number]>>;
+  private readonly countStmt: Record<ListStatus, Statement<{ n: number }, []>>;
+  private readonly measurements: MeasurementsRepo;
   private readonly byIdStmt: Statement<MeasurementRow, [number]>;
   private readonly assignStmt: Statement<MeasurementRow>;
   private readonly discardStmt: Statement<MeasurementRow>;
@@ -40,11 +43,16 @@ export class ClaimsRepo {
   private readonly memberStmt: Statement<{ id: number; status: string }, [number]>;
 
   constructor(db: Database) {
-    this.listStmt = db.query(`
-      SELECT m.*, d.name AS device_name, d.sn AS device_sn, d.model AS device_model
-      FROM measurements m LEFT JOIN devices d ON d.id = m.device_id
-      WHERE m.status = ? ORDER BY m.measured_at DESC, m.id DESC LIMIT ? OFFSET ?`);
-    this.countStmt = db.query("SELECT COUNT(*) AS n FROM measurements WHERE status = ?");
+    // The status is written into each statement, so that the partial index for it (migration 009) is used.
+    const list = (status: ListStatus) =>
+      db.query<ClaimListItem, [number, number]>(`
+        SELECT m.*, d.name AS device_name, d.sn AS device_sn, d.model AS device_model
+        FROM measurements m LEFT JOIN devices d ON d.id = m.device_id
+        WHERE m.status = '${status}' ORDER BY m.measured_at DESC, m.id DESC LIMIT ? OFFSET ?`);
+    const count = (status: ListStatus) => db.query<{ n: number }, []>(`SELECT COUNT(*) AS n FROM measurements WHERE status = '${status}'`);
+    this.listStmt = { unassigned: list("unassigned"), discarded: list("discarded") };
+    this.countStmt = { unassigned: count("unassigned"), discarded: count("discarded") };
+    this.measurements = new MeasurementsRepo(db);
     this.byIdStmt = db.query("SELECT * FROM measurements WHERE id = ?");
     this.assignStmt = db.query(`
       UPDATE measurements SET member_id = $memberId, status = 'assigned', claim_reason = NULL, assigned_by = $by, assigned_at = $now,
@@ -70,8 +78,28 @@ export class ClaimsRepo {
     this.memberStmt = db.query("SELECT id, status FROM members WHERE id = ?");
   }
 
-  list(status: "unassigned" | "discarded" | "assigned", limit: number, offset: number): { items: ClaimListItem[]; total: number } {
-    return { items: this.listStmt.all(status, limit, offset), total: this.countStmt.get(status)!.n };
+  /**
+   * One page of the claim queue (or of the discarded rows). Pending rows get their suggestions now, not at
+   * ingest (issue 18): the member the device pointed at (a Yolanda slot holder) first, then the stored
+   * candidates, then up to 3 active members whose last weight is within 3 kg, nearest first — except for
+   * an ambiguous Yolanda group, whose candidates are exactly the relay's records.
+   */
+  list(status: ListStatus, limit: number, offset: number): { items: ClaimListItem[]; total: number } {
+    const items = this.listStmt[status].all(limit, offset);
+    if (status === "unassigned") for (const item of items) this.addSuggestions(item);
+    return { items, total: this.countStmt[status].get()!.n };
+  }
+
+  private addSuggestions(item: ClaimListItem): void {
+    const out: number[] = [];
+    const add = (id: number | null | undefined) => {
+      if (id != null && !out.includes(id)) out.push(id);
+    };
+    add(item.suggested_member_id);
+    if (item.candidates_json) for (const id of JSON.parse(item.candidates_json) as number[]) add(id);
+    if (item.claim_reason !== "ambiguous") for (const id of this.measurements.suggest(item.weight_kg)) add(id);
+    item.candidates_json = out.length ? JSON.stringify(out) : null;
+    item.suggested_member_id = item.suggested_member_id ?? (item.claim_reason === "ambiguous" ? null : (out[0] ?? null));
   }
 
   byId(id: number): MeasurementRow | null {

@@ -2,7 +2,7 @@
  * The one SQLite connection. Pragmas in this order: busy_timeout first (so even
  * the journal-mode switch waits for a lock instead of failing), WAL,
  * synchronous=FULL (an answer to a device means its data is on disk),
- * foreign_keys=ON.
+ * foreign_keys=ON, temp_store=MEMORY; auto_vacuum=INCREMENTAL on a new database.
  */
 import { Database } from "bun:sqlite";
 import { mkdirSync, accessSync, chmodSync, closeSync, constants, existsSync, openSync, statSync } from "node:fs";
@@ -67,9 +67,15 @@ export function restrictDbFiles(file: string): void {
 
 export function applyPragmas(db: Database): void {
   db.run("PRAGMA busy_timeout = 5000");
+  // Takes effect only on a database that has no table yet (a new one): freed pages can then be given back
+  // in small steps (`PRAGMA incremental_vacuum`, see store/maintenance.ts). An existing database keeps its
+  // mode until a full VACUUM (`bodydock vacuum`), which rewrites the file.
+  db.run("PRAGMA auto_vacuum = INCREMENTAL");
   db.run("PRAGMA journal_mode = WAL");
   db.run("PRAGMA synchronous = FULL");
   db.run("PRAGMA foreign_keys = ON");
+  // Savepoints (one per write job) and sorts keep their temporary data in memory, not in a temp file.
+  db.run("PRAGMA temp_store = MEMORY");
 }
 
 export interface OpenResult {

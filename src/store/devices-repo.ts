@@ -1,5 +1,6 @@
 /** The `devices` table: one row per physical device, kept current by every device call. */
 import type { Database, Statement } from "bun:sqlite";
+import { seenKey, seenThrottle, type SeenThrottle } from "./seen-throttle.ts";
 
 export type Vendor = "lefu" | "yolanda" | "youjiu";
 
@@ -51,12 +52,22 @@ export interface DeviceRow {
   dup_count: number;
 }
 
+/** What a device call needs of its row (the upsert returns only these). */
+export type DeviceSeenRow = Pick<
+  DeviceRow,
+  "id" | "vendor" | "device_key" | "family" | "approved" | "blocked" | "default_member_id" | "impedance_mode" | "unit_override"
+>;
+const SEEN_COLUMNS = "id, vendor, device_key, family, approved, blocked, default_member_id, impedance_mode, unit_override";
+
 export class DevicesRepo {
-  private readonly upsertStmt: Statement<DeviceRow>;
+  private readonly upsertStmt: Statement<DeviceSeenRow>;
+  private readonly seenRowStmt: Statement<DeviceSeenRow, [string, string]>;
+  private readonly throttle: SeenThrottle;
   private readonly byKeyStmt: Statement<DeviceRow, [string, string]>;
   private readonly byMacStmt: Statement<DeviceRow, [string, string]>;
   private readonly byIdStmt: Statement<DeviceRow, [number]>;
   private readonly dupStmt: Statement<unknown, [number]>;
+  private readonly modeStmt: Statement<unknown, [string, number]>;
   private readonly listStmt: Statement<DeviceRow, [string | null]>;
 
   constructor(db: Database) {
@@ -74,18 +85,25 @@ export class DevicesRepo {
                              ELSE json_patch(COALESCE(versions_json, '{}'), $versions) END,
         battery = COALESCE($battery, battery), battery_raw = COALESCE($batteryRaw, battery_raw),
         rssi = COALESCE($rssi, rssi), timezone = COALESCE($timezone, timezone), wifi_ssid = COALESCE($wifiSsid, wifi_ssid)
-      RETURNING *`);
+      RETURNING ${SEEN_COLUMNS}`);
+    this.seenRowStmt = db.query(`SELECT ${SEEN_COLUMNS} FROM devices WHERE vendor = ? AND device_key = ?`);
+    this.throttle = seenThrottle(db);
     this.byKeyStmt = db.query("SELECT * FROM devices WHERE vendor = ? AND device_key = ?");
     this.byMacStmt = db.query("SELECT * FROM devices WHERE vendor = ? AND mac = ? ORDER BY last_seen DESC LIMIT 1");
     this.byIdStmt = db.query("SELECT * FROM devices WHERE id = ?");
     this.dupStmt = db.query("UPDATE devices SET dup_count = dup_count + 1 WHERE id = ?");
+    this.modeStmt = db.query("UPDATE devices SET impedance_mode = ? WHERE id = ?");
     this.listStmt = db.query("SELECT * FROM devices WHERE ?1 IS NULL OR vendor = ?1 ORDER BY vendor, last_seen DESC");
   }
 
-  /** Call inside a write job. */
-  seen(d: DeviceSeen, now: number): DeviceRow {
+  /**
+   * Call inside a write job. The row is written when something about the device changed, or when it was
+   * last written a second ago or more; otherwise it is only read, and the call is kept in memory
+   * (seen-throttle.ts), where lastSeen() and the reads below find it.
+   */
+  seen(d: DeviceSeen, now: number): DeviceSeenRow {
     const versions = d.versions && Object.keys(d.versions).length ? JSON.stringify(d.versions) : null;
-    return this.upsertStmt.get({
+    const p = {
       vendor: d.vendor,
       key: d.deviceKey,
       family: d.family ?? null,
@@ -93,7 +111,6 @@ export class DevicesRepo {
       mac: d.mac ?? null,
       model: d.model ?? null,
       approved: d.approveNew ? 1 : 0,
-      now,
       ip: d.ip ?? null,
       prefix: d.pathPrefix ?? null,
       versions,
@@ -102,22 +119,44 @@ export class DevicesRepo {
       rssi: d.rssi ?? null,
       timezone: d.timezone ?? null,
       wifiSsid: d.wifiSsid ?? null,
-    } as never)!;
+    };
+    const key = seenKey(d.vendor, d.deviceKey);
+    const sig = JSON.stringify(p);
+    if (!this.throttle.mustWrite(key, sig, now)) {
+      const row = this.seenRowStmt.get(d.vendor, d.deviceKey);
+      if (row) return row;
+    }
+    const row = this.upsertStmt.get({ ...p, now } as never)!;
+    this.throttle.written(key, sig, now);
+    return row;
+  }
+
+  /** last_seen including calls within the last second that were not written (see seen()). */
+  private live(r: DeviceRow): DeviceRow {
+    const t = this.throttle.lastSeen(seenKey(r.vendor, r.device_key), r.last_seen);
+    return t === r.last_seen ? r : { ...r, last_seen: t };
   }
 
   byKey(vendor: Vendor, key: string): DeviceRow | null {
-    return this.byKeyStmt.get(vendor, key);
+    const r = this.byKeyStmt.get(vendor, key);
+    return r && this.live(r);
   }
   byMac(vendor: Vendor, mac: string): DeviceRow | null {
-    return this.byMacStmt.get(vendor, mac);
+    const r = this.byMacStmt.get(vendor, mac);
+    return r && this.live(r);
   }
   byId(id: number): DeviceRow | null {
-    return this.byIdStmt.get(id);
+    const r = this.byIdStmt.get(id);
+    return r && this.live(r);
+  }
+  /** Call inside a write job. How a Lefu scale sends impedance (staff set it; the dataset tool too). */
+  setImpedanceMode(id: number, mode: "encrypted" | "ohms"): void {
+    this.modeStmt.run(mode, id);
   }
   countDuplicate(id: number): void {
     this.dupStmt.run(id);
   }
   list(vendor: Vendor | null = null): DeviceRow[] {
-    return this.listStmt.all(vendor);
+    return this.listStmt.all(vendor).map((r) => this.live(r));
   }
 }

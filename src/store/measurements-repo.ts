@@ -106,7 +106,8 @@ export class MeasurementsRepo {
   private readonly diagStmt: Statement<unknown>;
   private readonly identityUpsertStmt: Statement<LefuIdentityRow>;
   private readonly identityStmt: Statement<LefuIdentityRow, [string]>;
-  private readonly suggestStmt: Statement<{ id: number; w: number }, [number, number]>;
+  private readonly suggestUpStmt: Statement<{ id: number; w: number }, [number, number]>;
+  private readonly suggestDownStmt: Statement<{ id: number; w: number }, [number, number]>;
 
   constructor(db: Database) {
     this.insertStmt = db.query(`
@@ -134,15 +135,16 @@ export class MeasurementsRepo {
       ON CONFLICT (memberid) DO UPDATE SET userid = COALESCE($userid, userid), device_id = COALESCE($deviceId, device_id), last_seen = $now
       RETURNING *`);
     this.identityStmt = db.query("SELECT * FROM lefu_identities WHERE memberid = ?");
-    // Active members whose last weight (latest assigned measurement, else the reference weight) is nearest.
-    this.suggestStmt = db.query(`
-      SELECT id, w FROM (
-        SELECT m.id, COALESCE(
-          (SELECT x.weight_kg FROM measurements x WHERE x.member_id = m.id AND x.status = 'assigned' ORDER BY x.measured_at DESC LIMIT 1),
-          m.reference_weight_kg) AS w
-        FROM members m WHERE m.status = 'active')
-      WHERE w IS NOT NULL AND abs(w - ?1) <= ?2
-      ORDER BY abs(w - ?1), id LIMIT 3`);
+    // Active members whose last weight (latest assigned measurement, else the reference weight; kept in
+    // member_weights by triggers, migration 009) is nearest: the 3 nearest at or above, the 3 nearest below,
+    // each an index walk from the weight outwards (O(log n)), merged in suggest().
+    const near = (cmp: string, order: string) =>
+      db.query<{ id: number; w: number }, [number, number]>(`
+        SELECT w.member_id AS id, w.weight_kg AS w FROM member_weights w CROSS JOIN members m ON m.id = w.member_id
+        WHERE w.weight_kg ${cmp} AND m.status = 'active'
+        ORDER BY w.weight_kg ${order}, w.member_id LIMIT 3`);
+    this.suggestUpStmt = near(">= ?1 AND w.weight_kg <= ?1 + ?2", "ASC");
+    this.suggestDownStmt = near("< ?1 AND w.weight_kg >= ?1 - ?2", "DESC");
   }
 
   /** Returns the new row id, or null when the idem_key exists already (a replay). Call inside a write job. */
@@ -212,6 +214,12 @@ export class MeasurementsRepo {
 
   /** Up to 3 active members whose last weight is within `withinKg` of `weightKg`, nearest first. */
   suggest(weightKg: number, withinKg = 3): number[] {
-    return this.suggestStmt.all(weightKg, withinKg).map((r) => r.id);
+    const rows = [...this.suggestUpStmt.all(weightKg, withinKg), ...this.suggestDownStmt.all(weightKg, withinKg)];
+    return rows
+      .map((r) => ({ id: r.id, d: Math.abs(r.w - weightKg) }))
+      .filter((r) => r.d <= withinKg)
+      .sort((a, b) => a.d - b.d || a.id - b.id)
+      .slice(0, 3)
+      .map((r) => r.id);
   }
 }

@@ -5,6 +5,7 @@
 import type { Database, Statement } from "bun:sqlite";
 import { cardForms, codeNorm, emailNorm, phoneDigits } from "../core/members.ts";
 import { phoneVariants } from "../devices/youjiu/wire.ts";
+import { memberSearchIndex, type MemberSearchIndex } from "./member-search.ts";
 
 export type Sex = "male" | "female" | "unspecified";
 export type MemberStatus = "active" | "suspended";
@@ -169,6 +170,9 @@ export class MembersRepo {
   private readonly insertCredStmt: Statement<CredentialRow>;
   private readonly deleteCredStmt: Statement<unknown, [number]>;
   private readonly lastWeightStmt: Statement<{ weight_kg: number }, [number]>;
+  private readonly pageStmt: Statement<MemberRow, [number, number]>;
+  private readonly credCodeAllStmt: Statement<{ member_id: number }, [string]>;
+  private readonly searchIndex: MemberSearchIndex;
 
   constructor(private readonly db: Database) {
     this.byIdStmt = db.query("SELECT * FROM members WHERE id = ?");
@@ -189,6 +193,9 @@ export class MembersRepo {
       "INSERT INTO credentials (member_id, kind, card_dec, card_hex, code_norm, label, created_at) VALUES ($memberId, $kind, $dec, $hex, $code, $label, $now) RETURNING *",
     );
     this.deleteCredStmt = db.query("DELETE FROM credentials WHERE id = ?");
+    this.pageStmt = db.query("SELECT * FROM members WHERE id > ? ORDER BY id LIMIT ?");
+    this.credCodeAllStmt = db.query("SELECT member_id FROM credentials WHERE code_norm = ? COLLATE NOCASE");
+    this.searchIndex = memberSearchIndex(db);
     this.lastWeightStmt = db.query(
       "SELECT weight_kg FROM measurements WHERE member_id = ? AND status = 'assigned' ORDER BY measured_at DESC LIMIT 1",
     );
@@ -277,45 +284,22 @@ export class MembersRepo {
    * e-mail (substring, case-insensitive), card number (decimal or hex) and code.
    */
   search(q: string | null, status: MemberStatus | null, limit: number, offset: number, countryCode: string | null = null): { items: Member[]; total: number } {
-    const where: string[] = [];
-    const p: Record<string, string | number> = {};
-    if (status) {
-      where.push("m.status = $status");
-      p.$status = status;
-    }
     const text = q?.trim();
     if (text) {
-      const like = (s: string) => `%${s.replace(/[\\%_]/g, "\\$&")}%`;
-      const ors = [
-        "m.name LIKE $like ESCAPE '\\'",
-        "m.nickname LIKE $like ESCAPE '\\'",
-        "m.member_no LIKE $prefix ESCAPE '\\'",
-        "m.email_norm LIKE $likeLower ESCAPE '\\'",
-      ];
-      p.$like = like(text);
-      p.$prefix = `${text.replace(/[\\%_]/g, "\\$&")}%`;
-      p.$likeLower = like(text.toLowerCase());
-      if (/^[+\d\s().-]+$/.test(text)) {
-        const variants = phoneVariants(text, countryCode).filter((v) => v.length >= 3);
-        variants.forEach((v, i) => {
-          ors.push(`ltrim(m.phone_norm, '0') LIKE $phone${i}`);
-          p[`$phone${i}`] = `%${v}%`;
-        });
-      }
-      const cards = [cardForms(text, "dec"), cardForms(text, "hex")].filter((c) => c !== null);
-      cards.forEach((c, i) => {
-        ors.push(`m.id IN (SELECT member_id FROM credentials WHERE card_dec = $cardDec${i} OR card_hex = $cardHex${i})`);
-        p[`$cardDec${i}`] = c.dec;
-        p[`$cardHex${i}`] = c.hex;
-      });
-      p.$q = text;
-      ors.push("m.id IN (SELECT member_id FROM credentials WHERE code_norm = $q COLLATE NOCASE)");
-      where.push(`(${ors.join(" OR ")})`);
+      // Substring matches read every member: in memory (member-search.ts), not with a LIKE per row.
+      const phones = /^[+\d\s().-]+$/.test(text) ? phoneVariants(text, countryCode).filter((v) => v.length >= 3) : [];
+      const owners = new Set<number>();
+      for (const c of [cardForms(text, "dec"), cardForms(text, "hex")]) if (c) for (const r of this.credCardStmt.all(c.dec, c.hex)) owners.add(r.member_id);
+      for (const r of this.credCodeAllStmt.all(text)) owners.add(r.member_id);
+      const { ids, total } = this.searchIndex.search({ text, phones, owners }, status, limit, offset);
+      const items = ids.map((id) => this.byIdStmt.get(id)).filter((r) => r !== null).map(toMember);
+      return { items, total };
     }
-    const w = where.length ? `WHERE ${where.join(" AND ")}` : "";
-    const total = (this.db.query(`SELECT COUNT(*) AS n FROM members m ${w}`).get(p as never) as { n: number }).n;
+    const where = status ? "WHERE m.status = $status" : "";
+    const p: Record<string, string | number> = status ? { $status: status } : {};
+    const total = (this.db.query(`SELECT COUNT(*) AS n FROM members m ${where}`).get(p as never) as { n: number }).n;
     const rows = this.db
-      .query(`SELECT m.* FROM members m ${w} ORDER BY m.name COLLATE NOCASE, m.id LIMIT $limit OFFSET $offset`)
+      .query(`SELECT m.* FROM members m ${where} ORDER BY m.name COLLATE NOCASE, m.id LIMIT $limit OFFSET $offset`)
       .all({ ...p, $limit: limit, $offset: offset } as never) as MemberRow[];
     return { items: rows.map(toMember), total };
   }
@@ -326,6 +310,11 @@ export class MembersRepo {
 
   byName(name: string): Member[] {
     return (this.db.query("SELECT * FROM members WHERE name = ? COLLATE NOCASE ORDER BY id").all(name.trim()) as MemberRow[]).map(toMember);
+  }
+
+  /** Up to `limit` members with an id above `afterId`, by id (keyset paging for the streamed export). */
+  page(afterId: number, limit: number): Member[] {
+    return this.pageStmt.all(afterId, limit).map(toMember);
   }
 
   all(): Member[] {

@@ -1,6 +1,7 @@
 /** Youjiu device credentials, login events and unknown cards (migration 004). */
 import type { Database, Statement } from "bun:sqlite";
 import { secretHash } from "../http/secrets.ts";
+import { seenKey, seenThrottle, type SeenThrottle } from "./seen-throttle.ts";
 
 export interface YoujiuDeviceRow {
   id: number;
@@ -47,8 +48,10 @@ export class YoujiuRepo {
   private readonly cardStmt: Statement<unknown>;
   private readonly cardsStmt: Statement<UnknownCardRow, [number]>;
   private readonly resetStmt: Statement<unknown>;
+  private readonly throttle: SeenThrottle;
 
   constructor(db: Database) {
+    this.throttle = seenThrottle(db);
     this.deviceStmt = db.query("SELECT id, device_key, family, secret, revoked, last_seen, last_ip, name, old_secret_hash FROM devices WHERE vendor = 'youjiu' AND device_key = ?");
     this.upsertStmt = db.query(`
       INSERT INTO devices (vendor, device_key, family, sn, first_seen, last_seen, last_ip, secret, secret_set_at)
@@ -92,8 +95,13 @@ export class YoujiuRepo {
   tokenIssued(sn: string, now: number): void {
     this.tokenAtStmt.run({ sn, now } as never);
   }
+  /** Touches the device row, at most once a second when nothing else changed (seen-throttle.ts). */
   seen(sn: string, now: number, ip: string | null, family: string | null): void {
+    const key = seenKey("youjiu", sn);
+    const sig = `${ip}\u0000${family}`;
+    if (!this.throttle.mustWrite(key, sig, now)) return;
     this.seenStmt.run({ sn, now, ip, family } as never);
+    this.throttle.written(key, sig, now);
   }
   event(e: LoginEvent): void {
     this.eventStmt.run({

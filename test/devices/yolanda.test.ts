@@ -6,6 +6,7 @@ import { yolandaClaimReport } from "../../src/devices/yolanda/claim.ts";
 import { deriverFrom } from "../../src/devices/yolanda/derive.ts";
 import { LiteReports, ageAt } from "../../src/devices/yolanda/lite-reports.ts";
 import type { MeasurementRow } from "../../src/store/measurements-repo.ts";
+import { ClaimsRepo } from "../../src/store/claims-repo.ts";
 import { normaliseItem, type YolandaItem } from "../../src/devices/yolanda/wire.ts";
 import { DEFAULT_RELAY_SOURCES } from "../../src/config/settings.ts";
 import { seedWorld } from "../fixtures/world.ts";
@@ -393,11 +394,21 @@ describe("POST …/wsp-mini/measurements (spec §3.4)", () => {
     expect(rows).toEqual([
       { user_index: 1, member_id: 1001, status: "assigned", claim_reason: null, suggested_member_id: null, candidates_json: null, definite_flag: 1, group_key: "yolanda-slot:A8:48:FA:35:14:56:1" },
       { user_index: 1, member_id: null, status: "unassigned", claim_reason: "uncertain", suggested_member_id: 1001, candidates_json: "[1001]", definite_flag: 0, group_key: "yolanda-slot:A8:48:FA:35:14:56:1" },
-      { user_index: 5, member_id: null, status: "unassigned", claim_reason: "empty_slot", suggested_member_id: null, candidates_json: "[1002]", definite_flag: 1, group_key: "yolanda-slot:A8:48:FA:35:14:56:5" },
-      { user_index: 9, member_id: null, status: "unassigned", claim_reason: "user_index_out_of_range", suggested_member_id: null, candidates_json: "[1001]", definite_flag: 1, group_key: null },
-      { user_index: 3, member_id: null, status: "unassigned", claim_reason: "member_inactive", suggested_member_id: 1004, candidates_json: "[1004,1001]", definite_flag: 1, group_key: "yolanda-slot:A8:48:FA:35:14:56:3" },
+      // Weight-based suggestions are not stored at ingest (issue 18): the claim queue adds them when staff open it.
+      { user_index: 5, member_id: null, status: "unassigned", claim_reason: "empty_slot", suggested_member_id: null, candidates_json: null, definite_flag: 1, group_key: "yolanda-slot:A8:48:FA:35:14:56:5" },
+      { user_index: 9, member_id: null, status: "unassigned", claim_reason: "user_index_out_of_range", suggested_member_id: null, candidates_json: null, definite_flag: 1, group_key: null },
+      { user_index: 3, member_id: null, status: "unassigned", claim_reason: "member_inactive", suggested_member_id: 1004, candidates_json: "[1004]", definite_flag: 1, group_key: "yolanda-slot:A8:48:FA:35:14:56:3" },
       // definite_flag missing counts as false
       { user_index: 2, member_id: null, status: "unassigned", claim_reason: "uncertain", suggested_member_id: 1002, candidates_json: "[1002]", definite_flag: 0, group_key: "yolanda-slot:A8:48:FA:35:14:56:2" },
+    ]);
+    // The claim queue as staff see it: the slot's member first, then active members whose last weight is nearest.
+    const queue = new ClaimsRepo(h.rt.db).list("unassigned", 50, 0).items.map((r) => ({ user_index: r.user_index, suggested: r.suggested_member_id, candidates: r.candidates_json }));
+    expect(queue).toEqual([
+      { user_index: 2, suggested: 1002, candidates: "[1002]" },
+      { user_index: 3, suggested: 1004, candidates: "[1004,1001]" },
+      { user_index: 9, suggested: 1001, candidates: "[1001]" },
+      { user_index: 5, suggested: 1002, candidates: "[1002]" },
+      { user_index: 1, suggested: 1001, candidates: "[1001]" },
     ]);
   });
 
@@ -707,8 +718,9 @@ describe("WSP Docker v1.0.x, WSP-Lite and WSP-Full endpoints", () => {
     const body = { mac: SCALE, model_id: "0E2B", timestamp: 1762429320, weight: 54.9, heart_rate: 72, hmac: "9AF9" };
     for (let i = 0; i < 2; i++) expect(await (await relay(h, "measurements", body, {})).text()).toBe("success");
     expect(q(h, "SELECT idem_key, status, candidates_json, indicators_json, indicators_note IS NOT NULL AS note, hmac FROM measurements")).toEqual([
-      { idem_key: "yolanda:A8:48:FA:35:14:56:1762429320:0", status: "unassigned", candidates_json: "[1002]", indicators_json: null, note: 1, hmac: "9AF9" },
+      { idem_key: "yolanda:A8:48:FA:35:14:56:1762429320:0", status: "unassigned", candidates_json: null, indicators_json: null, note: 1, hmac: "9AF9" },
     ]);
+    expect(new ClaimsRepo(h.rt.db).list("unassigned", 50, 0).items.map((r) => r.candidates_json)).toEqual(["[1002]"]);
   });
 
   test("WSP-Full several records: one claim-queue row per weighing, idempotent; one record with an empty slot goes to the queue", async () => {

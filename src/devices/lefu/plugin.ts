@@ -14,7 +14,7 @@ import { observe } from "../../http/observe.ts";
 import { commitDeviceRequest, toResponse, type DeviceReply, type Handled, type PersistResult } from "../common/pipeline.ts";
 import { mayNeedRedaction, redactText, redactValue } from "../common/redact.ts";
 import { deviceStore } from "../common/store.ts";
-import type { DeviceRow } from "../../store/devices-repo.ts";
+import type { DeviceSeenRow as DeviceRow } from "../../store/devices-repo.ts"; // the columns seen() returns
 import { memberProfile } from "../../store/profiles.ts";
 import { lefuReport } from "./report.ts";
 import {
@@ -232,8 +232,9 @@ export function lefuPlugin(deps: Deps) {
         memberId = null;
         claimReason = "unapproved_device";
       }
-      const candidates = memberId === null ? measurements.suggest(n.weightKg) : [];
-      if (suggested !== null) candidates.splice(0, candidates.length, suggested, ...candidates.filter((c) => c !== suggested).slice(0, 2));
+      // Members whose weight is nearest are suggested when staff open the claim queue (ClaimsRepo.list), not here;
+      // a memberid linked on another scale suggests its member (spec §0.3).
+      const candidates: number[] = suggested !== null ? [suggested] : [];
       // The report, with the member's profile (issue 5 §5); a pending row gets it when it is assigned.
       const report = lefuReport(
         { scaleType, weightKg: n.weightKg, heartRate: n.heartRate, impedance: n.impedance, measuredAt: n.measuredAt },

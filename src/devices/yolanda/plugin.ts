@@ -12,7 +12,7 @@
 import { Elysia } from "elysia";
 import type { Deps } from "../../deps.ts";
 import { remoteAddress } from "../../http/remote.ts";
-import type { DeviceRow } from "../../store/devices-repo.ts";
+import type { DeviceSeenRow as DeviceRow } from "../../store/devices-repo.ts"; // the columns seen() returns
 import { yolandaRepo, type ScaleUser } from "../../store/yolanda-repo.ts";
 import { mergeQuery, parseLenient, readBody, type Parsed, type ReadBody } from "../common/body.ts";
 import { field, isObj, mac as macOf, type Obj } from "../common/coerce.ts";
@@ -111,9 +111,10 @@ export function yolandaPlugin(deps: Deps, opts: YolandaOptions = {}) {
     return { memberId: null, claimReason: definite ? "member_inactive" : "uncertain", suggested: slot.member_id, slotMember: slot.member_id };
   }
 
-  function candidatesFor(weightKg: number, first: Array<number | null>): number[] {
+  /** The slot's member, if any; members whose weight is nearest are added when staff open the claim queue (ClaimsRepo.list). */
+  function candidatesFor(_weightKg: number, first: Array<number | null>): number[] {
     const out: number[] = [];
-    for (const id of [...first, ...measurements.suggest(weightKg)]) if (id !== null && !out.includes(id)) out.push(id);
+    for (const id of first) if (id !== null && !out.includes(id)) out.push(id);
     return out;
   }
 

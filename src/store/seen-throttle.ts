@@ -1,0 +1,59 @@
+/**
+ * Device last-seen writes, at most one a second per device (issue 18). A device that calls again within a
+ * second with the same details (address, versions, battery, ...) is not written again: its last-seen time
+ * is kept in memory, and the staff views read it from here (`lastSeen`), so "online" stays exact. Anything
+ * that changed is written at once. One throttle per database, shared by every repository on it.
+ *
+ * A write that was rolled back (its job failed) leaves the throttle believing it happened: the next write of
+ * that device is then at most a second late, and the callers re-read the row, so nothing is lost but a second.
+ */
+import type { Database } from "bun:sqlite";
+
+export const SEEN_WRITE_INTERVAL_MS = 1000;
+
+interface Entry {
+  writtenAt: number;
+  sig: string;
+  lastSeen: number;
+}
+
+export class SeenThrottle {
+  private readonly entries = new Map<string, Entry>();
+
+  /** True when the row must be written now; otherwise the call is only noted in memory. */
+  mustWrite(key: string, sig: string, now: number): boolean {
+    const e = this.entries.get(key);
+    if (e && e.sig === sig && now >= e.writtenAt && now - e.writtenAt < SEEN_WRITE_INTERVAL_MS) {
+      if (now > e.lastSeen) e.lastSeen = now;
+      return false;
+    }
+    return true;
+  }
+
+  /** Records that the row was written with these details at `now`. */
+  written(key: string, sig: string, now: number): void {
+    if (this.entries.size > 100_000) this.entries.clear(); // a bound for a flood of made-up device keys
+    this.entries.set(key, { writtenAt: now, sig, lastSeen: now });
+  }
+
+  /** The latest time the device was heard from, counting calls not written yet (or the stored time). */
+  lastSeen(key: string, stored: number): number {
+    const e = this.entries.get(key);
+    return e && e.lastSeen > stored ? e.lastSeen : stored;
+  }
+
+  /** Forgets a device (its row changed by other means), so the next call writes. */
+  forget(key: string): void {
+    this.entries.delete(key);
+  }
+}
+
+const throttles = new WeakMap<Database, SeenThrottle>();
+
+export function seenThrottle(db: Database): SeenThrottle {
+  let t = throttles.get(db);
+  if (!t) throttles.set(db, (t = new SeenThrottle()));
+  return t;
+}
+
+export const seenKey = (vendor: string, deviceKey: string) => `${vendor}\u0000${deviceKey}`;

@@ -1,0 +1,47 @@
+/** Issue 18 §5: capture retention in small batches that let device writes through, then space given back. */
+import { expect, test } from "bun:test";
+import { CapturesRepo } from "../../src/store/captures-repo.ts";
+import { MAX_BATCH, pruneCaptures } from "../../src/store/retention.ts";
+import { runtimePerTest } from "../helpers.ts";
+
+const fresh = runtimePerTest();
+const DAY = 86_400_000;
+
+test("old ordinary captures go in batches, flagged and recent ones stay, measurements keep their rows; device writes interleave; pages are freed", async () => {
+  const h = fresh();
+  const db = h.rt.db;
+  const captures = new CapturesRepo(db);
+  const now = h.clock.now();
+  const cap = (receivedAt: number, flags: { unknownPath?: boolean; quarantine?: boolean } = {}) =>
+    captures.insert({ receivedAt, remoteIp: null, method: "POST", rawPath: "/lefu/wifi/record", router: "lefu", routeKey: "record", pathPrefix: null, headers: { a: "b" }, bodyText: "x".repeat(2000), bodyBytes: 2000, parseStatus: "ok", authResult: null, responseStatus: 200, responseBody: "{}", deviceId: null, ...flags });
+  db.transaction(() => {
+    for (let i = 0; i < 5000; i++) {
+      const id = cap(now - 40 * DAY + i);
+      if (i % 10 === 0) db.query("INSERT INTO measurements (idem_key, source, status, measured_at, received_at, weight_kg, capture_id) VALUES (?, 't', 'unassigned', 0, 0, 70, ?)").run(`k${i}`, id);
+    }
+    cap(now - 40 * DAY, { unknownPath: true });
+    cap(now - 40 * DAY, { quarantine: true });
+    for (let i = 0; i < 10; i++) cap(now - DAY);
+  })();
+  expect(db.query("PRAGMA auto_vacuum").get()).toEqual({ auto_vacuum: 2 });
+
+  const order: string[] = [];
+  const prune = pruneCaptures(db, h.rt.writes, now - 30 * DAY).then((r) => (order.push("prune done"), r));
+  // A device write enqueued while the prune runs is committed between two batches, not after all of them.
+  await Bun.sleep(0);
+  await h.rt.writes.enqueue(() => order.push("device write"));
+  const r = await prune;
+  expect(order).toEqual(["device write", "prune done"]);
+  expect(r.deleted).toBe(5000);
+  expect(r.batches).toBeGreaterThan(2);
+  expect(r.batches).toBeGreaterThanOrEqual(Math.ceil(5000 / MAX_BATCH));
+  const left = db.query("SELECT unknown_path, quarantine, COUNT(*) AS n FROM captures GROUP BY 1, 2 ORDER BY 1, 2").all();
+  expect(left).toEqual([
+    { unknown_path: 0, quarantine: 0, n: 10 },
+    { unknown_path: 0, quarantine: 1, n: 1 },
+    { unknown_path: 1, quarantine: 0, n: 1 },
+  ]);
+  expect(db.query("SELECT COUNT(*) AS n, COUNT(capture_id) AS linked FROM measurements").get()).toEqual({ n: 500, linked: 0 });
+  expect(r.pagesFreed).toBeGreaterThan(1000);
+  expect(db.query("PRAGMA freelist_count").get()).toEqual({ freelist_count: 0 });
+});
