@@ -12,6 +12,7 @@ import type { Logger } from "./log.ts";
 import { openRuntime, type Runtime } from "./runtime.ts";
 import { deviceStore } from "./devices/common/store.ts";
 import { LiteReports } from "./devices/yolanda/lite-reports.ts";
+import { startIntegrations } from "./integrations/index.ts";
 
 /** Hard cap for any request body, enforced by Bun itself (covers chunked bodies too). Roles enforce their own, smaller, limits. */
 const SERVER_MAX_BODY = 16 * 1024 * 1024;
@@ -59,6 +60,8 @@ export async function startServer(config: Config, opts: { log?: Logger } = {}): 
   const maintenance = startMaintenance(runtime);
   // WSP-Lite reports for claimed weighings, fetched from the on-site relay in the background (spec §3.7.2).
   const stopLiteReports = new LiteReports(runtime).start();
+  // Webhooks from the outbox, device.offline, outbox pruning (issue 17).
+  const stopIntegrations = startIntegrations(runtime);
   return {
     runtime,
     port,
@@ -66,6 +69,7 @@ export async function startServer(config: Config, opts: { log?: Logger } = {}): 
       clearInterval(maintenance);
       stopLiteReports();
       await app.server?.stop(false);
+      await stopIntegrations();
       await runtime.close();
     },
   };

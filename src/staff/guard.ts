@@ -16,6 +16,7 @@ import { observe } from "../http/observe.ts";
 import type { Deps } from "../deps.ts";
 import { AppError, jsonError } from "../http/errors.ts";
 import { StaffRepo, type Role, type StaffRow } from "../store/staff-repo.ts";
+import { actorOf, apiKeyGate } from "./api-keys.ts"; // issue 17: API keys
 
 export const SESSION_COOKIE = "bodydock_session";
 
@@ -167,6 +168,11 @@ function makeGuard(deps: Deps) {
   return new Elysia({ name: "staff-guard" })
     .onRequest(async ({ request, set }) => {
       if (!isGuardedPath(request)) return;
+      // --- issue 17: `Authorization: Bearer bd_…` is an integration key (staff/api-keys.ts): its scopes, no Origin, no session.
+      const keyed = await apiKeyGate(deps, request);
+      if (keyed instanceof Response) return ((set.status = keyed.status), keyed);
+      if (keyed) return void identities.set(request, { id: 0, username: actorOf(keyed), role: "staff" });
+      // --- end issue 17
       if (!SAFE_METHODS.has(request.method) && !originMatches(request)) {
         set.status = 403;
         observe(deps, request, "guard.bad_origin", 403);

@@ -5,6 +5,7 @@
  */
 import type { Database, Statement } from "bun:sqlite";
 import type { LefuIdentityRow, MeasurementRow } from "./measurements-repo.ts";
+import { outboxRepo } from "./outbox-repo.ts";
 
 export interface ClaimListItem extends MeasurementRow {
   device_name: string | null;
@@ -39,7 +40,7 @@ export class ClaimsRepo {
   private readonly linkStmt: Statement<LefuIdentityRow>;
   private readonly memberStmt: Statement<{ id: number; status: string }, [number]>;
 
-  constructor(db: Database) {
+  constructor(private readonly db: Database) {
     this.listStmt = db.query(`
       SELECT m.*, d.name AS device_name, d.sn AS device_sn, d.model AS device_model
       FROM measurements m LEFT JOIN devices d ON d.id = m.device_id
@@ -104,6 +105,10 @@ export class ClaimsRepo {
       // A relay's report may have been computed for another profile (the slot's member): keep saying so.
       profileMemberId: r.indicators == null ? null : (r.profileMemberId ?? memberId),
     } as never)!;
+    // measurement.assigned (and report.computed for its report) in the same transaction (issue 17).
+    const outbox = outboxRepo(this.db);
+    outbox.measurement("measurement.assigned", after, now);
+    if (after.indicators_json !== null) outbox.measurement("report.computed", after, now);
     return { before, after };
   }
 

@@ -1,5 +1,6 @@
 /** Youjiu device credentials, login events and unknown cards (migration 004). */
 import type { Database, Statement } from "bun:sqlite";
+import { outboxRepo } from "./outbox-repo.ts";
 
 export interface YoujiuDeviceRow {
   id: number;
@@ -45,7 +46,7 @@ export class YoujiuRepo {
   private readonly cardsStmt: Statement<UnknownCardRow, [number]>;
   private readonly resetStmt: Statement<unknown, [string]>;
 
-  constructor(db: Database) {
+  constructor(private readonly db: Database) {
     this.deviceStmt = db.query("SELECT id, device_key, family, secret, revoked, last_seen, last_ip, name FROM devices WHERE vendor = 'youjiu' AND device_key = ?");
     this.upsertStmt = db.query(`
       INSERT INTO devices (vendor, device_key, family, sn, first_seen, last_seen, last_ip, secret, secret_set_at)
@@ -103,6 +104,8 @@ export class YoujiuRepo {
       hint: e.valueHint,
       pushedBy: e.pushedBy ?? null,
     } as never);
+    // login.delivered in the same transaction (issue 17).
+    if (e.outcome === "delivered") outboxRepo(this.db).loginDelivered(e);
   }
   unknownCard(dec: string, hex: string, sn: string | null, now: number): void {
     this.cardStmt.run({ dec, hex, sn, now } as never);

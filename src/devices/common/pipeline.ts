@@ -9,6 +9,7 @@ import type { ParseStatus } from "./body.ts";
 import { requestTarget } from "./path.ts";
 import { redactHeaders, redactTarget, redactText } from "./redact.ts";
 import { deviceStore } from "./store.ts";
+import { presenceOf } from "../../integrations/presence.ts";
 
 export interface DeviceReply {
   status: number;
@@ -58,9 +59,13 @@ export async function commitDeviceRequest(deps: Deps, request: Request, remote: 
   const { captures } = deviceStore(deps.db);
   const now = deps.now();
   const rawTarget = redactTarget(requestTarget(request.url));
+  const presence = presenceOf(deps);
+  let deviceId: number | null = null;
   try {
     await deps.writes.enqueue((db) => {
-      const deviceId = h.device ? h.device(db) : null;
+      deviceId = h.device ? h.device(db) : null;
+      // device.online goes to the outbox in this transaction; the data rows' events too (issue 17).
+      if (deviceId !== null) presence.seen(db, deviceId, now);
       let captureId = 0;
       if (!h.skipCapture) {
         captureId = captures.insert({
@@ -90,6 +95,7 @@ export async function commitDeviceRequest(deps: Deps, request: Request, remote: 
       }
     });
   } catch (e) {
+    if (deviceId !== null) presence.forget(deviceId);
     deps.log.error("device request not stored", { router: h.router, route: h.routeKey, error: (e as Error).message });
     return toResponse(h.storageFailure);
   }
