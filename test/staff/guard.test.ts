@@ -40,6 +40,20 @@ const ADMIN_ROUTES = [
   // the staff page's settings (src/staff/web-support.ts)
   "GET /api/v1/settings",
   "PUT /api/v1/settings/:key",
+  // integrations (src/staff/integrations.ts, issue 17)
+  "GET /api/v1/api-keys",
+  "POST /api/v1/api-keys",
+  "DELETE /api/v1/api-keys/:id",
+  "GET /api/v1/webhooks",
+  "POST /api/v1/webhooks",
+  "GET /api/v1/webhooks/:id",
+  "PATCH /api/v1/webhooks/:id",
+  "DELETE /api/v1/webhooks/:id",
+  "POST /api/v1/webhooks/:id/pause",
+  "POST /api/v1/webhooks/:id/resume",
+  "POST /api/v1/webhooks/:id/rotate",
+  "POST /api/v1/webhooks/:id/test",
+  "POST /api/v1/webhooks/:id/replay",
 ].sort();
 
 describe("route walk: nothing under /api is reachable without a session unless public", () => {
