@@ -7,6 +7,11 @@
  * - Anything else (other status, timeout, connection refused): tried again after an exponential
  *   backoff with jitter; once the event is older than `maxAgeMs` (3 days) the delivery is marked
  *   failed and the next one goes. Failed deliveries stay replayable.
+ * - The worker reads up to BATCH deliveries at a time and goes through them in order. A success
+ *   is recorded in a write job it does not wait for (the group commit takes many together, so
+ *   a fast receiver is not held to one fsync per event); any other outcome waits for everything
+ *   recorded so far and reads the queue again. A crash may thus send a delivered event again:
+ *   delivery is at least once, and receivers de-duplicate by webhook-id.
  * - The queue is in the database (webhook_deliveries), so a restart resumes where it stopped;
  *   a delivery whose outcome was not recorded before a crash is sent again (at least once).
  */
@@ -36,6 +41,9 @@ export function backoffMs(attempt: number, o: Pick<SenderOptions, "baseDelayMs" 
 }
 
 export type Outcome = "delivered" | "retry" | "failed" | "gone";
+
+/** Deliveries read from the queue at a time. */
+const BATCH = 100;
 
 /** Deliveries by endpoint and outcome, for /metrics (one registry per Deps). */
 const counters = new WeakMap<Deps, Map<string, number>>();
@@ -130,17 +138,28 @@ export class WebhookSender {
           woken = false;
           const ep = this.repo.get(id);
           if (!ep || ep.state !== "active") break;
-          const head = this.repo.head(id);
-          if (!head) {
+          const heads = this.repo.head(id, BATCH);
+          if (heads.length === 0) {
             await sleep(this.opts.idleMs);
             continue;
           }
-          const wait = head.next_attempt_at - this.deps.now();
+          const wait = heads[0]!.next_attempt_at - this.deps.now();
           if (wait > 0) {
             await sleep(Math.min(wait, this.opts.idleMs));
             continue;
           }
-          await this.attempt(ep, head);
+          const recorded: Promise<unknown>[] = [];
+          try {
+            for (const head of heads) {
+              const current = this.repo.get(id);
+              if (this.stopped || !current || current.state !== "active" || head.next_attempt_at > this.deps.now()) break;
+              const r = await this.attempt(current, head);
+              recorded.push(r.recorded);
+              if (r.outcome !== "delivered") break;
+            }
+          } finally {
+            await Promise.all(recorded);
+          }
         }
       } catch (e) {
         this.deps.log.error("webhook worker stopped on an error", { endpoint: id, error: (e as Error).message });
@@ -158,8 +177,8 @@ export class WebhookSender {
     m.set(key, (m.get(key) ?? 0) + 1);
   }
 
-  /** One attempt of the queue head, and its outcome recorded durably. */
-  private async attempt(ep: EndpointRow, head: QueueHead): Promise<void> {
+  /** One attempt of a queued delivery; `recorded` resolves when its outcome is committed. */
+  private async attempt(ep: EndpointRow, head: QueueHead): Promise<{ outcome: Outcome; recorded: Promise<unknown> }> {
     const { deps, opts } = this;
     const body = eventBody(head);
     const sentAt = deps.now();
@@ -192,7 +211,7 @@ export class WebhookSender {
     if (status !== null && status >= 200 && status < 300) outcome = "delivered";
     else if (status === 410) outcome = "gone";
     else outcome = now - head.created_at >= opts.maxAgeMs ? "failed" : "retry";
-    await deps.writes.enqueue(() => {
+    const recorded = deps.writes.enqueue(() => {
       if (outcome === "delivered") this.repo.delivered(ep.id, head.outbox_id, status!, now);
       else if (outcome === "gone") {
         this.repo.attemptFailed(ep.id, head.outbox_id, status, error, now, now);
@@ -201,6 +220,7 @@ export class WebhookSender {
     });
     this.count(ep.id, outcome);
     if (outcome !== "delivered") deps.log.warn("webhook delivery failed", { endpoint: ep.id, event: head.event_id, outcome, status, error: error.slice(0, 200) });
+    return { outcome, recorded };
   }
 }
 

@@ -71,7 +71,7 @@ export class WebhooksRepo {
   private readonly insertStmt: Statement<EndpointRow>;
   private readonly byIdStmt: Statement<EndpointRow, [number]>;
   private readonly listStmt: Statement<EndpointRow, []>;
-  private readonly headStmt: Statement<QueueHead, [number]>;
+  private readonly headStmt: Statement<QueueHead, [number, number]>;
   private readonly statsStmt: Statement<EndpointStats, [number]>;
   private readonly deliveredStmt: Statement<unknown>;
   private readonly retryStmt: Statement<unknown>;
@@ -93,7 +93,7 @@ export class WebhooksRepo {
     this.headStmt = db.query(`
       SELECT d.endpoint_id, d.outbox_id, d.attempts, d.next_attempt_at, o.event_id, o.type, o.created_at, o.payload_json
       FROM webhook_deliveries d JOIN outbox o ON o.id = d.outbox_id
-      WHERE d.endpoint_id = ? AND d.state = 'pending' ORDER BY d.outbox_id LIMIT 1`);
+      WHERE d.endpoint_id = ? AND d.state = 'pending' ORDER BY d.outbox_id LIMIT ?`);
     this.statsStmt = db.query(`
       SELECT
         (SELECT COUNT(*) FROM webhook_deliveries WHERE endpoint_id = ?1 AND state = 'pending') AS pending,
@@ -166,8 +166,9 @@ export class WebhooksRepo {
       .get({ $id: id, $secret: secret, $until: previousUntil, $now: now } as never) as EndpointRow | null;
   }
 
-  head(endpointId: number): QueueHead | null {
-    return this.headStmt.get(endpointId);
+  /** The oldest pending deliveries of an endpoint, in order (the head of its queue). */
+  head(endpointId: number, limit = 1): QueueHead[] {
+    return this.headStmt.all(endpointId, limit);
   }
   stats(endpointId: number): EndpointStats {
     return this.statsStmt.get(endpointId)!;
