@@ -21,6 +21,7 @@ import { lefuPlugin } from "./devices/lefu/plugin.ts";
 import { yolandaPlugin } from "./devices/yolanda/plugin.ts";
 import { youjiuPlugin } from "./devices/youjiu/plugin.ts";
 import { metricsPlugin } from "./http/metrics.ts";
+import { webhookMetrics } from "./integrations/sender.ts";
 import { metricsOf, noteStart, observe } from "./http/observe.ts";
 import { lefuClaimReport } from "./devices/lefu/claim.ts";
 import { yolandaClaimReport, type ClaimReport } from "./devices/yolanda/claim.ts";
@@ -33,6 +34,8 @@ import { devicesApi } from "./staff/devices.ts";
 import { docsPlugin } from "./staff/docs.ts";
 import { actor, adminSession, staffGuard } from "./staff/guard.ts";
 import { membersApi } from "./staff/members.ts";
+import { memberSyncApi } from "./staff/member-sync.ts";
+import { integrationsApi } from "./staff/integrations.ts";
 import { yolandaStaffApi } from "./staff/yolanda.ts";
 import { youjiuStaffApi } from "./staff/youjiu.ts";
 import { webSupportApi } from "./staff/web-support.ts";
@@ -104,7 +107,7 @@ export function createApp(deps: Deps) {
     .onAfterResponse(({ request, set, route }) => observe(deps, request, route || "unmatched", typeof set.status === "number" ? set.status : 200))
     .use(errorHandler(log))
     .use(healthPlugin(deps))
-    .use(metricsPlugin(deps, metricsOf(deps), { isAdmin: adminSession(deps) }))
+    .use(metricsPlugin(deps, metricsOf(deps), { isAdmin: adminSession(deps), extra: () => webhookMetrics(deps) }))
     // The staff API: every route mounted in this instance is behind the guard (Origin, then session),
     // because the guard's hook is scoped to it. A new staff plugin is protected by being listed here.
     .use(
@@ -112,6 +115,8 @@ export function createApp(deps: Deps) {
         .use(staffGuard(deps))
         .use(authApi(deps))
         .use(membersApi(deps))
+        .use(memberSyncApi(deps))
+        .use(integrationsApi(deps))
         .use(auditApi(deps))
         .use(claimsApi(deps, { ...staffOptions, report: claimReport(deps) }))
         .use(devicesApi(deps, staffOptions))

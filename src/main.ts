@@ -14,6 +14,7 @@ import { pruneCaptures } from "./store/retention.ts";
 import { LiteReports } from "./devices/yolanda/lite-reports.ts";
 import { ensureDataDir } from "./store/db.ts";
 import { DataDirLockedError, lockDataDir } from "./store/lock.ts";
+import { startIntegrations } from "./integrations/index.ts";
 
 /** Hard cap for any request body, enforced by Bun itself (covers chunked bodies too). Roles enforce their own, smaller, limits. */
 const SERVER_MAX_BODY = 16 * 1024 * 1024;
@@ -93,6 +94,8 @@ export async function startServer(config: Config, opts: { log?: Logger } = {}): 
   const maintenance = startMaintenance(runtime);
   // WSP-Lite reports for claimed weighings, fetched from the on-site relay in the background (spec §3.7.2).
   const stopLiteReports = new LiteReports(runtime).start();
+  // Webhooks from the outbox, device.offline, outbox pruning (issue 17).
+  const stopIntegrations = startIntegrations(runtime);
   return {
     runtime,
     port,
@@ -100,6 +103,7 @@ export async function startServer(config: Config, opts: { log?: Logger } = {}): 
       clearInterval(maintenance);
       stopLiteReports();
       await app.server?.stop(false);
+      await stopIntegrations();
       await runtime.close();
       lock.release();
     },

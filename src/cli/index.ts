@@ -1,4 +1,5 @@
 /** The command table and dispatcher. Each subcommand is its own file. */
+import apikey from "./apikey.ts";
 import backup from "./backup.ts";
 import { EXIT_USAGE, type Command } from "./command.ts";
 import compute from "./compute.ts";
@@ -10,7 +11,7 @@ import simulate from "./simulate.ts";
 import staff from "./staff.ts";
 import version from "./version.ts";
 
-export const COMMANDS: readonly Command[] = [serve, migrate, backup, restore, staff, healthcheck, simulate, compute, version];
+export const COMMANDS: readonly Command[] = [serve, migrate, backup, restore, staff, apikey, healthcheck, simulate, compute, version];
 
 export function programHelp(): string {
   const width = Math.max(...COMMANDS.map((c) => c.name.length));

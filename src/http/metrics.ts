@@ -7,6 +7,8 @@
  *   bodydock_write_batches_total / _jobs_total       counters
  *   bodydock_devices_online{vendor}                  gauge (seen in the last 10 minutes)
  *   bodydock_uptime_seconds                          gauge
+ *   bodydock_webhook_deliveries_total{endpoint,outcome} counter (issue 17, via `extra`)
+ *   bodydock_webhook_queue_depth{endpoint}, bodydock_outbox_depth  gauges
  *   process_resident_memory_bytes, bodydock_heap_used_bytes
  *
  * Route labels are low-cardinality: the Elysia route pattern for the staff API
@@ -92,6 +94,8 @@ const sameSecret = safeEqual;
 export interface MetricsOptions {
   /** True when the request carries a signed-in admin's session (the staff guard decides). */
   isAdmin: (request: Request) => Promise<boolean>;
+  /** More families, appended as given (the webhook sender's). */
+  extra?: () => string[];
 }
 
 export const metricsPlugin = (deps: Deps, metrics: Metrics, opts: MetricsOptions) => {
@@ -132,6 +136,7 @@ export const metricsPlugin = (deps: Deps, metrics: Metrics, opts: MetricsOptions
         "# TYPE bodydock_uptime_seconds gauge",
         `bodydock_uptime_seconds ${Math.max(0, Math.floor((deps.now() - deps.startedAt) / 1000))}`,
       );
+      if (opts.extra) lines.push(...opts.extra());
       const mem = process.memoryUsage();
       lines.push(
         "# HELP process_resident_memory_bytes Resident memory of the bodydock process.",

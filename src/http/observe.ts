@@ -24,6 +24,11 @@ export function noteStart(request: Request, remote: string | null): void {
   started.set(request, { t0: performance.now(), remote });
 }
 
+/** The remote address noted at the start of a request (null when unknown). */
+export function remoteOf(request: Request): string | null {
+  return started.get(request)?.remote ?? null;
+}
+
 /** Logs one line and counts the request under `route` (a route pattern or a device endpoint name, never a raw path). */
 export function observe(deps: Deps, request: Request, route: string, status: number): void {
   const info = started.get(request);

@@ -9,13 +9,17 @@ import { toOpenAPISchema } from "@elysiajs/openapi";
 import { Elysia, type AnyElysia } from "elysia";
 import type { Deps } from "../deps.ts";
 import { PUBLIC_PATHS, SESSION_COOKIE } from "./guard.ts";
+import { SCOPES, scopeFor } from "./api-keys.ts";
 
 export function openApiDocument(app: AnyElysia, version: string) {
   const { paths, components } = toOpenAPISchema(app, { paths: [/^(?!\/api\/v1\/)/], staticFile: false, methods: ["options", "head"] }, undefined, undefined, "3.1.0");
   for (const [path, ops] of Object.entries(paths as Record<string, Record<string, Record<string, unknown>>>)) {
     const open = PUBLIC_PATHS.has(path);
-    for (const op of Object.values(ops)) {
+    for (const [method, op] of Object.entries(ops)) {
       if (open) op.security = [];
+      // Routes an API key may call say which scope it needs (staff/api-keys.ts KEY_ROUTES).
+      const scope = scopeFor(method.toUpperCase(), path.replace(/\{[^}]+\}/g, "1"));
+      if (scope) op.security = [{ apiKey: [scope] }, { session: [] }];
       // Every error has one shape; say so once per operation.
       const responses = (op.responses ??= {}) as Record<string, unknown>;
       responses.default ??= { description: "Error: {error: {code, message, field?}}", content: { "application/json": { schema: { $ref: "#/components/schemas/Error" } } } };
@@ -29,10 +33,11 @@ export function openApiDocument(app: AnyElysia, version: string) {
       description:
         "Everything staff do goes through this JSON API. Sign in with POST /api/v1/auth/login: the answer sets an HttpOnly session cookie " +
         `(${SESSION_COOKIE}). State-changing requests (POST, PUT, PATCH, DELETE) must send an Origin header matching the Host. ` +
-        "401: no valid session; 403: wrong Origin, or the route needs an admin; 422: validation (the field is named in error.field).",
+        "401: no valid session; 403: wrong Origin, or the route needs an admin; 422: validation (the field is named in error.field). " +
+        "The gym's own systems use an API key instead (Authorization: Bearer bd_…; no cookie, no Origin): see the apiKey security scheme.",
     },
     servers: [{ url: "/" }],
-    tags: ["auth", "staff", "members", "audit", "claims", "devices", "youjiu", "yolanda"].map((name) => ({ name })),
+    tags: ["auth", "staff", "members", "member sync", "integrations", "audit", "claims", "devices", "youjiu", "yolanda"].map((name) => ({ name })),
     paths,
     components: {
       ...(components as object),
@@ -44,7 +49,19 @@ export function openApiDocument(app: AnyElysia, version: string) {
           properties: { error: { type: "object", required: ["code", "message"], properties: { code: { type: "string" }, message: { type: "string" }, field: { type: "string" } } } },
         },
       },
-      securitySchemes: { session: { type: "apiKey", in: "cookie", name: SESSION_COOKIE } },
+      securitySchemes: {
+        session: { type: "apiKey", in: "cookie", name: SESSION_COOKIE },
+        apiKey: {
+          type: "http",
+          scheme: "bearer",
+          bearerFormat: "bd_<43 characters>",
+          description:
+            "An API key for the gym's own systems: `Authorization: Bearer bd_…`. Admins create keys on the Settings page or with " +
+            "`bodydock apikey add --name NAME --scopes a,b` (shown once, stored hashed). No cookie and no Origin header are needed. " +
+            `A key opens only the routes whose security names one of its scopes (${SCOPES.join(", ")}); anything else is 403. ` +
+            "401: unknown or revoked key; 429 with Retry-After: over the key's requests-a-minute limit. Every use is audited with actor apikey:<name>.",
+        },
+      },
     },
     security: [{ session: [] }],
   };

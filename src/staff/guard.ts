@@ -18,6 +18,7 @@ import type { Deps } from "../deps.ts";
 import { AppError } from "../http/errors.ts";
 import { StaffRepo, type Role, type StaffRow } from "../store/staff-repo.ts";
 import { SessionsRepo } from "../store/sessions-repo.ts";
+import { actorOf, apiKeyGate } from "./api-keys.ts"; // issue 17: API keys
 
 export const SESSION_COOKIE = "bodydock_session";
 
@@ -105,6 +106,11 @@ export function cookieValue(header: string | null, name: string): string | null 
   return null;
 }
 
+/** An integration's key is sent as `Authorization: Bearer bd_…` (no browser, so no CSRF to stop). */
+function hasApiKey(request: Request): boolean {
+  return /^Bearer\s+bd_\S+\s*$/i.test(request.headers.get("authorization") ?? "");
+}
+
 /** Methods that change nothing; every other one (POST, PUT, PATCH, DELETE, anything odd) needs a matching Origin. */
 const SAFE_METHODS = new Set(["GET", "HEAD", "OPTIONS"]);
 
@@ -147,10 +153,20 @@ function makeGuard(deps: Deps) {
       .onTransform({ as: "scoped" }, async (ctx) => {
         const { request, set } = ctx;
         const route = (ctx as { route?: string }).route ?? "";
-        if (!SAFE_METHODS.has(request.method) && !originMatches(request)) {
+        if (!SAFE_METHODS.has(request.method) && !originMatches(request) && !hasApiKey(request)) {
           set.status = 403;
           throw new AppError(403, "bad_origin", "refused: a change must come from this server's own page (the Origin header must match the host)");
         }
+        // --- issue 17: `Authorization: Bearer bd_…` is an integration key (staff/api-keys.ts): its scopes, no Origin, no session.
+        const keyed = await apiKeyGate(deps, request, ctx.path);
+        if (keyed instanceof Response) {
+          const body = (await keyed.json()) as { error: { code: string; message: string } };
+          set.status = keyed.status;
+          const retry = keyed.headers.get("retry-after");
+          throw new AppError(keyed.status, body.error.code, body.error.message, undefined, retry ? { "retry-after": retry } : undefined);
+        }
+        if (keyed) return void identities.set(request, { id: 0, username: actorOf(keyed), role: "staff", jti: "", expiresAt: 0 });
+        // --- end issue 17
         if (PUBLIC_PATHS.has(route)) return;
         const token = cookieValue(request.headers.get("cookie"), SESSION_COOKIE);
         const identity = token ? await verifySession(deps, staff, token) : null;

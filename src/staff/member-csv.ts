@@ -212,6 +212,8 @@ export interface ImportOptions {
   today: string;
   partial: boolean;
   dryRun: boolean;
+  /** Audit action prefix of each written member: "member.import" (CSV, the default) or "member.sync" (the sync API). */
+  action?: "member.import" | "member.sync";
 }
 
 const NUMBER_FIELDS = new Set(["heightCm", "referenceWeightKg", "goalWeightKg"]);
@@ -220,10 +222,10 @@ const KNOWN = new Map<string, string>(
 );
 const IGNORED = new Set(["createdAt", "updatedAt"]);
 
-type Plan =
+export type Plan =
   | { line: number; op: "create"; id: number | null; input: MemberInput; status: "active" | "suspended" | undefined; cards: string[]; codes: string[] }
   | { line: number; op: "update"; before: Member; patch: Partial<MemberInput>; status: "active" | "suspended" | undefined; cards: string[]; codes: string[] }
-  | { line: number; op: "unchanged" };
+  | { line: number; op: "unchanged"; id: number };
 
 function splitList(s: string): string[] {
   return s
@@ -239,7 +241,7 @@ function bool(s: string): boolean | null {
   return null;
 }
 
-class RowFail extends Error {
+export class RowFail extends Error {
   constructor(
     readonly field: string,
     message: string,
@@ -275,14 +277,7 @@ export function importCsv(text: string, o: ImportOptions): ImportResult {
   }
   if (result.errors.length) return result;
 
-  const seen = {
-    memberNo: new Map<string, number>(),
-    id: new Map<number, number>(),
-    card: new Map<string, number>(),
-    code: new Map<string, number>(),
-    member: new Map<number, number>(),
-    contact: new Map<string, number>(),
-  };
+  const seen = newSeen();
   const plans: Plan[] = [];
 
   for (const row of rows) {
@@ -314,7 +309,13 @@ export function importCsv(text: string, o: ImportOptions): ImportResult {
   return result;
 }
 
-function planRow(row: CsvRow, columns: string[], o: ImportOptions, seen: Record<"memberNo" | "card" | "code" | "contact", Map<string, number>> & Record<"id" | "member", Map<number, number>>): Plan {
+/** What earlier rows of one file (or one sync batch) already named: the same thing twice is a bad row. */
+export type Seen = Record<"memberNo" | "card" | "code" | "contact", Map<string, number>> & Record<"id" | "member", Map<number, number>>;
+export function newSeen(): Seen {
+  return { memberNo: new Map(), id: new Map(), card: new Map(), code: new Map(), member: new Map(), contact: new Map() };
+}
+
+function planRow(row: CsvRow, columns: string[], o: ImportOptions, seen: Seen): Plan {
   if (row.cells.length > columns.length && row.cells.slice(columns.length).some((c) => c.trim() !== "")) {
     throw new RowFail("row", `has ${row.cells.length} fields but the header has ${columns.length}`);
   }
@@ -359,18 +360,40 @@ function planRow(row: CsvRow, columns: string[], o: ImportOptions, seen: Record<
     if (v !== "active" && v !== "suspended") throw new RowFail("status", `must be active or suspended, not ${raw.status.trim()}`);
     status = v;
   }
+  return planMember({ line: row.line, body, id, status, cards: raw.cards === undefined ? [] : splitList(raw.cards), codes: raw.codes === undefined ? [] : splitList(raw.codes) }, o, seen);
+}
+
+/** One member record, typed (from a CSV row or a sync request). */
+export interface MemberRecord {
+  /** The CSV line, or the item's index in a sync batch. */
+  line: number;
+  /** Member fields (as MemberPatch); only those present are changed. */
+  body: Record<string, unknown>;
+  id: number | null;
+  status: "active" | "suspended" | undefined;
+  cards: string[];
+  codes: string[];
+}
+
+/**
+ * Validates one record and decides what it does (the matching and checks of the CSV import, shared
+ * by the member sync API). Throws RowFail or FieldError for a bad record. Writes nothing.
+ */
+export function planMember(rec: MemberRecord, o: Pick<ImportOptions, "members" | "today">, seen: Seen): Plan {
+  const { body, id, status } = rec;
+  const row = { line: rec.line };
   const bad = schemaError(MemberPatch, body);
   if (bad) throw new RowFail(bad.field, bad.message);
   const clean = cleanMember(body, o.today);
 
   const cards: string[] = [];
-  for (const c of raw.cards === undefined ? [] : splitList(raw.cards)) {
+  for (const c of rec.cards) {
     const f = cardForms(c);
     if (!f) throw new RowFail("cards", `not a card number (decimal, or hex): ${c}`);
     cards.push(f.dec);
   }
   const codes: string[] = [];
-  for (const c of raw.codes === undefined ? [] : splitList(raw.codes)) {
+  for (const c of rec.codes) {
     const n = codeNorm(c);
     if (!n || n.length > 500) throw new RowFail("codes", "a code has 1–500 characters");
     codes.push(n);
@@ -435,7 +458,7 @@ function planRow(row: CsvRow, columns: string[], o: ImportOptions, seen: Record<
     if (existing[k] !== v) (patch as Record<string, unknown>)[k] = v;
   }
   const statusChange = status !== undefined && status !== existing.status ? status : undefined;
-  if (Object.keys(patch).length === 0 && statusChange === undefined && newCards.length === 0 && newCodes.length === 0) return { line: row.line, op: "unchanged" };
+  if (Object.keys(patch).length === 0 && statusChange === undefined && newCards.length === 0 && newCodes.length === 0) return { line: row.line, op: "unchanged", id: existing.id };
   return { line: row.line, op: "update", before: existing, patch, status: statusChange, cards: newCards, codes: newCodes };
 }
 
@@ -452,9 +475,10 @@ function sameNameAndContact(m: MembersRepo, clean: Partial<MemberInput>): Member
   return m.byName(clean.name!).filter((x) => (phone !== null && phoneDigits(x.phone) === phone) || (clean.email != null && x.email === clean.email));
 }
 
-function apply(p: Plan, o: ImportOptions): void {
+/** Writes one plan (inside the caller's write job) with its audit row; returns the member id. */
+export function apply(p: Plan, o: Pick<ImportOptions, "members" | "audit" | "actor" | "now" | "action">): number {
   const m = o.members;
-  if (p.op === "unchanged") return;
+  if (p.op === "unchanged") return p.id;
   let id: number;
   if (p.op === "create") {
     const created = m.create(p.input, o.now, p.id);
@@ -468,5 +492,7 @@ function apply(p: Plan, o: ImportOptions): void {
   for (const c of p.cards) m.addCredential(id, "card", c, null, o.now, "dec");
   for (const c of p.codes) m.addCredential(id, "code", c, null, o.now);
   const after = { ...m.require(id), credentials: m.credentials(id) };
-  o.audit.record(o.actor, p.op === "create" ? "member.import_create" : "member.import_update", "member", String(id), p.op === "create" ? null : p.before, after);
+  const action = o.action ?? "member.import";
+  o.audit.record(o.actor, `${action}_${p.op}`, "member", String(id), p.op === "create" ? null : p.before, after);
+  return id;
 }

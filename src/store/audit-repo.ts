@@ -1,6 +1,9 @@
 /** The audit log: every staff change, who, what, when, before and after. */
 import type { Database, Statement } from "bun:sqlite";
 import type { Deps } from "../deps.ts";
+import { isIntegrationActor, memberEventOf } from "../integrations/events.ts";
+import type { Member } from "./members-repo.ts";
+import { outboxRepo } from "./outbox-repo.ts";
 
 export interface AuditRow {
   id: number;
@@ -37,10 +40,17 @@ export class AuditRepo {
     );
   }
 
-  /** Call inside the write job of the change it records. */
+  /**
+   * Call inside the write job of the change it records. A change to a member made on the box
+   * (not through an API key: that came from the gym's own system) also writes its member.*
+   * event to the outbox, in the same transaction (issue 17).
+   */
   record(actor: string, action: string, entity: string, entityId: string | null, before: unknown, after: unknown): void {
+    const at = this.now();
+    const event = entity === "member" && entityId !== null ? memberEventOf(action) : null;
+    if (event && !isIntegrationActor(actor)) outboxRepo(this.db).member(event, Number(entityId), actor, event === "member.deleted" ? (before as Member) : null, at);
     this.insertStmt.run({
-      at: this.now(),
+      at,
       actor,
       action,
       entity,

@@ -5,6 +5,7 @@
  */
 import type { Database, Statement } from "bun:sqlite";
 import { MeasurementsRepo, type LefuIdentityRow, type MeasurementRow } from "./measurements-repo.ts";
+import { outboxRepo } from "./outbox-repo.ts";
 
 export interface ClaimListItem extends MeasurementRow {
   device_name: string | null;
@@ -42,7 +43,7 @@ export class ClaimsRepo {
   private readonly linkStmt: Statement<LefuIdentityRow>;
   private readonly memberStmt: Statement<{ id: number; status: string }, [number]>;
 
-  constructor(db: Database) {
+  constructor(private readonly db: Database) {
     // The status is written into each statement, so that the partial index for it (migration 009) is used.
     const list = (status: ListStatus) =>
       db.query<ClaimListItem, [number, number]>(`
@@ -137,6 +138,10 @@ export class ClaimsRepo {
       // A relay's report may have been computed for another profile (the slot's member): keep saying so.
       profileMemberId: r.indicators == null ? null : (r.profileMemberId ?? memberId),
     } as never)!;
+    // measurement.assigned (and report.computed for its report) in the same transaction (issue 17).
+    const outbox = outboxRepo(this.db);
+    outbox.measurement("measurement.assigned", after, now);
+    if (after.indicators_json !== null) outbox.measurement("report.computed", after, now);
     return { before, after };
   }
 

@@ -4,6 +4,7 @@
  * nothing and is reported as a duplicate so the caller can count it.
  */
 import type { Database, Statement } from "bun:sqlite";
+import { outboxRepo } from "./outbox-repo.ts";
 
 export type MeasurementStatus = "assigned" | "unassigned" | "discarded";
 
@@ -109,7 +110,7 @@ export class MeasurementsRepo {
   private readonly suggestUpStmt: Statement<{ id: number; w: number }, [number, number]>;
   private readonly suggestDownStmt: Statement<{ id: number; w: number }, [number, number]>;
 
-  constructor(db: Database) {
+  constructor(private readonly db: Database) {
     this.insertStmt = db.query(`
       INSERT INTO measurements (idem_key, source, device_id, member_id, status, claim_reason, suggested_member_id, group_key,
         candidates_json, measured_at, device_ts_raw, clock_suspect, received_at, weight_kg, heart_rate, impedance_json, scale_type,
@@ -147,7 +148,10 @@ export class MeasurementsRepo {
     this.suggestDownStmt = near("< ?1 AND w.weight_kg >= ?1 - ?2", "DESC");
   }
 
-  /** Returns the new row id, or null when the idem_key exists already (a replay). Call inside a write job. */
+  /**
+   * Returns the new row id, or null when the idem_key exists already (a replay). Call inside a write job.
+   * A new row also writes measurement.created (and report.computed when it has a report) to the outbox.
+   */
   insert(m: NewMeasurement): number | null {
     const row = this.insertStmt.get({
       idemKey: m.idemKey,
@@ -187,7 +191,10 @@ export class MeasurementsRepo {
       definiteFlag: m.definiteFlag == null ? null : m.definiteFlag ? 1 : 0,
       resistanceFlag: m.resistanceFlag ?? null,
     } as never);
-    return row ? row.id : null;
+    if (!row) return null;
+    // Its events go to the outbox in this same transaction (issue 17).
+    outboxRepo(this.db).measurementStored(this.byIdStmt.get(row.id)!, m.receivedAt);
+    return row.id;
   }
 
   byIdem(key: string): MeasurementRow | null {

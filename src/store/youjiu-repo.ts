@@ -2,6 +2,7 @@
 import type { Database, Statement } from "bun:sqlite";
 import { secretHash } from "../http/secrets.ts";
 import { seenKey, seenThrottle, type SeenThrottle } from "./seen-throttle.ts";
+import { outboxRepo } from "./outbox-repo.ts";
 
 export interface YoujiuDeviceRow {
   id: number;
@@ -50,7 +51,7 @@ export class YoujiuRepo {
   private readonly resetStmt: Statement<unknown>;
   private readonly throttle: SeenThrottle;
 
-  constructor(db: Database) {
+  constructor(private readonly db: Database) {
     this.throttle = seenThrottle(db);
     this.deviceStmt = db.query("SELECT id, device_key, family, secret, revoked, last_seen, last_ip, name, old_secret_hash FROM devices WHERE vendor = 'youjiu' AND device_key = ?");
     this.upsertStmt = db.query(`
@@ -116,6 +117,8 @@ export class YoujiuRepo {
       hint: e.valueHint,
       pushedBy: e.pushedBy ?? null,
     } as never);
+    // login.delivered in the same transaction (issue 17).
+    if (e.outcome === "delivered") outboxRepo(this.db).loginDelivered(e);
   }
   unknownCard(dec: string, hex: string, sn: string | null, now: number): void {
     this.cardStmt.run({ dec, hex, sn, now } as never);

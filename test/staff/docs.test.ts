@@ -32,7 +32,9 @@ describe("API description", () => {
     expect(doc.paths["/api/v1/members"].get.parameters.map((p: any) => p.name)).toEqual(["q", "status", "limit", "offset"]);
     // Sign-in and setup are public; everything else needs the session cookie.
     expect(doc.paths["/api/v1/auth/login"].post.security).toEqual([]);
-    expect(doc.paths["/api/v1/members"].get.security).toBeUndefined();
+    expect(doc.paths["/api/v1/audit"].get.security).toBeUndefined();
+    // Routes open to API keys name the scope (issue 17), besides the session.
+    expect(doc.paths["/api/v1/members"].get.security).toEqual([{ apiKey: ["members:read"] }, { session: [] }]);
     expect(doc.security).toEqual([{ session: [] }]);
     expect(doc.components.securitySchemes.session).toEqual({ type: "apiKey", in: "cookie", name: "bodydock_session" });
   });

@@ -43,6 +43,20 @@ const ADMIN_ROUTES = [
   // device credentials and admission (security issue)
   "POST /api/v1/youjiu/devices/:sn/reset-secret",
   "POST /api/v1/device-join-requests/:id/approve",
+  // integrations (src/staff/integrations.ts, issue 17)
+  "GET /api/v1/api-keys",
+  "POST /api/v1/api-keys",
+  "DELETE /api/v1/api-keys/:id",
+  "GET /api/v1/webhooks",
+  "POST /api/v1/webhooks",
+  "GET /api/v1/webhooks/:id",
+  "PATCH /api/v1/webhooks/:id",
+  "DELETE /api/v1/webhooks/:id",
+  "POST /api/v1/webhooks/:id/pause",
+  "POST /api/v1/webhooks/:id/resume",
+  "POST /api/v1/webhooks/:id/rotate",
+  "POST /api/v1/webhooks/:id/test",
+  "POST /api/v1/webhooks/:id/replay",
 ].sort();
 
 describe("route walk: nothing under /api is reachable without a session unless public", () => {

@@ -10,6 +10,7 @@ import { requestTarget } from "./path.ts";
 import { redactHeaders, redactTarget, redactText } from "./redact.ts";
 import { deviceStore } from "./store.ts";
 import { authenticated, captureBudget } from "./capture-budget.ts";
+import { presenceOf } from "../../integrations/presence.ts";
 
 export interface DeviceReply {
   status: number;
@@ -62,9 +63,13 @@ export async function commitDeviceRequest(deps: Deps, request: Request, remote: 
   // Unauthenticated capture volume is capped per address (capture-budget.ts); the answer does not change.
   const budget = captureBudget(deps);
   const decision = h.skipCapture || authenticated(h.authResult) ? ({ kind: "full" } as const) : budget.take(remote, h.captureBody?.length ?? 0);
+  const presence = presenceOf(deps);
+  let deviceId: number | null = null;
   try {
     await deps.writes.enqueue((db) => {
-      const deviceId = h.device ? h.device(db) : null;
+      deviceId = h.device ? h.device(db) : null;
+      // device.online goes to the outbox in this transaction; the data rows' events too (issue 17).
+      if (deviceId !== null) presence.seen(db, deviceId, now);
       let captureId = 0;
       // Jobs run one after another, so the first overflow of the minute makes the row the others share.
       const overflowId = decision.kind === "overflow" ? budget.overflowId(remote) : null;
@@ -106,6 +111,7 @@ export async function commitDeviceRequest(deps: Deps, request: Request, remote: 
       }
     });
   } catch (e) {
+    if (deviceId !== null) presence.forget(deviceId);
     deps.log.error("device request not stored", { router: h.router, route: h.routeKey, error: (e as Error).message });
     return toResponse(h.storageFailure);
   }

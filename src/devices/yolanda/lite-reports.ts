@@ -13,6 +13,8 @@
  */
 import type { Database, Statement } from "bun:sqlite";
 import type { Deps } from "../../deps.ts";
+import { outboxRepo } from "../../store/outbox-repo.ts";
+import { deviceStore } from "../common/store.ts";
 
 interface Pending {
   id: number;
@@ -125,7 +127,12 @@ export class LiteReports {
       return `the WSP-Lite relay answered code ${JSON.stringify(answer?.code ?? null)}`;
     }
     const changed = await this.deps.writes.enqueue(
-      () => this.storeStmt.run({ id: p.id, memberId: p.member_id, indicators: JSON.stringify({ ...(reports as object), source: "wsp-lite" }) } as never).changes,
+      (db) => {
+        const changes = this.storeStmt.run({ id: p.id, memberId: p.member_id, indicators: JSON.stringify({ ...(reports as object), source: "wsp-lite" }) } as never).changes;
+        // report.computed in the same transaction (issue 17).
+        if (changes) outboxRepo(db).measurement("report.computed", deviceStore(db).measurements.byId(p.id)!, this.deps.now());
+        return changes;
+      },
     );
     return changed ? "stored" : "the weighing changed meanwhile";
   }

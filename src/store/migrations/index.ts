@@ -13,6 +13,7 @@ import m005 from "./005_yolanda.sql" with { type: "text" };
 import m006 from "./006_staff_sessions.sql" with { type: "text" };
 import m007 from "./007_device_admission.sql" with { type: "text" };
 import m009 from "./009_scale.sql" with { type: "text" };
+import m010 from "./010_integrations.sql" with { type: "text" };
 
 export interface Migration {
   version: number;
@@ -29,6 +30,7 @@ export const MIGRATIONS: readonly Migration[] = [
   { version: 6, name: "staff_sessions", sql: m006 },
   { version: 7, name: "device_admission", sql: m007 },
   { version: 9, name: "scale", sql: m009 },
+  { version: 10, name: "integrations", sql: m010 },
 ];
 
 export const LATEST_VERSION = MIGRATIONS.reduce((v, m) => Math.max(v, m.version), 0);

@@ -1,0 +1,154 @@
+/**
+ * The outbox (issue 17): every event is written here in the transaction of the change that caused
+ * it, together with one pending delivery per webhook endpoint that wants it. Call `add` (and the
+ * helpers built on it) only inside a write job. The sender (integrations/sender.ts) is woken after
+ * the job's transaction has committed.
+ */
+import type { Database, Statement } from "bun:sqlite";
+import { measurementData, type EventType } from "../integrations/events.ts";
+import type { MeasurementRow } from "./measurements-repo.ts";
+import { MembersRepo, type Member } from "./members-repo.ts";
+
+export interface OutboxRow {
+  id: number;
+  event_id: string;
+  type: string;
+  created_at: number;
+  payload_json: string;
+}
+
+export function newEventId(): string {
+  return "evt_" + Bun.randomUUIDv7().replace(/-/g, "");
+}
+
+const listeners = new WeakMap<Database, Set<() => void>>();
+const scheduled = new WeakSet<Database>();
+
+/** Calls `fn` (soon) after outbox rows were added; returns the unsubscribe function. */
+export function onOutbox(db: Database, fn: () => void): () => void {
+  let set = listeners.get(db);
+  if (!set) listeners.set(db, (set = new Set()));
+  set.add(fn);
+  return () => set.delete(fn);
+}
+
+/**
+ * Wakes the sender. Called inside a write job: the write queue commits synchronously, so a
+ * timer callback runs after that commit (or its rollback: then the sender finds nothing new).
+ */
+export function notifyOutbox(db: Database): void {
+  if (scheduled.has(db)) return;
+  scheduled.add(db);
+  setTimeout(() => {
+    scheduled.delete(db);
+    for (const fn of listeners.get(db) ?? []) fn();
+  }, 0);
+}
+
+export class OutboxRepo {
+  private readonly insertStmt: Statement<{ id: number }>;
+  private readonly fanOutStmt: Statement<unknown>;
+  private readonly onlyStmt: Statement<unknown>;
+  private readonly memberNoStmt: Statement<{ member_no: string | null }, [number]>;
+  private readonly deviceStmt: Statement<{ id: number; vendor: string; family: string; sn: string | null; mac: string | null; name: string | null; model: string | null; last_ip: string | null }, [number]>;
+  private readonly byEventStmt: Statement<OutboxRow, [string]>;
+  private readonly pruneStmt: Statement<unknown, [number]>;
+  private readonly members: MembersRepo;
+
+  constructor(private readonly db: Database) {
+    this.insertStmt = db.query("INSERT INTO outbox (event_id, type, created_at, payload_json) VALUES ($eventId, $type, $now, $payload) RETURNING id");
+    this.fanOutStmt = db.query(`
+      INSERT INTO webhook_deliveries (endpoint_id, outbox_id, state, next_attempt_at)
+      SELECT e.id, $outboxId, 'pending', $now FROM webhook_endpoints e
+      WHERE e.state != 'disabled' AND EXISTS (SELECT 1 FROM json_each(e.events_json) j WHERE j.value = $type OR j.value = '*')`);
+    this.onlyStmt = db.query("INSERT INTO webhook_deliveries (endpoint_id, outbox_id, state, next_attempt_at) VALUES ($endpointId, $outboxId, 'pending', $now)");
+    this.memberNoStmt = db.query("SELECT member_no FROM members WHERE id = ?");
+    this.deviceStmt = db.query("SELECT id, vendor, family, sn, mac, name, model, last_ip FROM devices WHERE id = ?");
+    this.byEventStmt = db.query("SELECT * FROM outbox WHERE event_id = ?");
+    // Old events nobody still waits for (deliveries go with them, ON DELETE CASCADE).
+    this.pruneStmt = db.query(
+      "DELETE FROM outbox WHERE created_at < ? AND NOT EXISTS (SELECT 1 FROM webhook_deliveries d WHERE d.outbox_id = outbox.id AND d.state = 'pending')",
+    );
+    this.members = new MembersRepo(db);
+  }
+
+  /** Writes one event and its deliveries (to `onlyEndpoint` alone when given: test events). Inside a write job. */
+  add(type: EventType | "webhook.test", data: unknown, now: number, onlyEndpoint?: number): { id: number; eventId: string } {
+    const eventId = newEventId();
+    const { id } = this.insertStmt.get({ eventId, type, now, payload: JSON.stringify(data) } as never)!;
+    if (onlyEndpoint !== undefined) this.onlyStmt.run({ endpointId: onlyEndpoint, outboxId: id, now } as never);
+    else this.fanOutStmt.run({ outboxId: id, now, type } as never);
+    notifyOutbox(this.db);
+    return { id, eventId };
+  }
+
+  byEventId(eventId: string): OutboxRow | null {
+    return this.byEventStmt.get(eventId);
+  }
+
+  /** measurement.created / measurement.assigned / report.computed for one stored row. */
+  measurement(type: "measurement.created" | "measurement.assigned" | "report.computed", row: MeasurementRow, now: number): void {
+    const memberNo = row.member_id === null ? null : (this.memberNoStmt.get(row.member_id)?.member_no ?? null);
+    const device = row.device_id === null ? null : this.deviceStmt.get(row.device_id);
+    this.add(type, measurementData(row, memberNo, device), now);
+  }
+
+  /** A new row, or one whose report changed: measurement.created (+ report.computed when it has a report). */
+  measurementStored(row: MeasurementRow, now: number): void {
+    this.measurement("measurement.created", row, now);
+    if (row.indicators_json !== null) this.measurement("report.computed", row, now);
+  }
+
+  /** member.created / member.updated / member.deleted; `gone` is the member as it was, for a deletion. */
+  member(type: "member.created" | "member.updated" | "member.deleted", memberId: number, actor: string, gone: Member | null, now: number): void {
+    const member = type === "member.deleted" ? gone : this.members.get(memberId);
+    if (!member) return;
+    const creds = type === "member.deleted" ? [] : this.members.credentials(memberId);
+    this.add(
+      type,
+      {
+        memberNo: member.memberNo,
+        member: {
+          ...member,
+          cards: creds.filter((c) => c.kind === "card").map((c) => c.cardDec),
+          codes: creds.filter((c) => c.kind === "code").map((c) => c.code),
+          createdAt: new Date(member.createdAt).toISOString(),
+          updatedAt: new Date(member.updatedAt).toISOString(),
+        },
+        changedBy: actor,
+      },
+      now,
+    );
+  }
+
+  /** login.delivered: a member's login reached a device. */
+  loginDelivered(e: { at: number; sn: string | null; type: string; scene: string | null; memberId: number | null; pushedBy?: string | null }): void {
+    const memberNo = e.memberId === null ? null : (this.memberNoStmt.get(e.memberId)?.member_no ?? null);
+    this.add(
+      "login.delivered",
+      { memberId: e.memberId, memberNo, device: { sn: e.sn }, method: e.type, scene: e.scene, pushedBy: e.pushedBy ?? null, at: new Date(e.at).toISOString() },
+      e.at,
+    );
+  }
+
+  /** device.online / device.offline. */
+  device(type: "device.online" | "device.offline", deviceId: number, lastSeen: number, now: number): void {
+    const d = this.deviceStmt.get(deviceId);
+    if (!d) return;
+    this.add(type, { device: { id: d.id, vendor: d.vendor, family: d.family, sn: d.sn, mac: d.mac, model: d.model, name: d.name, lastIp: d.last_ip }, lastSeen: new Date(lastSeen).toISOString() }, now);
+  }
+
+  /** Deletes events older than `before` that no endpoint still has pending. Inside a write job. */
+  prune(before: number): number {
+    return this.pruneStmt.run(before).changes;
+  }
+}
+
+const repos = new WeakMap<Database, OutboxRepo>();
+
+/** One outbox repository per database (statements prepared once). */
+export function outboxRepo(db: Database): OutboxRepo {
+  let r = repos.get(db);
+  if (!r) repos.set(db, (r = new OutboxRepo(db)));
+  return r;
+}
