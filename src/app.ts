@@ -19,7 +19,7 @@ import { remoteAddress } from "./http/remote.ts";
 import { checkStaffBody, setBodyDeadline } from "./http/body-deadline.ts";
 import { lefuPlugin } from "./devices/lefu/plugin.ts";
 import { yolandaPlugin } from "./devices/yolanda/plugin.ts";
-import { youjiuPlugin } from "./devices/youjiu/plugin.ts";
+import { youjiu, youjiuPlugin } from "./devices/youjiu/plugin.ts";
 import { metricsPlugin } from "./http/metrics.ts";
 import { webhookMetrics } from "./integrations/sender.ts";
 import { metricsOf, noteStart, observe } from "./http/observe.ts";
@@ -107,7 +107,7 @@ export function createApp(deps: Deps) {
     .onAfterResponse(({ request, set, route }) => observe(deps, request, route || "unmatched", typeof set.status === "number" ? set.status : 200))
     .use(errorHandler(log))
     .use(healthPlugin(deps))
-    .use(metricsPlugin(deps, metricsOf(deps), { isAdmin: adminSession(deps), extra: () => webhookMetrics(deps) }))
+    .use(metricsPlugin(deps, metricsOf(deps), { isAdmin: adminSession(deps), extra: () => [...webhookMetrics(deps), ...youjiu(deps).throttle.metrics()] }))
     // The staff API: every route mounted in this instance is behind the guard (Origin, then session),
     // because the guard's hook is scoped to it. A new staff plugin is protected by being listed here.
     .use(

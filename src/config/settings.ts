@@ -141,6 +141,7 @@ export const SETTING_DEFS: readonly SettingDef[] = [
   message("ambiguousMember", "More than one member matches. Please see reception."),
   message("sceneNotAllowed", "This assessment is not enabled."),
   message("retry", "Please try again."),
+  message("slowDown", "Too many attempts. Please wait a minute and try again."),
 ];
 
 const byKey = new Map(SETTING_DEFS.map((d) => [d.key, d]));

@@ -16,6 +16,7 @@ import { AppError } from "../http/errors.ts";
 import { staffGuard } from "./guard.ts";
 import type { DeviceRow } from "../store/devices-repo.ts";
 import type { CaptureRow } from "../store/captures-repo.ts";
+import { DiagnosticsRepo } from "../store/diagnostics-repo.ts";
 import { JoinRequestsRepo, type JoinRequestRow } from "../store/join-requests-repo.ts";
 import { PAIRING_MAX_MINUTES } from "../devices/pairing.ts";
 
@@ -109,6 +110,7 @@ const COLUMNS: Record<string, string> = {
 export const devicesApi = (deps: Deps, opts: DevicesOptions) => {
   const { devices, captures } = deviceStore(deps.db);
   const joins = new JoinRequestsRepo(deps.db);
+  const diagnostics = new DiagnosticsRepo(deps.db);
   const memberExists = deps.db.query<{ id: number }, [number]>("SELECT id FROM members WHERE id = ?");
   const get = (id: number) => {
     const d = devices.byId(id);
@@ -142,6 +144,22 @@ export const devicesApi = (deps: Deps, opts: DevicesOptions) => {
         return state;
       },
       { detail: { summary: "Close the pairing window", tags: ["devices"] } },
+    )
+    .get(
+      "/device-diagnostics",
+      ({ query }) =>
+        diagnostics.list(query.deviceId ?? null, query.limit ?? 100).map((g) => ({
+          id: g.id,
+          at: g.at,
+          kind: g.kind,
+          deviceId: g.device_id,
+          device: g.device_id === null ? null : { name: g.device_name, key: g.device_key, vendor: g.vendor },
+          detail: g.detail_json ? (JSON.parse(g.detail_json) as unknown) : null,
+        })),
+      {
+        query: t.Object({ deviceId: t.Optional(t.Integer({ minimum: 1 })), limit: t.Optional(t.Integer({ minimum: 1, maximum: 1000 })) }),
+        detail: { summary: "Device diagnostics, newest first: conflicting duplicates, register calls from another MAC or address", tags: ["devices"] },
+      },
     )
     .get("/device-join-requests", () => joins.list().map(joinRequestView), {
       detail: { summary: "Unknown devices that asked to join while the pairing window was closed (capped list)", tags: ["devices"] },

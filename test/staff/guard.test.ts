@@ -248,7 +248,7 @@ describe("odd Host headers and path spellings on a real socket (the Host: x bypa
     } finally {
       server.stop(true);
     }
-  });
+  }, 120_000); // thousands of real connections
 
   test("Host allow-list: other names get 421 on the page and the staff API; device endpoints accept any Host", async () => {
     const h = setup();

@@ -231,7 +231,9 @@ describe("a member's history", () => {
     const staff = await signIn(h.rt, h.app);
     const db = h.rt.db;
     db.run("INSERT INTO members (id, name, sex, birthday, height_cm, created_at, updated_at) VALUES (7, 'Ann', 'female', '1990-02-03', 165, 0, 0)");
-    db.run("INSERT INTO lefu_identities (memberid, member_id, first_seen, last_seen) VALUES ('ann', 7, 0, 0)");
+    // The link belongs to the scale (spec §0.3), which is paired.
+    db.run("INSERT INTO lefu_identities (memberid, member_id, device_key, first_seen, last_seen) VALUES ('ann', 7, 'CFE9FA280014', 0, 0)");
+    h.rt.pairing.open(10, "test");
     // Real reports from the Lefu path (linked identity), and hand-made rows with odd values and nulls.
     for (let i = 0; i < 3; i++) expect((await h.app.handle(torre("CFE9FA280014", "ann", 60 + i / 10, 1762000000 + i * 60))).status).toBe(200);
     db.run(`INSERT INTO measurements (idem_key, source, member_id, status, measured_at, received_at, weight_kg, heart_rate, clock_suspect, eight_electrode, impedance_json, indicators_json, indicators_note)

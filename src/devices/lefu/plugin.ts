@@ -138,6 +138,18 @@ export function lefuPlugin(deps: Deps) {
     let key = keyFromSn(info.sn);
     if (!key && info.mac) key = devices.byMac("lefu", info.mac)?.device_key ?? `MAC:${info.mac}`;
     if (!key) return null;
+    // A register call for an approved scale from another MAC or address does not rewrite the scale's row
+    // (security issue, point 5): it is kept as a diagnostic that the Devices page shows.
+    if (route.endpoint === "register") {
+      const known = devices.byKey("lefu", key);
+      const otherMac = info.mac !== undefined && known?.mac != null && info.mac !== known.mac;
+      const otherIp = remote !== null && known?.last_ip != null && remote !== known.last_ip;
+      if (known && known.approved && (otherMac || otherIp)) {
+        measurements.diagnostic("register_mismatch", known.id, null, { sn: info.sn ?? null, mac: info.mac ?? null, storedMac: known.mac, ip: remote, storedIp: known.last_ip }, now);
+        deps.log.warn("lefu: register from another MAC or address kept as a diagnostic", { key, mac: info.mac, storedMac: known.mac, ip: remote, storedIp: known.last_ip });
+        return known;
+      }
+    }
     return devices.seen(
       {
         vendor: "lefu",

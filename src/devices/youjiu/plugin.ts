@@ -21,6 +21,7 @@ import { devicePath } from "../common/request.ts";
 import { observe } from "../../http/observe.ts";
 import { MemberLookup, type Decision } from "./lookup.ts";
 import { YoujiuService, type PendingPush } from "./service.ts";
+import { LookupThrottle } from "./throttle.ts";
 import {
   ALL_SCENES,
   ERR,
@@ -47,14 +48,14 @@ export const YOUJIU_BODY_LIMIT = 8 * 1024 * 1024;
 export const TOKEN_AUDIENCE = "bodydock-youjiu";
 const UNKNOWN_CARD_WAIT_MS = 60_000;
 
-const services = new WeakMap<Deps, { service: YoujiuService; lookup: MemberLookup; repo: YoujiuRepo }>();
+const services = new WeakMap<Deps, { service: YoujiuService; lookup: MemberLookup; repo: YoujiuRepo; throttle: LookupThrottle }>();
 
 /** The Youjiu state of an app instance (staff API and fixture actions use the same one). */
 export function youjiu(deps: Deps) {
   let s = services.get(deps);
   if (!s) {
     const lookup = new MemberLookup(deps.db);
-    s = { service: new YoujiuService(deps, lookup), lookup, repo: new YoujiuRepo(deps.db) };
+    s = { service: new YoujiuService(deps, lookup), lookup, repo: new YoujiuRepo(deps.db), throttle: new LookupThrottle() };
     services.set(deps, s);
   }
   return s;
@@ -103,7 +104,7 @@ export function findToken(request: Request, query: URLSearchParams, body: Obj): 
 type TokenCheck = { ok: true; sn: string } | { ok: false; error: "UNAUTHORIZED" | "TOKEN_EXPIRED" };
 
 export function youjiuPlugin(deps: Deps) {
-  const { service, lookup, repo } = youjiu(deps);
+  const { service, lookup, repo, throttle } = youjiu(deps);
   const joins = new JoinRequestsRepo(deps.db);
   /** Unknown devices are admitted while staff have the pairing window open, or always with autoActivate. */
   const admitsNew = () => deps.pairing.isOpen() || deps.settings.get<boolean>("youjiu.autoActivate");
@@ -298,6 +299,14 @@ export function youjiuPlugin(deps: Deps) {
     }
     if (scene && !ALL_SCENES.includes(scene)) deps.log.info("youjiu: unknown scene", { scene });
 
+    /** Look-ups by value are limited per device and per address (security issue, point 4). */
+    const throttled = (): Promise<Response> | null => {
+      const over = throttle.take(tokenSn, remote, now);
+      if (!over) return null;
+      deps.log.warn("youjiu: member look-ups throttled", { by: over, sn: tokenSn, remote, type });
+      return commitDeviceRequest(deps, request, remote, { ...ctx, authResult: `${authResult ?? "no_token"}; throttled_by_${over}`, reply: reply(200, retry(message("slowDown"))) });
+    };
+
     switch (type) {
       case "face_image": {
         if (!value) return tryAgain("missing_value");
@@ -312,19 +321,28 @@ export function youjiuPlugin(deps: Deps) {
       case "scan":
       case "scan-ed": {
         if (!value) return tryAgain("missing_value");
+        const limited = throttled();
+        if (limited) return limited;
         const r = identified(lookup.decide(lookup.byScan(value)), tokenSn, hint(value));
         return answer(r.body, r.event);
       }
       case "id": {
         if (!value) return tryAgain("missing_value");
+        const limited = throttled();
+        if (limited) return limited;
         const r = identified(lookup.decide(lookup.byId(value, deps.settings.get("youjiu.countryCallingCode"))), tokenSn, hint(value));
         return answer(r.body, r.event);
       }
       case "card-ed": {
         const card = cardFrom(rawValue);
         if (!card.dec && !card.hex) return waitingAnswer(null);
-        const ids = lookup.byCard(card);
         const dec = card.dec ?? hexToDec(card.hex!);
+        // A card waiting for staff to enrol it polls every second: only its first tap counts.
+        if (!unknownCardFirstTap.has(dec)) {
+          const limited = throttled();
+          if (limited) return limited;
+        }
+        const ids = lookup.byCard(card);
         const hex = card.hex ?? decToHex(card.dec!);
         if (ids.length === 0) {
           if (deps.settings.get<string>("youjiu.unknownCardMode") === "wait") {

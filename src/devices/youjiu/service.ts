@@ -59,6 +59,10 @@ export const QR_REDELIVERY_MS = 10_000;
 export const QR_SESSION_WINDOW_MS = 30_000;
 /** A poll after this gap starts a new session (its first poll is captured). */
 export const POLL_SESSION_GAP_MS = 10_000;
+/** Waiting records and QR sessions of devices silent this long are dropped (security issue, point 4). */
+export const PRUNE_AFTER_MS = 10 * 60_000;
+/** Remote addresses remembered with their SN, at most. */
+const MAX_ADDRESSES = 10_000;
 
 export type PushResult = "ok" | "error:DEVICE_NOT_WAITING" | "error:MEMBER_NOT_FOUND" | "error:MEMBER_INACTIVE" | "error:INVALID_SCENE";
 
@@ -76,6 +80,23 @@ export class YoujiuService {
   ) {}
 
   private sweeper: ReturnType<typeof setInterval> | null = null;
+  private prunedAt = 0;
+
+  /**
+   * Drops what devices that stopped polling left behind: waiting records without a live push, QR
+   * sessions, QR bindings past their life. Runs at most once a minute, from the polls themselves.
+   */
+  prune(now = this.deps.now()): void {
+    if (now - this.prunedAt < 60_000) return;
+    this.prunedAt = now;
+    for (const [sn, r] of this.waiting) {
+      const live = r.pendingPush && (r.pendingPush.status === "pending" || r.pendingPush.status === "delivering");
+      if (now - r.lastPollAt > PRUNE_AFTER_MS && !live) this.waiting.delete(sn);
+    }
+    for (const [k, q] of this.qrSessions) if (now - q.lastPoll > PRUNE_AFTER_MS) this.qrSessions.delete(k);
+    for (const [k, b] of this.qrBindings) if (now > b.expiresAt && (b.deliveredAt === null || now - b.deliveredAt > QR_REDELIVERY_MS)) this.qrBindings.delete(k);
+    while (this.snByIp.size > MAX_ADDRESSES) this.snByIp.delete(this.snByIp.keys().next().value!);
+  }
 
   /**
    * Subscribes to events. While anyone listens, a sweep once a second turns a
@@ -120,6 +141,7 @@ export class YoujiuService {
    */
   poll(sn: string, remoteIp: string | null): { push: PendingPush | null; firstOfSession: boolean } {
     const now = this.deps.now();
+    this.prune(now);
     let r = this.waiting.get(sn);
     const firstOfSession = !r || now - r.lastPollAt > POLL_SESSION_GAP_MS;
     const wasActive = this.isActive(r, now);
@@ -198,6 +220,7 @@ export class YoujiuService {
   /** A QR poll: the live binding for the value (or a just-delivered one), and the session is refreshed. */
   qrPoll(value: string, scene: string | null, sn: string | null, remoteIp: string | null): { binding: QrBinding | null; firstOfSession: boolean } {
     const now = this.deps.now();
+    this.prune(now);
     const key = qrKey(value);
     let s = this.qrSessions.get(key);
     const firstOfSession = !s || now - s.lastPoll > POLL_SESSION_GAP_MS;

@@ -51,7 +51,7 @@ export const XONE_SCENES = ["meas-composition", "meas-posture", "meas-girth", "m
 export const UPLUS_SCENES = ["meas-composition", "meas-composition-posture", "meas-composition-postpartum"] as const;
 export const ALL_SCENES = [...new Set<string>([...XONE_SCENES, ...UPLUS_SCENES])];
 
-export type MessageKey = "unknownMember" | "inactiveMember" | "unsupportedType" | "faceUnavailable" | "ambiguousMember" | "sceneNotAllowed" | "retry";
+export type MessageKey = "unknownMember" | "inactiveMember" | "unsupportedType" | "faceUnavailable" | "ambiguousMember" | "sceneNotAllowed" | "retry" | "slowDown";
 
 export const MESSAGES: Record<"en" | "zh-CN", Record<MessageKey, string>> = {
   en: {
@@ -62,6 +62,7 @@ export const MESSAGES: Record<"en" | "zh-CN", Record<MessageKey, string>> = {
     ambiguousMember: "More than one member matches. Please see reception.",
     sceneNotAllowed: "This assessment is not enabled.",
     retry: "Please try again.",
+    slowDown: "Too many attempts. Please wait a minute and try again.",
   },
   "zh-CN": {
     unknownMember: "未找到会员，请联系前台。",
@@ -71,6 +72,7 @@ export const MESSAGES: Record<"en" | "zh-CN", Record<MessageKey, string>> = {
     ambiguousMember: "匹配到多个会员，请联系前台。",
     sceneNotAllowed: "该测评项目未开通。",
     retry: "请重试。",
+    slowDown: "尝试次数过多，请稍等一分钟再试。",
   },
 };
 
