@@ -4,6 +4,7 @@ import { api, call, errorText } from "../api.ts";
 import { dateTime, num, t } from "../i18n/index.ts";
 import { Check, ErrorMsg, Field, MemberPicker, Msg, Select, useLoad, useSubmit, type MemberLite } from "../ui.tsx";
 import { DeviceState, firmware } from "./dashboard.tsx";
+import { Admission } from "./pairing.tsx";
 
 type Device = NonNullable<Awaited<ReturnType<typeof api.devices.get>>["data"]>[number];
 
@@ -17,6 +18,7 @@ export function Devices() {
   return (
     <div class="stack">
       <h1>{t("nav.devices")}</h1>
+      <Admission onChanged={list.reload} />
       <ErrorMsg error={list.error} />
       {list.data?.length === 0 && <p class="muted">{t("common.none")}</p>}
       {(list.data ?? []).map((d) => (
