@@ -320,7 +320,7 @@ describe("staff page", () => {
     await row.getByText("Saved.").waitFor();
     await page.getByLabel("Username").fill("front-desk");
     await page.getByLabel("Password").fill("front desk password 1");
-    await page.getByRole("button", { name: "Create" }).click();
+    await page.getByRole("button", { name: "Create", exact: true }).click();
     await page.getByRole("cell", { name: "front-desk", exact: true }).waitFor();
     await page.reload();
     await page.getByText("setting.update").first().waitFor();
