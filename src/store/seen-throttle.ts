@@ -13,9 +13,13 @@ export const SEEN_WRITE_INTERVAL_MS = 1000;
 
 interface Entry {
   writtenAt: number;
-  sig: string;
+  /** A hash of the details, not the details: a device's fields can be kilobytes (fuzzing found this). */
+  sig: number | bigint;
   lastSeen: number;
 }
+
+/** At most this many devices are remembered (made-up device keys cannot grow the map without bound). */
+const MAX_ENTRIES = 10_000;
 
 export class SeenThrottle {
   private readonly entries = new Map<string, Entry>();
@@ -23,7 +27,7 @@ export class SeenThrottle {
   /** True when the row must be written now; otherwise the call is only noted in memory. */
   mustWrite(key: string, sig: string, now: number): boolean {
     const e = this.entries.get(key);
-    if (e && e.sig === sig && now >= e.writtenAt && now - e.writtenAt < SEEN_WRITE_INTERVAL_MS) {
+    if (e && e.sig === Bun.hash(sig) && now >= e.writtenAt && now - e.writtenAt < SEEN_WRITE_INTERVAL_MS) {
       if (now > e.lastSeen) e.lastSeen = now;
       return false;
     }
@@ -32,8 +36,8 @@ export class SeenThrottle {
 
   /** Records that the row was written with these details at `now`. */
   written(key: string, sig: string, now: number): void {
-    if (this.entries.size > 100_000) this.entries.clear(); // a bound for a flood of made-up device keys
-    this.entries.set(key, { writtenAt: now, sig, lastSeen: now });
+    if (this.entries.size >= MAX_ENTRIES && !this.entries.has(key)) this.entries.delete(this.entries.keys().next().value!);
+    this.entries.set(key, { writtenAt: now, sig: Bun.hash(sig), lastSeen: now });
   }
 
   /** The latest time the device was heard from, counting calls not written yet (or the stored time). */
@@ -56,4 +60,5 @@ export function seenThrottle(db: Database): SeenThrottle {
   return t;
 }
 
-export const seenKey = (vendor: string, deviceKey: string) => `${vendor}\u0000${deviceKey}`;
+/** Short keys: a device key can be as long as a device sends it. */
+export const seenKey = (vendor: string, deviceKey: string) => `${vendor}\u0000${deviceKey.length > 64 ? Bun.hash(deviceKey).toString(36) : deviceKey}`;
