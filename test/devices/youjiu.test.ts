@@ -258,6 +258,25 @@ describe("push login", () => {
     expect((await h.third({ type: "f-push", value: XONE })).body.result).toEqual({ waiting: 1 });
   });
 
+  test("§0.3 defaults: a push is accepted only within 1.5 s of a poll and expires 5 s later, reported at once", async () => {
+    const h = setup();
+    const events: string[] = [];
+    await h.third({ type: "f-push", value: XONE });
+    h.clock.advance(1600); // the member walked away from the screen
+    expect(h.y.service.push(XONE, 1001, undefined, "staff")).toBe("error:DEVICE_NOT_WAITING");
+    await h.third({ type: "f-push", value: XONE });
+    h.clock.advance(300);
+    expect(h.y.service.push(XONE, 1001, undefined, "staff")).toBe("ok");
+    h.y.service.on((e) => events.push(e.type)); // a staff page listening
+    h.clock.advance(5001);
+    // No sweep has run: reading the waiting devices (what the staff API does) already says expired.
+    expect(h.y.service.waitingDevices().find((w) => w.sn === XONE)?.pendingPush).toBeNull();
+    expect(events).toContain("expired");
+    // The device that comes back 20 s later gets no stale login for whoever stands there now.
+    h.clock.advance(15_000);
+    expect((await h.third({ type: "f-push", value: XONE })).body.result).toEqual({ waiting: 1 });
+  });
+
   test("a member suspended after the push is refused at delivery", async () => {
     const h = setup();
     await h.third({ type: "f-push", value: XONE });

@@ -274,6 +274,7 @@ export class YoujiuService {
 
   /** Waiting records with their readiness for push. */
   waitingDevices(now = this.deps.now()): Array<WaitingRecord & { ready: boolean }> {
+    this.expirePushes(now); // a push past its TTL reads as expired at once, whether or not the sweep runs
     return [...this.waiting.values()].map((r) => ({ ...r, ready: this.isActive(r, now) }));
   }
 
@@ -282,8 +283,16 @@ export class YoujiuService {
     const windowMs = this.setting<number>("youjiu.pushActiveWindowMs");
     for (const r of this.waiting.values()) {
       if (now - r.lastPollAt > windowMs && now - r.lastPollAt <= windowMs + 1000) this.emit({ type: "idle", sn: r.sn, at: now });
+    }
+    this.expirePushes(now);
+  }
+
+  /** Pushes not delivered within youjiu.pushTtlSeconds expire (spec §0.3: at most a few seconds). */
+  expirePushes(now = this.deps.now()): void {
+    const ttl = this.setting<number>("youjiu.pushTtlSeconds") * 1000;
+    for (const r of this.waiting.values()) {
       const p = r.pendingPush;
-      if (p && p.status === "pending" && now - p.pushedAt > this.setting<number>("youjiu.pushTtlSeconds") * 1000) this.finish(r.sn, p, "expired");
+      if (p && p.status === "pending" && now - p.pushedAt > ttl) this.finish(r.sn, p, "expired");
     }
   }
 }
