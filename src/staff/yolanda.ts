@@ -17,6 +17,7 @@
  */
 import { Elysia, t } from "elysia";
 import type { Deps } from "../deps.ts";
+import { staffGuard } from "./guard.ts";
 import { mac as macOf } from "../devices/common/coerce.ts";
 import { fingerprint } from "../devices/yolanda/access.ts";
 import { AppError } from "../http/errors.ts";
@@ -127,6 +128,7 @@ export const yolandaStaffApi = (deps: Deps, opts: YolandaStaffOptions) => {
   }
 
   return new Elysia({ name: "staff-yolanda", prefix: "/api/v1/yolanda" })
+    .use(staffGuard(deps))
     .get(
       "/scales",
       () => {
@@ -210,7 +212,7 @@ export const yolandaStaffApi = (deps: Deps, opts: YolandaStaffOptions) => {
         });
         return scaleView(mac, repo.scale(mac));
       },
-      {
+      { admin: true,
         params: MacParams,
         body: t.Object({ scaleKey: t.Union([t.String({ minLength: 16, maxLength: 16, pattern: "^[\\x21-\\x7e]{16}$" }), t.Null()]) }, { additionalProperties: false }),
         detail: { summary: "Set the 16-character key a WSP Docker v1.0.x relay asks for (never returned)", tags: ["yolanda"] },
@@ -236,7 +238,7 @@ export const yolandaStaffApi = (deps: Deps, opts: YolandaStaffOptions) => {
         });
         return miniView();
       },
-      {
+      { admin: true,
         body: t.Object(
           {
             // Long and random: Yolanda signs every call with it (§5.2). Printable ASCII, no spaces.
@@ -259,6 +261,6 @@ export const yolandaStaffApi = (deps: Deps, opts: YolandaStaffOptions) => {
         });
         return miniView();
       },
-      { detail: { summary: "End a rotation: only the current WSP Mini secret is accepted", tags: ["yolanda"] } },
+      { admin: true, detail: { summary: "End a rotation: only the current WSP Mini secret is accepted", tags: ["yolanda"] } },
     );
 };

@@ -43,6 +43,9 @@ const ADMIN_ROUTES = [
   // device credentials and admission (security issue)
   "POST /api/v1/youjiu/devices/:sn/reset-secret",
   "POST /api/v1/device-join-requests/:id/approve",
+  "PUT /api/v1/yolanda/scales/:mac/scale-key",
+  "PUT /api/v1/yolanda/mini/secret",
+  "DELETE /api/v1/yolanda/mini/secret-previous",
   // integrations (src/staff/integrations.ts, issue 17)
   "GET /api/v1/api-keys",
   "POST /api/v1/api-keys",

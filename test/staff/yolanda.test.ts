@@ -26,7 +26,13 @@ function setup(config: Record<string, unknown> = {}) {
     session ??= signIn(h.rt, h.app, { role: "staff" });
     return (await session).call(method, "/api/v1/yolanda" + path, body);
   };
-  return { ...h, call };
+  // Secrets and scale keys are admin-only (security issue, point 6).
+  let adminSession: Promise<Session> | undefined;
+  const admin = async (method: string, path: string, body?: unknown) => {
+    adminSession ??= signIn(h.rt, h.app, { role: "admin" });
+    return (await adminSession).call(method, "/api/v1/yolanda" + path, body);
+  };
+  return { ...h, call, admin };
 }
 
 const token = (secret: string) => new SignJWT({ iss: "wsp-mini", iat: NOW / 1000 }).setProtectedHeader({ alg: "HS256", typ: "JWT" }).sign(new TextEncoder().encode(secret));
@@ -130,13 +136,13 @@ describe("Yolanda staff API: scales and slots (spec §3.5)", () => {
   test("scale key: set (16 printable characters), answered to the relay, never returned or audited in clear", async () => {
     const h = setup();
     const key = "Zq8!pL2@xR5#vN7$";
-    const r = await h.call("PUT", `/scales/${SCALE2}/scale-key`, { scaleKey: key });
+    const r = await h.admin("PUT", `/scales/${SCALE2}/scale-key`, { scaleKey: key });
     expect([r.status, r.body.hasScaleKey, r.text.includes(key)]).toEqual([200, true, false]);
-    for (const bad of ["short", "x".repeat(17), "has space 123456", 1234567890123456]) expect((await h.call("PUT", `/scales/${SCALE2}/scale-key`, { scaleKey: bad })).status).toBe(422);
+    for (const bad of ["short", "x".repeat(17), "has space 123456", 1234567890123456]) expect((await h.admin("PUT", `/scales/${SCALE2}/scale-key`, { scaleKey: bad })).status).toBe(422);
     const relay = await h.app.handle(new Request("http://localhost/wsp/read_secret_key", { method: "POST", headers: { authorization: "Basic Zml4dHVyZTpub3QtYS1yZWFsLXNlY3JldA==" }, body: JSON.stringify({ mac: SCALE2 }) }));
     expect(await relay.json()).toEqual({ secret_key: key });
     expect(JSON.stringify(h.rt.db.query("SELECT * FROM audit").all()).includes(key)).toBe(false);
-    expect((await h.call("PUT", `/scales/${SCALE2}/scale-key`, { scaleKey: null })).body.hasScaleKey).toBe(false);
+    expect((await h.admin("PUT", `/scales/${SCALE2}/scale-key`, { scaleKey: null })).body.hasScaleKey).toBe(false);
   });
 });
 
@@ -151,7 +157,7 @@ describe("Yolanda staff API: the WSP Mini secret (spec §3.2, §5.2)", () => {
     expect(await ask(NEW)).toBe(503);
     const before = await h.call("GET", "/mini");
     expect([before.body.secretConfigured, before.body.secretFingerprint]).toEqual([false, null]);
-    const set = await h.call("PUT", "/mini/secret", { secret: NEW });
+    const set = await h.admin("PUT", "/mini/secret", { secret: NEW });
     expect(set.status).toBe(200);
     expect(set.body.secretConfigured).toBe(true);
     expect(set.body.secretFingerprint).toMatch(/^[0-9a-f]{12}$/);
@@ -165,14 +171,14 @@ describe("Yolanda staff API: the WSP Mini secret (spec §3.2, §5.2)", () => {
     const h = setup({ "yolanda.mini.jwtSecret": NEW });
     const ask = async (secret: string) =>
       (await h.app.handle(new Request(`http://localhost/wsp-mini/users?mac=${SCALE}`, { headers: { authorization: `Bearer ${await token(secret)}` } }))).status;
-    const r = await h.call("PUT", "/mini/secret", { secret: NEWER });
+    const r = await h.admin("PUT", "/mini/secret", { secret: NEWER });
     expect([r.body.secretConfigured, r.body.previousConfigured]).toEqual([true, true]);
     expect([await ask(NEW), await ask(NEWER)]).toEqual([200, 200]);
-    const end = await h.call("DELETE", "/mini/secret-previous");
+    const end = await h.admin("DELETE", "/mini/secret-previous");
     expect(end.body.previousConfigured).toBe(false);
     expect([await ask(NEW), await ask(NEWER)]).toEqual([401, 200]);
-    await h.call("PUT", "/mini/secret", { secret: NEW });
-    await h.call("PUT", "/mini/secret", { secret: NEWER, keepPrevious: false });
+    await h.admin("PUT", "/mini/secret", { secret: NEW });
+    await h.admin("PUT", "/mini/secret", { secret: NEWER, keepPrevious: false });
     expect([await ask(NEW), await ask(NEWER)]).toEqual([401, 200]);
     // Neither secret is in any response, audit row, other table or log line.
     const stored = JSON.stringify(h.rt.db.query("SELECT * FROM audit").all()) + JSON.stringify(h.rt.db.query("SELECT * FROM captures").all());
@@ -189,7 +195,7 @@ describe("Yolanda staff API: the WSP Mini secret (spec §3.2, §5.2)", () => {
   test("a short or non-printable secret is refused", async () => {
     const h = setup();
     for (const secret of ["short", "has a space in it 1234", "tab\tinside-the-secret-1234", ""]) {
-      expect((await h.call("PUT", "/mini/secret", { secret })).status).toBe(422);
+      expect((await h.admin("PUT", "/mini/secret", { secret })).status).toBe(422);
     }
     expect(h.rt.settings.get("yolanda.mini.jwtSecret")).toBe("test-secret-not-for-production");
   });
