@@ -10,6 +10,7 @@ import { memoryLogger } from "../../src/log.ts";
 import { SignInThrottle } from "../../src/staff/rate-limit.ts";
 import { runtimePerTest, testClock, testConfig } from "../helpers.ts";
 import { ORIGIN, TEST_PASSWORD, send, signIn } from "../staff/session.ts";
+import { launchBrowser } from "../web/harness.ts";
 
 const fresh = runtimePerTest();
 
@@ -129,4 +130,46 @@ describe("an address the account signed in from is not held back (real sockets, 
     // The front desk signs in at once.
     expect(await loginFrom(port, "127.0.0.1", "frontdesk", TEST_PASSWORD)).toBe(200);
   }, 30_000);
+});
+
+describe("the staff list on the Settings page", () => {
+  let server: RunningServer | undefined;
+  afterEach(async () => {
+    await server?.stop();
+    server = undefined;
+  });
+
+  for (const [lang, held, ok, unlock] of [
+    ["en", "5 failed sign-ins: new computers must wait until", "OK", "Unlock"],
+    ["zh", "登录失败 5 次：新电脑需等到", "正常", "解除限制"],
+  ] as const) {
+    test(`(${lang}) shows who is held back and an admin unlocks them with one click`, async () => {
+      // A pinned clock: the delay must not run out while the page loads.
+      server = await startServer(testConfig({ logLevel: "warn" }), { log: memoryLogger("warn"), now: testClock().now });
+      const { createApp } = await import("../../src/app.ts");
+      const app = createApp(server.runtime);
+      const admin = await signIn(server.runtime, app, { username: "boss" });
+      await signIn(server.runtime, app, { username: "frontdesk", role: "staff" });
+      const base = `http://127.0.0.1:${server.port}`;
+      for (let i = 0; i < 6; i++) {
+        await fetch(`${base}/api/v1/auth/login`, { method: "POST", headers: { "content-type": "application/json", origin: base }, body: JSON.stringify({ username: "frontdesk", password: "guess" }) });
+      }
+      const browser = await launchBrowser();
+      try {
+        const context = await browser.newContext();
+        await context.addCookies([{ name: "bodydock_session", value: admin.cookie.split("=").slice(1).join("="), url: base }]);
+        await context.addInitScript((l) => localStorage.setItem("bodydock.lang", l), lang);
+        const page = await context.newPage();
+        await page.goto(`${base}/settings`);
+        const cell = page.getByTestId("signins-frontdesk");
+        await cell.getByText(held).waitFor();
+        await page.getByTestId("signins-boss").getByText(ok).waitFor();
+        await cell.getByRole("button", { name: unlock }).click();
+        await cell.getByText(ok).waitFor();
+        expect(await cell.getByRole("button").count()).toBe(0);
+      } finally {
+        await browser.close();
+      }
+    }, 60_000);
+  }
 });
