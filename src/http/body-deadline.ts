@@ -61,6 +61,22 @@ export async function readBefore<T>(request: Request, reader: ReadableStreamDefa
   }
 }
 
+/** `work` (a whole-body read), or BodyTimeoutError when `request`'s deadline passes first. */
+export async function beforeDeadline<T>(request: Request, work: Promise<T>): Promise<T> {
+  const left = bodyTimeLeft(request);
+  let timer: ReturnType<typeof setTimeout> | undefined;
+  const late = new Promise<never>((_, reject) => {
+    timer = setTimeout(() => reject(new BodyTimeoutError()), Math.max(0, left));
+  });
+  try {
+    return await Promise.race([work, late]);
+  } finally {
+    clearTimeout(timer);
+    // A late body is abandoned: its read may settle (or fail) whenever the socket closes.
+    work.catch(() => {});
+  }
+}
+
 /** Stops reading a request body for good: no waiting (see readBefore). */
 export function abandonBody(request: Request): void {
   try {

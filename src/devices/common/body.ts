@@ -4,7 +4,7 @@
  * recovery steps (comments, trailing commas, first balanced {...}), optionally
  * form-urlencoded.
  */
-import { abandonBody, readBefore } from "../../http/body-deadline.ts";
+import { abandonBody, beforeDeadline, readBefore } from "../../http/body-deadline.ts";
 
 export type ParseStatus = "ok" | "recovered" | "form" | "empty" | "unparseable";
 
@@ -27,6 +27,10 @@ export async function readBody(request: Request, limit: number): Promise<ReadBod
     return { text: "", bytes: Number(declared), tooLarge: true };
   }
   if (request.body === null) return { text: "", bytes: 0, tooLarge: false };
+  if (declared !== null) {
+    // Length known and within the limit: one native read, against the deadline.
+    return decode(new Uint8Array(await beforeDeadline(request, request.arrayBuffer())));
+  }
   const reader = request.body.getReader();
   const chunks: Uint8Array[] = [];
   let total = 0;
