@@ -116,7 +116,8 @@ describe("JSON depth and size before parsing", () => {
       h.rt.settings.set("yolanda.mini.jwtSecret", "s".repeat(32), "test");
       // Warm up: the first request compiles the app.
       await h.app.handle(new Request(`http://x${path}`, { method: "POST", body: "{}" }));
-      for (const [name, body] of Object.entries(bodies)) {
+      /** The best of three runs: this machine is shared, and the claim is about the work done, not the noise. */
+      const best = async (name: string, body: string) => {
         const times: number[] = [];
         for (let i = 0; i < 3; i++) {
           const t0 = performance.now();
@@ -125,8 +126,14 @@ describe("JSON depth and size before parsing", () => {
           times.push(performance.now() - t0);
           expect({ name, status: res.status < 500 }).toEqual({ name, status: true });
         }
-        // The best of three: this machine is shared, and the claim is about the work done, not the noise.
-        expect({ name, ms: Math.min(...times) < 50 }).toEqual({ name, ms: true });
+        return Math.min(...times);
+      };
+      // The floor: 600 KB of plain text, read, captured and answered the same way.
+      const floor = await best("floor", "x".repeat(2 * N));
+      for (const [name, body] of Object.entries(bodies)) {
+        const ms = await best(name, body);
+        // Under 50 ms; on a machine so loaded that even the floor is slow, within twice the floor.
+        expect({ name, ok: ms < Math.max(50, 2 * floor), ms: Math.round(ms), floor: Math.round(floor) }).toMatchObject({ name, ok: true });
       }
       const leaked = h.rt.db.query("SELECT COUNT(*) AS n FROM captures WHERE body_text LIKE '%hunter2%'").get() as { n: number };
       expect(leaked.n).toBe(0);
