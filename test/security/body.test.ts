@@ -63,6 +63,25 @@ describe("staff body limit on a chunked body", () => {
   });
 });
 
+describe("device body limit on a chunked body", () => {
+  for (const path of ["/wsp-mini/measurements", "/youjiu/activate", "/lefu/wifi/record"]) {
+    test(`${path}: over the role's limit, 413 in the role's envelope and the socket closed while the client is still sending`, async () => {
+      const port = await start();
+      const c = await rawClient(port);
+      c.write(`POST ${path} HTTP/1.1\r\nHost: 127.0.0.1\r\nTransfer-Encoding: chunked\r\n\r\n`);
+      const chunk = "x".repeat(64 * 1024);
+      // Up to 16 MB; the roles' limits are 1 MiB (Lefu, Yolanda) and 8 MiB (Youjiu).
+      for (let i = 0; i < 256 && !c.closed; i++) {
+        c.write(`${chunk.length.toString(16)}\r\n${chunk}\r\n`);
+        await Bun.sleep(2);
+      }
+      await c.closedP;
+      expect(c.received).toStartWith("HTTP/1.1 413");
+      expect(c.received.toLowerCase()).toContain("connection: close");
+    });
+  }
+});
+
 describe("body deadline (--body-timeout)", () => {
   for (const [what, path, headers] of [
     ["staff sign-in", "/api/v1/auth/login", "Origin: http://127.0.0.1\r\nContent-Type: application/json\r\n"],
