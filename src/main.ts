@@ -57,7 +57,7 @@ function startMaintenance(rt: Runtime): ReturnType<typeof setInterval> {
 /** A start-up refusal with a plain message for the operator (exit code 1): port taken, data folder in use. */
 export class ListenError extends Error {}
 
-export async function startServer(config: Config, opts: { log?: Logger } = {}): Promise<RunningServer> {
+export async function startServer(config: Config, opts: { log?: Logger; now?: () => number } = {}): Promise<RunningServer> {
   // One server per data folder: the lock comes before the database is even opened (store/lock.ts).
   ensureDataDir(config.dataDir);
   let lock: ReturnType<typeof lockDataDir>;

@@ -8,6 +8,7 @@
  * answered 408 and the connection is closed.
  */
 import { jsonError } from "./errors.ts";
+import { MAX_JSON_DEPTH, jsonTooComplex } from "./json-limits.ts";
 
 const deadlines = new WeakMap<Request, number>();
 
@@ -61,6 +62,22 @@ export async function readBefore<T>(request: Request, reader: ReadableStreamDefa
   }
 }
 
+/** `work` (a whole-body read), or BodyTimeoutError when `request`'s deadline passes first. */
+export async function beforeDeadline<T>(request: Request, work: Promise<T>): Promise<T> {
+  const left = bodyTimeLeft(request);
+  let timer: ReturnType<typeof setTimeout> | undefined;
+  const late = new Promise<never>((_, reject) => {
+    timer = setTimeout(() => reject(new BodyTimeoutError()), Math.max(0, left));
+  });
+  try {
+    return await Promise.race([work, late]);
+  } finally {
+    clearTimeout(timer);
+    // A late body is abandoned: its read may settle (or fail) whenever the socket closes.
+    work.catch(() => {});
+  }
+}
+
 /** Stops reading a request body for good: no waiting (see readBefore). */
 export function abandonBody(request: Request): void {
   try {
@@ -84,11 +101,20 @@ export async function checkStaffBody(request: Request, limit: number): Promise<R
     return tooLarge(limit);
   }
   const reader = request.clone().body!.getReader();
+  const json = /json/i.test(request.headers.get("content-type") ?? "");
+  const chunks: Uint8Array[] = [];
   let total = 0;
   try {
     for (;;) {
       const { done, value } = await readBefore(request, reader);
-      if (done) return null;
+      if (done) {
+        // JSON too deep or too large is refused before Elysia parses it (issue 13, point 7).
+        if (json && jsonTooComplex(new TextDecoder().decode(Buffer.concat(chunks)))) {
+          return jsonError(400, "json_too_complex", `the JSON body nests deeper than ${MAX_JSON_DEPTH} levels or holds too many values`);
+        }
+        return null;
+      }
+      if (json) chunks.push(value);
       total += value.byteLength;
       if (total > limit) {
         void reader.cancel().catch(() => {});

@@ -11,6 +11,7 @@
  *   POST  /api/v1/staff/:id/password     {password, currentPassword?}: an admin for anyone, everyone for themselves
  *   POST  /api/v1/staff/:id/disable      (admin) sessions end at once
  *   POST  /api/v1/staff/:id/enable       (admin)
+ *   POST  /api/v1/staff/:id/unlock       (admin) forget the account's failed sign-ins (the delay ends at once)
  */
 import { safeEqual } from "../http/secrets.ts";
 import { Elysia, t } from "elysia";
@@ -21,7 +22,7 @@ import { auditRepo } from "../store/audit-repo.ts";
 import { StaffError, StaffRepo, hashPassword, staffView, type StaffRow } from "../store/staff-repo.ts";
 import { SessionsRepo } from "../store/sessions-repo.ts";
 import { CLEAR_COOKIE, actor, sessionCookie, sessionTtlSeconds, signSession, staffGuard, staffOf } from "./guard.ts";
-import { RateLimiter } from "./rate-limit.ts";
+import { RateLimiter, SignInThrottle } from "./rate-limit.ts";
 
 /** The first-run setup token lives in memory only, one per running server, until an admin exists. */
 const setupTokens = new WeakMap<Deps, string>();
@@ -73,11 +74,20 @@ export const StaffView = t.Object({
   updatedAt: t.Integer(),
 });
 
+/** The staff list adds who is being held back after failed sign-ins (issue 13, point 8). */
+export const StaffListItem = t.Object({
+  ...StaffView.properties,
+  failedSignIns: t.Integer({ description: "failed sign-ins counted now (forgotten an hour after the last one)" }),
+  throttledUntil: t.Union([t.Integer(), t.Null()], { description: "epoch ms until which sign-ins from new addresses must wait, or null" }),
+});
+
 export const authApi = (deps: Deps) => {
   const staff = new StaffRepo(deps.db);
   const audit = auditRepo(deps);
   const perAddress = new RateLimiter(20, 10 * 60 * 1000, deps.now);
-  const perUser = new RateLimiter(5, 15 * 60 * 1000, deps.now);
+  // Per username: a growing delay, not a lock that anyone could keep renewing (rate-limit.ts).
+  const perUser = new SignInThrottle(deps.now);
+  const userKeyOf = (username: string) => username.trim().toLowerCase();
   dummyHash ??= Bun.password.hash("not-a-real-password", { algorithm: "argon2id" });
 
   const tooMany = (seconds: number) =>
@@ -125,11 +135,11 @@ export const authApi = (deps: Deps) => {
       "/auth/login",
       async ({ body, request, server, set }) => {
         const ip = remoteAddress(server, request) ?? "local";
-        const userKey = body.username.trim().toLowerCase();
+        const userKey = userKeyOf(body.username);
         // Both limits count the attempt before the slow password check, so a burst of parallel
         // guesses gets no more checks than the limits allow; a success gives its attempt back.
         const waitAddress = perAddress.take(ip);
-        const waitUser = waitAddress > 0 ? 0 : perUser.take(userKey);
+        const waitUser = waitAddress > 0 ? 0 : perUser.take(userKey, ip);
         if (waitAddress > 0 || waitUser > 0) {
           if (waitAddress === 0) perAddress.refund(ip);
           throw tooMany(Math.max(waitAddress, waitUser));
@@ -138,7 +148,7 @@ export const authApi = (deps: Deps) => {
         const ok = await Bun.password.verify(body.password, row ? row.password_hash : await dummyHash!);
         if (!row || !ok || row.disabled) throw new AppError(401, "unauthorized", WRONG);
         perAddress.refund(ip);
-        perUser.reset(userKey);
+        perUser.succeeded(userKey, ip);
         const token = await signSession(deps, row);
         set.headers["set-cookie"] = sessionCookie(token, sessionTtlSeconds(deps));
         set.headers["cache-control"] = "no-store";
@@ -148,7 +158,9 @@ export const authApi = (deps: Deps) => {
         body: t.Object({ username: Username, password: Password }),
         detail: {
           summary: "Sign in (public): sets the HttpOnly session cookie",
-          description: "401 with the same message for an unknown user, a wrong password or a disabled account; 429 with Retry-After after too many failures per address or per username.",
+          description:
+            "401 with the same message for an unknown user, a wrong password or a disabled account; 429 with Retry-After after too many failures per address, " +
+            "or while the username's delay runs (it grows with each failure after the fifth, up to 5 minutes; not for an address the account has signed in from).",
           tags: ["auth"],
         },
       },
@@ -183,7 +195,32 @@ export const authApi = (deps: Deps) => {
       },
       { response: t.Object({ id: t.Integer(), username: t.String(), role: Role }), detail: { summary: "Who is signed in", tags: ["auth"] } },
     )
-    .get("/staff", () => staff.list().map(staffView), { admin: true, response: t.Array(StaffView), detail: { summary: "Staff accounts (admin)", tags: ["staff"] } })
+    .get(
+      "/staff",
+      () =>
+        staff.list().map((r) => {
+          const key = userKeyOf(r.username);
+          return { ...staffView(r), failedSignIns: perUser.failures(key), throttledUntil: perUser.throttledUntil(key) || null };
+        }),
+      { admin: true, response: t.Array(StaffListItem), detail: { summary: "Staff accounts, with who is held back after failed sign-ins (admin)", tags: ["staff"] } },
+    )
+    .post(
+      "/staff/:id/unlock",
+      async (ctx) => {
+        const row = requireStaff(ctx.params.id);
+        const key = userKeyOf(row.username);
+        const before = { failedSignIns: perUser.failures(key), throttledUntil: perUser.throttledUntil(key) || null };
+        perUser.clear(key);
+        await deps.writes.enqueue(() => audit.record(actor(ctx), "staff.unlock", "staff", String(row.id), before, { failedSignIns: 0, throttledUntil: null }));
+        return { ...staffView(row), failedSignIns: 0, throttledUntil: null };
+      },
+      {
+        admin: true,
+        params: IdParams,
+        response: StaffListItem,
+        detail: { summary: "Forget an account's failed sign-ins, so it can sign in at once (admin)", tags: ["staff"] },
+      },
+    )
     .post(
       "/staff",
       async (ctx) => {
@@ -247,6 +284,8 @@ export const authApi = (deps: Deps) => {
             return r;
           })
           .catch(staffErrorToHttp);
+        // A new password also ends the delay of failed sign-ins with the old one.
+        perUser.clear(userKeyOf(row.username));
         // The change ended every session of the account, this one too when it is one's own: hand out a fresh one.
         if (self) ctx.set.headers["set-cookie"] = sessionCookie(await signSession(deps, row), sessionTtlSeconds(deps));
         return staffView(row);

@@ -8,7 +8,7 @@
  * binary); the replaced database is kept as a dated copy.
  */
 import { Database } from "bun:sqlite";
-import { existsSync, renameSync, copyFileSync, unlinkSync, openSync, closeSync, readSync } from "node:fs";
+import { existsSync, renameSync, copyFileSync, unlinkSync, openSync, closeSync, readSync, rmSync } from "node:fs";
 import { LATEST_VERSION, SchemaTooNewError } from "./migrations/index.ts";
 import { applyPragmas } from "./db.ts";
 
@@ -22,10 +22,15 @@ export class BackupError extends Error {
 export function backupTo(dbFile: string, target: string): void {
   if (!existsSync(dbFile)) throw new BackupError(`no database at ${dbFile}`);
   if (existsSync(target)) throw new BackupError(`${target} already exists; choose a new file name`);
+  // Created empty and 0600 first (VACUUM INTO accepts an empty file): a backup holds the same health data as the database.
+  closeSync(openSync(target, "wx", 0o600));
   const db = new Database(dbFile, { readonly: false });
   try {
     db.run("PRAGMA busy_timeout = 5000");
     db.run("VACUUM INTO ?", [target]);
+  } catch (e) {
+    rmSync(target, { force: true });
+    throw e;
   } finally {
     db.close();
   }

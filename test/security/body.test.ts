@@ -63,6 +63,25 @@ describe("staff body limit on a chunked body", () => {
   });
 });
 
+describe("device body limit on a chunked body", () => {
+  for (const path of ["/wsp-mini/measurements", "/youjiu/activate", "/lefu/wifi/record"]) {
+    test(`${path}: over the role's limit, 413 in the role's envelope and the socket closed while the client is still sending`, async () => {
+      const port = await start();
+      const c = await rawClient(port);
+      c.write(`POST ${path} HTTP/1.1\r\nHost: 127.0.0.1\r\nTransfer-Encoding: chunked\r\n\r\n`);
+      const chunk = "x".repeat(64 * 1024);
+      // Up to 16 MB; the roles' limits are 1 MiB (Lefu, Yolanda) and 8 MiB (Youjiu).
+      for (let i = 0; i < 256 && !c.closed; i++) {
+        c.write(`${chunk.length.toString(16)}\r\n${chunk}\r\n`);
+        await Bun.sleep(2);
+      }
+      await c.closedP;
+      expect(c.received).toStartWith("HTTP/1.1 413");
+      expect(c.received.toLowerCase()).toContain("connection: close");
+    });
+  }
+});
+
 describe("body deadline (--body-timeout)", () => {
   for (const [what, path, headers] of [
     ["staff sign-in", "/api/v1/auth/login", "Origin: http://127.0.0.1\r\nContent-Type: application/json\r\n"],
@@ -110,13 +129,32 @@ describe("JSON depth and size before parsing", () => {
     expect(parseLenient("[" + "1,".repeat(200_001) + "1]").tooComplex).toBe("size");
   });
 
+  test("staff API: a deeply nested JSON body (public sign-in) is refused with 400 before Elysia parses it", async () => {
+    const h = fresh({ logLevel: "warn" });
+    const login = (body: string) =>
+      h.app.handle(new Request("http://localhost/api/v1/auth/login", { method: "POST", headers: { origin: "http://localhost", "content-type": "application/json" }, body }));
+    await login("{}");
+    const times: number[] = [];
+    for (let i = 0; i < 3; i++) {
+      const t0 = performance.now();
+      const res = await login('{"username":"a","password":"b","x":' + "[".repeat(N) + "]".repeat(N) + "}");
+      times.push(performance.now() - t0);
+      expect(res.status).toBe(400);
+      expect((await res.json()).error.code).toBe("json_too_complex");
+    }
+    expect(Math.min(...times)).toBeLessThan(50);
+    // An ordinary sign-in body still gets through to validation and the password check.
+    expect((await login('{"username":"nobody","password":"wrong"}')).status).toBe(401);
+  });
+
   for (const path of ["/lefu/wifi/torre/record", "/lefu/wifi/record", "/youjiu/third_user", "/youjiu/activate", "/wsp-mini/measurements"]) {
     test(`${path}: every 600 KB crafted body answers without 5xx in under 50 ms, nothing stored in clear`, async () => {
       const h = fresh({ logLevel: "warn" });
       h.rt.settings.set("yolanda.mini.jwtSecret", "s".repeat(32), "test");
       // Warm up: the first request compiles the app.
       await h.app.handle(new Request(`http://x${path}`, { method: "POST", body: "{}" }));
-      for (const [name, body] of Object.entries(bodies)) {
+      /** The best of three runs: this machine is shared, and the claim is about the work done, not the noise. */
+      const best = async (name: string, body: string) => {
         const times: number[] = [];
         for (let i = 0; i < 3; i++) {
           const t0 = performance.now();
@@ -125,8 +163,14 @@ describe("JSON depth and size before parsing", () => {
           times.push(performance.now() - t0);
           expect({ name, status: res.status < 500 }).toEqual({ name, status: true });
         }
-        // The best of three: this machine is shared, and the claim is about the work done, not the noise.
-        expect({ name, ms: Math.min(...times) < 50 }).toEqual({ name, ms: true });
+        return Math.min(...times);
+      };
+      // The floor: 600 KB of plain text, read, captured and answered the same way.
+      const floor = await best("floor", "x".repeat(2 * N));
+      for (const [name, body] of Object.entries(bodies)) {
+        const ms = await best(name, body);
+        // Under 50 ms; on a machine so loaded that even the floor is slow, within twice the floor.
+        expect({ name, ok: ms < Math.max(50, 2 * floor), ms: Math.round(ms), floor: Math.round(floor) }).toMatchObject({ name, ok: true });
       }
       const leaked = h.rt.db.query("SELECT COUNT(*) AS n FROM captures WHERE body_text LIKE '%hunter2%'").get() as { n: number };
       expect(leaked.n).toBe(0);

@@ -3,9 +3,9 @@
  * processes; the data folder 0700 and the database files 0600.
  */
 import { afterEach, describe, expect, test } from "bun:test";
-import { statSync } from "node:fs";
+import { chmodSync, statSync } from "node:fs";
 import { join } from "node:path";
-import { REPO_ROOT, tempDir } from "../helpers.ts";
+import { REPO_ROOT, runBodydock, tempDir } from "../helpers.ts";
 
 type Proc = ReturnType<typeof Bun.spawn>;
 const running: Proc[] = [];
@@ -95,5 +95,17 @@ describe("file modes", () => {
     for (const f of ["bodydock.sqlite", "bodydock.sqlite-wal", "bodydock.sqlite-shm", "bodydock.lock"]) {
       expect({ f, mode: (statSync(join(dir, f)).mode & 0o777).toString(8) }).toEqual({ f, mode: "600" });
     }
+    // A backup holds the same data: 0600 too.
+    const backup = join(tempDir(), "copy.sqlite");
+    const r = await runBodydock(["backup", backup, "--data-dir", dir]);
+    expect(r.code).toBe(0);
+    expect((statSync(backup).mode & 0o777).toString(8)).toBe("600");
+  });
+
+  test("an existing data folder that is too open is tightened to 0700", async () => {
+    const dir = tempDir();
+    chmodSync(dir, 0o755);
+    await listening(serve(dir, 0));
+    expect(statSync(dir).mode & 0o777).toBe(0o700);
   });
 });

@@ -111,17 +111,21 @@ describe("sessions", () => {
     expect(b.body).toEqual(c.body);
   });
 
-  test("failed logins are limited per username (5 / 15 min) and per address (20 / 10 min): 429 with Retry-After", async () => {
+  test("failed logins: a growing delay per username after 5, and 20 / 10 min per address: 429 with Retry-After", async () => {
     const h = setup();
     await signIn(h.rt, h.app, { username: "alice" });
     for (let i = 0; i < 5; i++) expect((await h.login("alice", "nope nope")).status).toBe(401);
     const limited = await h.login("alice", TEST_PASSWORD);
     expect(limited.status).toBe(429);
     expect(limited.body.error.code).toBe("too_many_attempts");
-    expect(limited.headers.get("retry-after")).toBe(String(15 * 60));
+    // Not a 15-minute lock: a delay of 1 s after the fifth failure, doubling with each further one.
+    expect(limited.headers.get("retry-after")).toBe("1");
     // The username is limited, whatever the case it is typed in.
     expect((await h.login("ALICE", TEST_PASSWORD)).status).toBe(429);
-    h.clock.advance(15 * 60 * 1000);
+    h.clock.advance(1000);
+    expect((await h.login("alice", "nope nope")).status).toBe(401);
+    expect((await h.login("alice", TEST_PASSWORD)).headers.get("retry-after")).toBe("2");
+    h.clock.advance(2000);
     expect((await h.login("alice", TEST_PASSWORD)).status).toBe(200);
     // Per address: 20 failures over any usernames (in tests every request has the same address).
     for (let i = 0; i < 14; i++) await h.login(`u${i}`, "nope nope");

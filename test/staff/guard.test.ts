@@ -34,6 +34,7 @@ const ADMIN_ROUTES = [
   "PATCH /api/v1/staff/:id",
   "POST /api/v1/staff/:id/disable",
   "POST /api/v1/staff/:id/enable",
+  "POST /api/v1/staff/:id/unlock",
   "POST /api/v1/members/import",
   "DELETE /api/v1/members/:id",
   "GET /api/v1/audit",

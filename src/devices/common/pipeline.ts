@@ -115,5 +115,7 @@ export async function commitDeviceRequest(deps: Deps, request: Request, remote: 
     deps.log.error("device request not stored", { router: h.router, route: h.routeKey, error: (e as Error).message });
     return toResponse(h.storageFailure);
   }
+  // A body over the role's limit was not read to its end: close the connection rather than read the rest.
+  if (h.reply.status === 413) return toResponse({ ...h.reply, headers: { ...h.reply.headers, connection: "close" } });
   return toResponse(h.reply);
 }

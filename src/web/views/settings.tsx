@@ -113,6 +113,17 @@ function Staff() {
       setErr(errorText(x));
     }
   };
+  const [note, setNote] = useState<string | null>(null);
+  const unlock = async (id: number, name: string) => {
+    setErr(null);
+    try {
+      await call(() => api.staff({ id }).unlock.post());
+      setNote(t("set.unlocked", { name }));
+      list.reload();
+    } catch (x) {
+      setErr(errorText(x));
+    }
+  };
   const toggle = async (id: number, disabled: boolean) => {
     try {
       await call(() => (disabled ? api.staff({ id }).enable.post() : api.staff({ id }).disable.post()));
@@ -130,6 +141,7 @@ function Staff() {
             <th>{t("auth.username")}</th>
             <th>{t("set.role")}</th>
             <th>{t("mem.status")}</th>
+            <th>{t("set.signIns")}</th>
             <th />
           </tr>
         </thead>
@@ -139,6 +151,20 @@ function Staff() {
               <td>{s.username}</td>
               <td>{s.role}</td>
               <td>{s.disabled ? t("mem.suspended") : t("mem.active")}</td>
+              <td data-testid={`signins-${s.username}`}>
+                {s.throttledUntil !== null ? (
+                  <span class="badge warn">{t("set.throttled", { n: s.failedSignIns, until: dateTime(s.throttledUntil) })}</span>
+                ) : s.failedSignIns > 0 ? (
+                  t("set.failedSignIns", { n: s.failedSignIns })
+                ) : (
+                  t("set.signInsOk")
+                )}
+                {s.failedSignIns > 0 && (
+                  <button type="button" onClick={() => unlock(s.id, s.username)}>
+                    {t("set.unlock")}
+                  </button>
+                )}
+              </td>
               <td>
                 {s.id !== me.value?.id && (
                   <div class="row">
@@ -160,6 +186,7 @@ function Staff() {
         <Select label={t("set.role")} value={role} onChange={(v) => setRole(v as "staff" | "admin")} options={[["staff", "staff"], ["admin", "admin"]]} name="role" />
         <button type="submit">{t("set.create")}</button>
       </form>
+      {note && <Msg kind="ok">{note}</Msg>}
       {err && <Msg kind="error">{err}</Msg>}
     </section>
   );
