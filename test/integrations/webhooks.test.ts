@@ -110,6 +110,22 @@ describe("delivery", () => {
   });
 });
 
+describe("login.delivered", () => {
+  test("a code login that reaches a Youjiu device is an event; a refused one is not", async () => {
+    const { h, receiver, admin } = await setup({ events: ["login.delivered"] });
+    const m = await member(admin, "Lu", "L-9");
+    await admin.call("POST", `/api/v1/members/${m.body.id}/credentials`, { kind: "code", value: "QR-LOGIN-9" });
+    const scan = (value: string) =>
+      h.app.handle(new Request("http://localhost/youjiu/third_user", { method: "POST", headers: { "content-type": "application/json" }, body: JSON.stringify({ type: "scan", value, sn: "XONE-9" }) }));
+    expect(((await (await scan("QR-LOGIN-9")).json()) as { code: number }).code).toBe(0);
+    await scan("NOBODY");
+    const types = (h.rt.db.query("SELECT type FROM outbox WHERE type LIKE 'login.%'").all() as { type: string }[]).map((r) => r.type);
+    expect(types).toEqual(["login.delivered"]);
+    await until(() => receiver.delivered.length === 1, "login.delivered");
+    expect(receiver.delivered[0]!.event.data).toMatchObject({ memberId: m.body.id, memberNo: "L-9", method: "scan" });
+  });
+});
+
 describe("order and concurrency", () => {
   test("events arrive in outbox order, one at a time, even when the receiver is slow and errs", async () => {
     const { h, receiver, admin } = await setup();
