@@ -17,7 +17,8 @@ import { healthPlugin } from "./http/health.ts";
 import { remoteAddress } from "./http/remote.ts";
 import { lefuPlugin } from "./devices/lefu/plugin.ts";
 import { yolandaPlugin } from "./devices/yolanda/plugin.ts";
-import { youjiuPlugin } from "./devices/youjiu/plugin.ts";
+import { youjiu, youjiuPlugin } from "./devices/youjiu/plugin.ts";
+import { presenceOf } from "./integrations/presence.ts";
 import { metricsPlugin } from "./http/metrics.ts";
 import { webhookMetrics } from "./integrations/sender.ts";
 import { metricsOf, noteStart, observe } from "./http/observe.ts";
@@ -76,6 +77,8 @@ export function createApp(deps: Deps) {
   const audit = auditRepo(deps);
   const staffOptions = { actor, audit: audit.record.bind(audit) };
   let root: AnyElysia | undefined;
+  // Youjiu's repeated waiting polls are answered from memory: they keep a device online (issue 17).
+  presenceOf(deps).addLiveness("youjiu", (sn) => youjiu(deps).service.waitingDevices().find((r) => r.sn === sn)?.lastPollAt ?? null);
   const app = new Elysia({ name: "bodydock" })
     .onRequest(({ request, server }) => {
       noteStart(request, remoteAddress(server, request));

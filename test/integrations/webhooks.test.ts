@@ -319,4 +319,23 @@ describe("device presence", () => {
     await h.app.handle(lefuUpload(7));
     await until(() => receiver.received.filter((r) => r.event.type === "device.online").length === 2, "online again");
   });
+
+  test("a Youjiu device that keeps polling from memory stays online; silent, it goes offline", async () => {
+    const { h, clock } = await setup({ events: ["device.online", "device.offline"], sender: false });
+    const poll = () =>
+      h.app.handle(new Request("http://localhost/youjiu/third_user", { method: "POST", headers: { "content-type": "application/json" }, body: JSON.stringify({ type: "f-push", value: "XONE-P1" }) }));
+    await poll();
+    const { presenceOf } = await import("../../src/integrations/presence.ts");
+    // Twelve minutes of polling every 5 s: within a poll session, answered from memory.
+    for (let i = 0; i < 144; i++) {
+      clock.advance(5_000);
+      await poll();
+    }
+    const captured = (h.rt.db.query("SELECT COUNT(*) AS n FROM captures WHERE router = 'youjiu'").get() as { n: number }).n;
+    expect(captured).toBeLessThan(5);
+    expect(await presenceOf(h.rt).sweep()).toBe(0);
+    clock.advance(11 * 60_000);
+    expect(await presenceOf(h.rt).sweep()).toBe(1);
+    expect((h.rt.db.query("SELECT type FROM outbox ORDER BY id").all() as { type: string }[]).map((r) => r.type)).toEqual(["device.online", "device.offline"]);
+  });
 });
