@@ -48,6 +48,10 @@ const SETTINGS_FOR_PAGE = [
   "diagnostics.captureRetentionDays",
   "staff.sessionTtlHours",
   "lefu.autoApproveDevices",
+  // issue 17
+  "webhooks.deviceOfflineMinutes",
+  "webhooks.retentionDays",
+  "webhooks.rotationGraceHours",
 ];
 
 export const webSupportApi = (deps: Deps) => {
