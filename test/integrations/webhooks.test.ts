@@ -84,7 +84,7 @@ describe("delivery", () => {
 
   test("an endpoint gets only its events; report.computed, measurement.assigned when staff claim a weighing", async () => {
     const { h, receiver, admin } = await setup({ events: ["measurement.assigned", "report.computed"] });
-    const m = await member(admin, "Bo", "B-7");
+    const m = await admin.call("POST", "/api/v1/members", { name: "Bo", memberNo: "B-7", sex: "male", birthday: "1990-05-01", heightCm: 178 });
     await h.app.handle(lefuUpload(2));
     const pending = h.rt.db.query("SELECT id FROM measurements WHERE status = 'unassigned'").get() as { id: number };
     const claim = await admin.call("POST", `/api/v1/claims/${pending.id}/assign`, { memberId: m.body.id });
@@ -93,6 +93,12 @@ describe("delivery", () => {
     const a = receiver.ofType("measurement.assigned")[0]!;
     expect(a.event.data.memberNo).toBe("B-7");
     expect(a.event.data.measurement.status).toBe("assigned");
+    // The claim computed the report with Bo's profile: report.computed carries it.
+    await until(() => receiver.ofType("report.computed").length === 1, "report.computed");
+    const r = receiver.ofType("report.computed")[0]!;
+    expect(r.event.data.memberNo).toBe("B-7");
+    expect(r.event.data.report).not.toBeNull();
+    expect(JSON.stringify(r.event.data.report)).toContain("22.3");
     expect(receiver.received.map((r) => r.event.type).filter((t) => !["measurement.assigned", "report.computed"].includes(t))).toEqual([]);
   });
 
@@ -123,6 +129,21 @@ describe("login.delivered", () => {
     expect(types).toEqual(["login.delivered"]);
     await until(() => receiver.delivered.length === 1, "login.delivered");
     expect(receiver.delivered[0]!.event.data).toMatchObject({ memberId: m.body.id, memberNo: "L-9", method: "scan" });
+  });
+});
+
+describe("retention", () => {
+  test("old events nobody waits for are pruned; pending ones are kept however old", async () => {
+    const { h, receiver, admin, endpointId } = await setup();
+    await member(admin, "Kept1");
+    await until(() => receiver.delivered.length === 1, "delivered");
+    await admin.call("POST", `/api/v1/webhooks/${endpointId}/pause`);
+    await member(admin, "Pending");
+    const { outboxRepo } = await import("../../src/store/outbox-repo.ts");
+    const pruned = await h.rt.writes.enqueue((db) => outboxRepo(db).prune(h.rt.now() + 1));
+    expect(pruned).toBe(1);
+    const left = h.rt.db.query("SELECT o.type, d.state FROM outbox o JOIN webhook_deliveries d ON d.outbox_id = o.id").all();
+    expect(left).toEqual([{ type: "member.created", state: "pending" }]);
   });
 });
 
