@@ -36,7 +36,7 @@ afterAll(async () => {
   await receiver.stop();
 });
 
-test("an API key made on the page is shown once and works as a Bearer key", async () => {
+test("an API key made on the page is shown once, works as a Bearer key, and is revoked there", async () => {
   await page.getByRole("link", { name: "Settings" }).click();
   const keys = page.locator("section", { has: page.getByRole("heading", { name: "API keys" }) });
   await keys.getByLabel("Name").fill("crm");
@@ -49,7 +49,10 @@ test("an API key made on the page is shown once and works as a Bearer key", asyn
   await page.reload();
   await keys.getByRole("cell", { name: "crm", exact: true }).waitFor();
   expect(await page.content()).not.toContain(key);
-  await keys.getByRole("button", { name: "Revoke" }).click({ trial: true });
+  page.once("dialog", (d) => void d.accept());
+  await keys.getByRole("button", { name: "Revoke" }).click();
+  await keys.getByRole("cell", { name: "revoked", exact: true }).waitFor();
+  expect((await fetch(`${server.url}/api/v1/members`, { headers: { authorization: `Bearer ${key}` } })).status).toBe(401);
 });
 
 test("a webhook endpoint: register, test event (signed), pause, resume, rotate", async () => {
