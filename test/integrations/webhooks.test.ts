@@ -116,6 +116,31 @@ describe("delivery", () => {
   });
 });
 
+describe("member events", () => {
+  test("created, updated (fields, status, cards), deleted, and a CSV import's rows; each in its change's transaction", async () => {
+    const { h, admin } = await setup({ sender: false });
+    const m = (await member(admin, "Mei", "M-1")).body;
+    await admin.call("PATCH", `/api/v1/members/${m.id}`, { heightCm: 160 });
+    await admin.call("POST", `/api/v1/members/${m.id}/suspend`);
+    await admin.call("POST", `/api/v1/members/${m.id}/credentials`, { kind: "card", value: "12345678" });
+    await admin.call("DELETE", `/api/v1/members/${m.id}`);
+    await admin.call("POST", "/api/v1/members/import", "memberNo,name\r\nM-2,Imported\r\n");
+    const rows = (h.rt.db.query("SELECT type, payload_json FROM outbox ORDER BY id").all() as { type: string; payload_json: string }[]).map((r) => ({
+      type: r.type,
+      data: JSON.parse(r.payload_json),
+    }));
+    expect(rows.map((r) => r.type)).toEqual(["member.created", "member.updated", "member.updated", "member.updated", "member.deleted", "member.created"]);
+    expect(rows[1]!.data.member.heightCm).toBe(160);
+    expect(rows[2]!.data.member.status).toBe("suspended");
+    expect(rows[3]!.data.member.cards).toEqual(["12345678"]);
+    expect(rows[4]!.data.memberNo).toBe("M-1");
+    expect(rows[5]!.data).toMatchObject({ memberNo: "M-2", changedBy: "admin" });
+    // A change that fails writes no event.
+    expect((await admin.call("PATCH", "/api/v1/members/999", { heightCm: 160 })).status).toBe(404);
+    expect((h.rt.db.query("SELECT COUNT(*) AS n FROM outbox").get() as { n: number }).n).toBe(6);
+  });
+});
+
 describe("login.delivered", () => {
   test("a code login that reaches a Youjiu device is an event; a refused one is not", async () => {
     const { h, receiver, admin } = await setup({ events: ["login.delivered"] });
