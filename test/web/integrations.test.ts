@@ -41,7 +41,7 @@ test("an API key made on the page is shown once, works as a Bearer key, and is r
   const keys = page.locator("section", { has: page.getByRole("heading", { name: "API keys" }) });
   await keys.getByLabel("Name").fill("crm");
   await keys.getByLabel("members:write").check();
-  await keys.getByRole("button", { name: "Create key" }).click();
+  await keys.getByRole("button", { name: "Generate key" }).click();
   const key = (await keys.locator("code.secret").textContent())!;
   expect(key).toMatch(/^bd_/);
   const r = await fetch(`${server.url}/api/v1/members/by-number/W-1`, { method: "PUT", headers: { authorization: `Bearer ${key}`, "content-type": "application/json" }, body: JSON.stringify({ name: "From the CRM" }) });

@@ -276,7 +276,7 @@ const en = {
   "int.revoked": "revoked",
   "int.revoke": "Revoke",
   "int.revokeConfirm": "Revoke the key {name}? Systems using it stop working at once.",
-  "int.createKey": "Create key",
+  "int.createKey": "Generate key",
   "int.newKey": "New key",
   "int.needScope": "Choose at least one scope.",
   "int.keyOnce": "Copy this key now; it will not be shown again:",

@@ -277,7 +277,7 @@ const zh: Record<Key, string> = {
   "int.revoked": "已吊销",
   "int.revoke": "吊销",
   "int.revokeConfirm": "吊销密钥 {name}？使用它的系统将立即无法访问。",
-  "int.createKey": "创建密钥",
+  "int.createKey": "生成密钥",
   "int.newKey": "新建密钥",
   "int.needScope": "请至少选择一个权限范围。",
   "int.keyOnce": "请立即复制此密钥，它不会再次显示：",
