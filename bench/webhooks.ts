@@ -8,7 +8,8 @@
  *  B. 100,000 queued events (written to the outbox before start) drain to the receiver;
  *     RSS is sampled every second while they drain.
  *
- * Usage: bun bench/webhooks.ts [seconds=8] [rounds=3] [events=100000]   (npm run build first)
+ * Usage: bun bench/webhooks.ts [seconds=8] [rounds=3] [events=100000] [receiverDelayMs=0]   (npm run build first)
+ * (rounds 0 skips A; a receiver delay makes B drain at that slower receiver's pace)
  */
 import { existsSync, mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
@@ -23,6 +24,7 @@ import { closedLoop, fmt, waitReady } from "./load.ts";
 const seconds = Number(process.argv[2] ?? 8);
 const rounds = Number(process.argv[3] ?? 3);
 const events = Number(process.argv[4] ?? 100_000);
+const receiverDelayMs = Number(process.argv[5] ?? 0);
 const concurrency = 32;
 const root = join(import.meta.dir, "..");
 const bin = join(root, "dist/bodydock");
@@ -38,9 +40,9 @@ function upload(client: number, seq: number): RequestInit {
   return { method: "POST", headers: { "content-type": "application/json" }, body: JSON.stringify(body) };
 }
 
-async function receiver(secret: string) {
+async function receiver(secret: string, delayMs = 0) {
   const p = port++;
-  const proc = Bun.spawn([process.execPath, join(root, "bench/webhook-receiver.ts"), String(p), secret], { stdout: "ignore", stderr: "inherit" });
+  const proc = Bun.spawn([process.execPath, join(root, "bench/webhook-receiver.ts"), String(p), secret, String(delayMs)], { stdout: "ignore", stderr: "inherit" });
   await waitReady(`http://127.0.0.1:${p}/stats`);
   return {
     url: `http://127.0.0.1:${p}/hook`,
@@ -134,8 +136,8 @@ console.log(`event bodies: mean ${(sizes.bytes / Math.max(1, sizes.n)).toFixed(0
 await rx.stop();
 }
 
-console.log(`\nB. ${events} events queued before start, drained to one receiver`);
-const rx2 = await receiver(secret);
+console.log(`\nB. ${events} events queued before start, drained to one receiver${receiverDelayMs ? ` that takes ${receiverDelayMs} ms an event` : ""}`);
+const rx2 = await receiver(secret, receiverDelayMs);
 const t0 = Date.now();
 const dir = await dataDir(rx2.url, secret, events);
 console.log(`queued in ${((Date.now() - t0) / 1000).toFixed(1)} s`);

@@ -75,6 +75,8 @@ describe("delivery", () => {
       expect(r.signatures[0]).toMatch(/^v1,[A-Za-z0-9+/]+=*$/);
     }
     expect(receiver.delivered.map((r) => r.id)).toEqual(outboxIds(h));
+    // A success is recorded in a group commit the sender does not wait for.
+    await until(() => (h.rt.db.query("SELECT COUNT(*) AS n FROM webhook_deliveries WHERE state = 'delivered'").get() as { n: number }).n === 3, "recorded");
     const list = await admin.call("GET", "/api/v1/webhooks");
     expect(list.body[0].state).toBe("active");
     expect(list.body[0].queued).toBe(0);
@@ -309,6 +311,17 @@ describe("operations", () => {
     expect(receiver.delivered.slice(3).map((r) => r.id)).toEqual(ids);
     expect((await admin.call("POST", `/api/v1/webhooks/${endpointId}/replay`, { eventId: "evt_nope" })).status).toBe(404);
     expect((await admin.call("POST", `/api/v1/webhooks/${endpointId}/replay`, {})).status).toBe(422);
+  });
+
+  test("a replay made while an attempt is in flight is not overwritten by that attempt's outcome", async () => {
+    const { h, admin, endpointId } = await setup({ sender: false });
+    await member(admin, "Race");
+    const { webhooksRepo } = await import("../../src/store/webhooks-repo.ts");
+    const repo = webhooksRepo(h.rt.db);
+    const [head] = repo.head(endpointId);
+    await h.rt.writes.enqueue(() => repo.replayOne(endpointId, head!.event_id, h.rt.now()));
+    await h.rt.writes.enqueue(() => repo.delivered(head!, 200, h.rt.now()));
+    expect(repo.stats(endpointId)).toMatchObject({ pending: 1, delivered: 0 });
   });
 
   test("pause holds deliveries (events keep queueing), resume sends them in order; test event", async () => {
