@@ -70,6 +70,14 @@ test("a webhook endpoint: register, test event (signed), pause, resume, rotate",
   expect(receiver.delivered.find((r) => r.event.type === "webhook.test")!.verifiedBy).toEqual(["page"]);
   await page.reload();
   await endpoint.getByText("0 waiting, 0 failed, 1 delivered").waitFor();
+  // The latest deliveries, each with its event id; send one again.
+  await endpoint.getByText("Latest deliveries").click();
+  const row = endpoint.getByRole("row", { name: /webhook\.test/ });
+  await row.getByRole("cell", { name: "delivered", exact: true }).waitFor();
+  const testId = receiver.delivered.find((r) => r.event.type === "webhook.test")!.id;
+  await row.getByText(testId).waitFor();
+  await row.getByRole("button", { name: "Send again" }).click();
+  await until(() => receiver.delivered.filter((r) => r.id === testId).length === 2, "the test event sent again");
   await endpoint.getByRole("button", { name: "Pause" }).click();
   await endpoint.getByText("paused", { exact: true }).waitFor();
   await endpoint.getByRole("button", { name: "Resume" }).click();

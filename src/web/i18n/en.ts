@@ -311,6 +311,11 @@ const en = {
   "int.to": "To",
   "int.replay": "Send again",
   "int.replayNeed": "Give an event id, or both From and To.",
+  "int.recent": "Latest deliveries",
+  "int.attempts": "Attempts",
+  "int.dstate.pending": "waiting",
+  "int.dstate.delivered": "delivered",
+  "int.dstate.failed": "failed",
   "int.replayed": "{n} events queued again.",
 } as const;
 export default en;

@@ -312,6 +312,11 @@ const zh: Record<Key, string> = {
   "int.to": "到",
   "int.replay": "重新发送",
   "int.replayNeed": "请填写事件 ID，或同时填写“从”和“到”。",
+  "int.recent": "最近的投递",
+  "int.attempts": "尝试次数",
+  "int.dstate.pending": "等待中",
+  "int.dstate.delivered": "已送达",
+  "int.dstate.failed": "失败",
   "int.replayed": "已重新排队 {n} 个事件。",
 };
 export default zh;
