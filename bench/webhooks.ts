@@ -8,7 +8,8 @@
  *  B. 100,000 queued events (written to the outbox before start) drain to the receiver;
  *     RSS is sampled every second while they drain.
  *
- * Usage: bun bench/webhooks.ts [seconds=8] [rounds=3] [events=100000]   (npm run build first)
+ * Usage: bun bench/webhooks.ts [seconds=8] [rounds=3] [events=100000] [receiverDelayMs=0]   (npm run build first)
+ * (rounds 0 skips A; a receiver delay makes B drain at that slower receiver's pace)
  */
 import { existsSync, mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
@@ -23,6 +24,7 @@ import { closedLoop, fmt, waitReady } from "./load.ts";
 const seconds = Number(process.argv[2] ?? 8);
 const rounds = Number(process.argv[3] ?? 3);
 const events = Number(process.argv[4] ?? 100_000);
+const receiverDelayMs = Number(process.argv[5] ?? 0);
 const concurrency = 32;
 const root = join(import.meta.dir, "..");
 const bin = join(root, "dist/bodydock");
@@ -38,9 +40,9 @@ function upload(client: number, seq: number): RequestInit {
   return { method: "POST", headers: { "content-type": "application/json" }, body: JSON.stringify(body) };
 }
 
-async function receiver(secret: string) {
+async function receiver(secret: string, delayMs = 0) {
   const p = port++;
-  const proc = Bun.spawn([process.execPath, join(root, "bench/webhook-receiver.ts"), String(p), secret], { stdout: "ignore", stderr: "inherit" });
+  const proc = Bun.spawn([process.execPath, join(root, "bench/webhook-receiver.ts"), String(p), secret, String(delayMs)], { stdout: "ignore", stderr: "inherit" });
   await waitReady(`http://127.0.0.1:${p}/stats`);
   return {
     url: `http://127.0.0.1:${p}/hook`,
@@ -67,14 +69,31 @@ async function dataDir(url: string | null, secret: string, queued = 0): Promise<
   return dir;
 }
 
+const METRICS_TOKEN = "bench-metrics-token";
 function serve(dir: string) {
   const p = port++;
-  const proc = Bun.spawn([bin, "serve", "--port", String(p), "--host", "127.0.0.1", "--data-dir", join(dir, "data"), "--log-level", "warn"], { cwd: dir, stdout: "ignore", stderr: "inherit" });
-  return { p, proc, rss: async () => Number((await Bun.file(`/proc/${proc.pid}/status`).text()).match(/VmRSS:\s+(\d+)/)?.[1] ?? 0) / 1024 };
+  const proc = Bun.spawn([bin, "serve", "--port", String(p), "--host", "127.0.0.1", "--data-dir", join(dir, "data"), "--log-level", "warn"], {
+    cwd: dir,
+    stdout: "ignore",
+    stderr: "ignore",
+    env: { PATH: process.env.PATH ?? "", BODYDOCK_METRICS_TOKEN: METRICS_TOKEN },
+  });
+  return {
+    p,
+    proc,
+    rss: async () => Number((await Bun.file(`/proc/${proc.pid}/status`).text()).match(/VmRSS:\s+(\d+)/)?.[1] ?? 0) / 1024,
+    /** JavaScript heap in use and the outbox depth, from /metrics. */
+    metrics: async () => {
+      const text = await (await fetch(`http://127.0.0.1:${p}/metrics`, { headers: { authorization: `Bearer ${METRICS_TOKEN}` } })).text();
+      const v = (name: string) => Number(new RegExp(`^${name} (\\S+)$`, "m").exec(text)?.[1] ?? NaN);
+      return { heap: v("bodydock_heap_used_bytes") / 1048576, depth: v("bodydock_outbox_depth") };
+    },
+  };
 }
 
-console.log(`A. Lefu Torre ingest, ${concurrency} scales, ${seconds} s a round, ${rounds} rounds each, alternating; load generator, bodydock and receiver on one 2-core machine`);
 const secret = newSecret();
+if (rounds > 0) {
+console.log(`A. Lefu Torre ingest, ${concurrency} scales, ${seconds} s a round, ${rounds} rounds each, alternating; load generator, bodydock and receiver on one 2-core machine`);
 const rx = await receiver(secret);
 const without: number[] = [];
 const withHook: number[] = [];
@@ -115,19 +134,21 @@ const mo = median(without);
 console.log(`median req/s: without ${mo.toFixed(0)}, with one endpoint ${mw.toFixed(0)}; ratio with/without ${(mw / mo).toFixed(3)}`);
 console.log(`event bodies: mean ${(sizes.bytes / Math.max(1, sizes.n)).toFixed(0)} B, max ${sizes.max} B; receiver lag after load (median) ${median(lagMs)} ms`);
 await rx.stop();
+}
 
-console.log(`\nB. ${events} events queued before start, drained to one receiver`);
-const rx2 = await receiver(secret);
+console.log(`\nB. ${events} events queued before start, drained to one receiver${receiverDelayMs ? ` that takes ${receiverDelayMs} ms an event` : ""}`);
+const rx2 = await receiver(secret, receiverDelayMs);
 const t0 = Date.now();
 const dir = await dataDir(rx2.url, secret, events);
 console.log(`queued in ${((Date.now() - t0) / 1000).toFixed(1)} s`);
 const s = serve(dir);
 await waitReady(`http://127.0.0.1:${s.p}/healthz`);
 const start = Date.now();
-const samples: Array<{ t: number; got: number; rss: number }> = [];
+const samples: Array<{ t: number; got: number; rss: number; heap: number; depth: number }> = [];
 for (;;) {
   const st = await rx2.stats();
-  samples.push({ t: (Date.now() - start) / 1000, got: st.received, rss: await s.rss() });
+  const m = await s.metrics();
+  samples.push({ t: (Date.now() - start) / 1000, got: st.received, rss: await s.rss(), heap: m.heap, depth: m.depth });
   if (st.unique >= events || Date.now() - start > 600_000) break;
   await Bun.sleep(1000);
 }
@@ -136,10 +157,11 @@ const st = await rx2.stats();
 const q = Math.max(1, Math.floor(samples.length / 4));
 const early = samples.slice(0, q).map((x) => x.rss);
 const late = samples.slice(-q).map((x) => x.rss);
-for (const x of samples.filter((_, i) => i % Math.max(1, Math.floor(samples.length / 10)) === 0 || i === samples.length - 1)) console.log(`  t=${x.t.toFixed(0).padStart(4)} s  received ${String(x.got).padStart(6)}  RSS ${x.rss.toFixed(0)} MiB`);
+for (const x of samples.filter((_, i) => i % Math.max(1, Math.floor(samples.length / 10)) === 0 || i === samples.length - 1)) console.log(`  t=${x.t.toFixed(0).padStart(4)} s  received ${String(x.got).padStart(6)}  outbox depth ${String(x.depth).padStart(6)}  RSS ${x.rss.toFixed(0)} MiB  heap ${x.heap.toFixed(1)} MiB`);
 console.log(
   `drained ${st.unique} unique events (${st.received} requests, ${st.verified} verified) in ${took.toFixed(1)} s = ${(st.unique / took).toFixed(0)} events/s; ` +
-    `RSS first quarter max ${Math.max(...early).toFixed(0)} MiB, last quarter max ${Math.max(...late).toFixed(0)} MiB, overall max ${Math.max(...samples.map((x) => x.rss)).toFixed(0)} MiB`,
+    `RSS first quarter max ${Math.max(...early).toFixed(0)} MiB, last quarter max ${Math.max(...late).toFixed(0)} MiB, overall max ${Math.max(...samples.map((x) => x.rss)).toFixed(0)} MiB; ` +
+    `heap first quarter max ${Math.max(...samples.slice(0, q).map((x) => x.heap)).toFixed(1)} MiB, last quarter max ${Math.max(...samples.slice(-q).map((x) => x.heap)).toFixed(1)} MiB`,
 );
 s.proc.kill("SIGTERM");
 await s.proc.exited;

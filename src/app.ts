@@ -20,6 +20,7 @@ import { checkStaffBody, setBodyDeadline } from "./http/body-deadline.ts";
 import { lefuPlugin } from "./devices/lefu/plugin.ts";
 import { yolandaPlugin } from "./devices/yolanda/plugin.ts";
 import { youjiu, youjiuPlugin } from "./devices/youjiu/plugin.ts";
+import { presenceOf } from "./integrations/presence.ts";
 import { metricsPlugin } from "./http/metrics.ts";
 import { webhookMetrics } from "./integrations/sender.ts";
 import { metricsOf, noteStart, observe } from "./http/observe.ts";
@@ -73,6 +74,8 @@ export function createApp(deps: Deps) {
   const staffOptions = { actor, audit: audit.record.bind(audit) };
   let root: AnyElysia | undefined;
   const hosts = new HostAllowList(deps);
+  // Youjiu's repeated waiting polls are answered from memory: they keep a device online (issue 17).
+  presenceOf(deps).addLiveness("youjiu", (sn) => youjiu(deps).service.waiting.get(sn)?.lastPollAt ?? null);
   const app = new Elysia({ name: "bodydock" })
     .onRequest(({ request, server, set }) => {
       noteStart(request, remoteAddress(server, request));

@@ -3,15 +3,23 @@
  * that goes through the pipeline (devices/common/pipeline.ts). A device is online from its first
  * request (the event is written in that request's transaction) until it has been silent for
  * `webhooks.deviceOfflineMinutes`; a timer then writes device.offline. After a restart every
- * device starts unknown: its next request says device.online again.
+ * device starts unknown: its next request says device.online again. Requests a role answers from
+ * memory (Youjiu's repeated waiting polls) do not reach the pipeline: the role registers a
+ * liveness source (`addLiveness`) that the sweep asks before calling such a device offline.
  */
 import type { Database } from "bun:sqlite";
 import type { Deps } from "../deps.ts";
+import { deviceStore } from "../devices/common/store.ts";
+import type { Vendor } from "../store/devices-repo.ts";
 import { outboxRepo } from "../store/outbox-repo.ts";
+
+/** When a device of a vendor was last heard from outside the pipeline (epoch ms), or null. */
+export type Liveness = (deviceKey: string) => number | null;
 
 export class DevicePresence {
   /** Online devices and when each was last heard from. */
   private readonly online = new Map<number, number>();
+  private readonly liveness = new Map<Vendor, Liveness>();
 
   constructor(private readonly deps: Deps) {}
 
@@ -31,6 +39,10 @@ export class DevicePresence {
     this.online.delete(deviceId);
   }
 
+  addLiveness(vendor: Vendor, fn: Liveness): void {
+    this.liveness.set(vendor, fn);
+  }
+
   isOnline(deviceId: number): boolean {
     return this.online.has(deviceId);
   }
@@ -39,7 +51,16 @@ export class DevicePresence {
   async sweep(): Promise<number> {
     const now = this.deps.now();
     const limit = this.offlineAfterMs();
-    const gone = [...this.online].filter(([, last]) => now - last > limit);
+    const gone = [...this.online].filter(([id, last]) => {
+      if (now - last <= limit) return false;
+      const d = deviceStore(this.deps.db).devices.byId(id);
+      const alive = d ? (this.liveness.get(d.vendor)?.(d.device_key) ?? null) : null;
+      if (alive !== null && now - alive <= limit) {
+        this.online.set(id, alive);
+        return false;
+      }
+      return true;
+    });
     if (gone.length === 0) return 0;
     for (const [id] of gone) this.online.delete(id);
     await this.deps.writes.enqueue((db) => {

@@ -69,8 +69,8 @@ export class WebhookSender {
   private readonly workers = new Map<number, { wake: () => void }>();
   private readonly running = new Set<Promise<void>>();
   private stopped = false;
-  /** Aborts attempts in flight on stop (they are recorded as a retry, or sent again after the restart). */
-  private readonly abort = new AbortController();
+  /** Attempts in flight, aborted on stop (they are recorded as a retry, or sent again after the restart). */
+  private readonly inFlight = new Set<AbortController>();
   private unsubscribe: (() => void) | null = null;
   private timer: ReturnType<typeof setInterval> | null = null;
 
@@ -96,7 +96,7 @@ export class WebhookSender {
     this.unsubscribe?.();
     if (this.timer) clearInterval(this.timer);
     for (const w of this.workers.values()) w.wake();
-    this.abort.abort();
+    for (const c of this.inFlight) c.abort();
     await Promise.all([...this.running]);
   }
 
@@ -185,12 +185,17 @@ export class WebhookSender {
     const ts = Math.floor(sentAt / 1000);
     let status: number | null = null;
     let error = "";
+    // One controller and one timer per attempt, both gone when it ends (AbortSignal.timeout would
+    // leave a timer pending for the whole timeout after every quick answer).
+    const ctl = new AbortController();
+    const timer = setTimeout(() => ctl.abort(new DOMException(`timeout after ${ep.timeout_ms} ms`, "TimeoutError")), ep.timeout_ms);
+    this.inFlight.add(ctl);
     try {
       const res = await fetch(ep.url, {
         method: "POST",
         body,
         redirect: "manual",
-        signal: AbortSignal.any([AbortSignal.timeout(ep.timeout_ms), this.abort.signal]),
+        signal: ctl.signal,
         headers: {
           "content-type": "application/json",
           "user-agent": `bodydock/${deps.version}`,
@@ -205,6 +210,9 @@ export class WebhookSender {
     } catch (e) {
       const err = e as Error;
       error = err.name === "TimeoutError" ? `timeout after ${ep.timeout_ms} ms` : `connection failed: ${err.message}`;
+    } finally {
+      clearTimeout(timer);
+      this.inFlight.delete(ctl);
     }
     const now = deps.now();
     let outcome: Outcome;
@@ -212,11 +220,11 @@ export class WebhookSender {
     else if (status === 410) outcome = "gone";
     else outcome = now - head.created_at >= opts.maxAgeMs ? "failed" : "retry";
     const recorded = deps.writes.enqueue(() => {
-      if (outcome === "delivered") this.repo.delivered(ep.id, head.outbox_id, status!, now);
+      if (outcome === "delivered") this.repo.delivered(head, status!, now);
       else if (outcome === "gone") {
-        this.repo.attemptFailed(ep.id, head.outbox_id, status, error, now, now);
+        this.repo.attemptFailed(head, status, error, now, now);
         this.repo.setState(ep.id, "disabled", "the receiver answered 410 Gone", now);
-      } else this.repo.attemptFailed(ep.id, head.outbox_id, status, error, outcome === "failed" ? null : now + backoffMs(head.attempts + 1, opts), now);
+      } else this.repo.attemptFailed(head, status, error, outcome === "failed" ? null : now + backoffMs(head.attempts + 1, opts), now);
     });
     this.count(ep.id, outcome);
     if (outcome !== "delivered") deps.log.warn("webhook delivery failed", { endpoint: ep.id, event: head.event_id, outcome, status, error: error.slice(0, 200) });

@@ -68,6 +68,10 @@ const SETTINGS_FOR_PAGE = [
   "diagnostics.captureRetentionDays",
   "staff.sessionTtlHours",
   "lefu.autoApproveDevices",
+  // issue 17
+  "webhooks.deviceOfflineMinutes",
+  "webhooks.retentionDays",
+  "webhooks.rotationGraceHours",
 ];
 
 export const webSupportApi = (deps: Deps) => {

@@ -32,6 +32,7 @@ export interface QueueHead {
   outbox_id: number;
   attempts: number;
   next_attempt_at: number;
+  generation: number;
   event_id: string;
   type: string;
   created_at: number;
@@ -91,7 +92,7 @@ export class WebhooksRepo {
     this.byIdStmt = db.query("SELECT * FROM webhook_endpoints WHERE id = ?");
     this.listStmt = db.query("SELECT * FROM webhook_endpoints ORDER BY id");
     this.headStmt = db.query(`
-      SELECT d.endpoint_id, d.outbox_id, d.attempts, d.next_attempt_at, o.event_id, o.type, o.created_at, o.payload_json
+      SELECT d.endpoint_id, d.outbox_id, d.attempts, d.next_attempt_at, d.generation, o.event_id, o.type, o.created_at, o.payload_json
       FROM webhook_deliveries d JOIN outbox o ON o.id = d.outbox_id
       WHERE d.endpoint_id = ? AND d.state = 'pending' ORDER BY d.outbox_id LIMIT ?`);
     this.statsStmt = db.query(`
@@ -103,13 +104,13 @@ export class WebhooksRepo {
           WHERE d.endpoint_id = ?1 AND d.state = 'pending' ORDER BY d.outbox_id LIMIT 1) AS oldest_pending_at`);
     this.deliveredStmt = db.query(`
       UPDATE webhook_deliveries SET state = 'delivered', attempts = attempts + 1, last_attempt_at = $now, last_status = $status,
-        last_error = NULL, delivered_at = $now WHERE endpoint_id = $endpointId AND outbox_id = $outboxId`);
+        last_error = NULL, delivered_at = $now WHERE endpoint_id = $endpointId AND outbox_id = $outboxId AND generation = $generation`);
     this.retryStmt = db.query(`
       UPDATE webhook_deliveries SET attempts = attempts + 1, last_attempt_at = $now, last_status = $status, last_error = $error,
-        next_attempt_at = $next WHERE endpoint_id = $endpointId AND outbox_id = $outboxId`);
+        next_attempt_at = $next WHERE endpoint_id = $endpointId AND outbox_id = $outboxId AND generation = $generation`);
     this.failStmt = db.query(`
       UPDATE webhook_deliveries SET state = 'failed', attempts = attempts + 1, last_attempt_at = $now, last_status = $status,
-        last_error = $error WHERE endpoint_id = $endpointId AND outbox_id = $outboxId`);
+        last_error = $error WHERE endpoint_id = $endpointId AND outbox_id = $outboxId AND generation = $generation`);
     this.okEndpointStmt = db.query("UPDATE webhook_endpoints SET last_success_at = $now WHERE id = $id");
     this.errEndpointStmt = db.query(
       "UPDATE webhook_endpoints SET last_error_at = $now, last_error_status = $status, last_error = $error WHERE id = $id",
@@ -117,13 +118,15 @@ export class WebhooksRepo {
     this.stateStmt = db.query("UPDATE webhook_endpoints SET state = $state, state_reason = $reason, updated_at = $now WHERE id = $id RETURNING *");
     this.replayStmt = db.query(`
       INSERT INTO webhook_deliveries (endpoint_id, outbox_id, state, next_attempt_at) VALUES ($endpointId, $outboxId, 'pending', $now)
-      ON CONFLICT (endpoint_id, outbox_id) DO UPDATE SET state = 'pending', attempts = 0, next_attempt_at = $now, delivered_at = NULL`);
+      ON CONFLICT (endpoint_id, outbox_id) DO UPDATE SET state = 'pending', attempts = 0, next_attempt_at = $now, delivered_at = NULL,
+        generation = generation + 1`);
     this.replayRangeStmt = db.query(`
       INSERT INTO webhook_deliveries (endpoint_id, outbox_id, state, next_attempt_at)
       SELECT e.id, o.id, 'pending', $now FROM outbox o JOIN webhook_endpoints e ON e.id = $endpointId
       WHERE o.created_at >= $from AND o.created_at < $to
         AND EXISTS (SELECT 1 FROM json_each(e.events_json) j WHERE j.value = o.type OR j.value = '*')
-      ON CONFLICT (endpoint_id, outbox_id) DO UPDATE SET state = 'pending', attempts = 0, next_attempt_at = $now, delivered_at = NULL`);
+      ON CONFLICT (endpoint_id, outbox_id) DO UPDATE SET state = 'pending', attempts = 0, next_attempt_at = $now, delivered_at = NULL,
+        generation = generation + 1`);
     this.recentStmt = db.query(`
       SELECT d.outbox_id, o.event_id, o.type, o.created_at, d.state, d.attempts, d.next_attempt_at, d.last_attempt_at, d.last_status,
         d.last_error, d.delivered_at
@@ -181,14 +184,18 @@ export class WebhooksRepo {
     return new Map(this.pendingTotalStmt.all().map((r) => [r.endpoint_id, r.n]));
   }
 
-  delivered(endpointId: number, outboxId: number, status: number, now: number): void {
-    this.deliveredStmt.run({ endpointId, outboxId, status, now } as never);
+  /** The attempt of `head` (its generation) succeeded. */
+  delivered(head: Pick<QueueHead, "endpoint_id" | "outbox_id" | "generation">, status: number, now: number): void {
+    const endpointId = head.endpoint_id;
+    this.deliveredStmt.run({ endpointId, outboxId: head.outbox_id, generation: head.generation, status, now } as never);
     this.okEndpointStmt.run({ id: endpointId, now } as never);
   }
   /** A failed attempt: try again at `next`, or (next === null) give up: the delivery is failed and stays replayable. */
-  attemptFailed(endpointId: number, outboxId: number, status: number | null, error: string, next: number | null, now: number): void {
-    if (next === null) this.failStmt.run({ endpointId, outboxId, status, error, now } as never);
-    else this.retryStmt.run({ endpointId, outboxId, status, error, next, now } as never);
+  attemptFailed(head: Pick<QueueHead, "endpoint_id" | "outbox_id" | "generation">, status: number | null, error: string, next: number | null, now: number): void {
+    const endpointId = head.endpoint_id;
+    const p = { endpointId, outboxId: head.outbox_id, generation: head.generation, status, error, now };
+    if (next === null) this.failStmt.run(p as never);
+    else this.retryStmt.run({ ...p, next } as never);
     this.errEndpointStmt.run({ id: endpointId, now, status, error } as never);
   }
 

@@ -75,8 +75,8 @@ describe("delivery", () => {
       expect(r.signatures[0]).toMatch(/^v1,[A-Za-z0-9+/]+=*$/);
     }
     expect(receiver.delivered.map((r) => r.id)).toEqual(outboxIds(h));
-    // The receiver has the third event before the sender has its 2xx: wait for the sender to record it.
-    await until(() => (h.rt.db.query("SELECT COUNT(*) AS n FROM webhook_deliveries WHERE state != 'delivered'").get() as { n: number } | null)?.n === 0, "the sender to record the deliveries");
+    // A success is recorded in a group commit the sender does not wait for.
+    await until(() => (h.rt.db.query("SELECT COUNT(*) AS n FROM webhook_deliveries WHERE state = 'delivered'").get() as { n: number }).n === 3, "recorded");
     const list = await admin.call("GET", "/api/v1/webhooks");
     expect(list.body[0].state).toBe("active");
     expect(list.body[0].queued).toBe(0);
@@ -86,7 +86,7 @@ describe("delivery", () => {
 
   test("an endpoint gets only its events; report.computed, measurement.assigned when staff claim a weighing", async () => {
     const { h, receiver, admin } = await setup({ events: ["measurement.assigned", "report.computed"] });
-    const m = await member(admin, "Bo", "B-7");
+    const m = await admin.call("POST", "/api/v1/members", { name: "Bo", memberNo: "B-7", sex: "male", birthday: "1990-05-01", heightCm: 178 });
     await h.app.handle(lefuUpload(2));
     const pending = h.rt.db.query("SELECT id FROM measurements WHERE status = 'unassigned'").get() as { id: number };
     const claim = await admin.call("POST", `/api/v1/claims/${pending.id}/assign`, { memberId: m.body.id });
@@ -95,6 +95,12 @@ describe("delivery", () => {
     const a = receiver.ofType("measurement.assigned")[0]!;
     expect(a.event.data.memberNo).toBe("B-7");
     expect(a.event.data.measurement.status).toBe("assigned");
+    // The claim computed the report with Bo's profile: report.computed carries it.
+    await until(() => receiver.ofType("report.computed").length === 1, "report.computed");
+    const r = receiver.ofType("report.computed")[0]!;
+    expect(r.event.data.memberNo).toBe("B-7");
+    expect(r.event.data.report).not.toBeNull();
+    expect(JSON.stringify(r.event.data.report)).toContain("22.3");
     expect(receiver.received.map((r) => r.event.type).filter((t) => !["measurement.assigned", "report.computed"].includes(t))).toEqual([]);
   });
 
@@ -109,6 +115,62 @@ describe("delivery", () => {
     ).rejects.toThrow("the change failed");
     expect(outboxIds(h)).toEqual([]);
     expect((h.rt.db.query("SELECT COUNT(*) AS n FROM webhook_deliveries").get() as { n: number }).n).toBe(0);
+  });
+});
+
+describe("member events", () => {
+  test("created, updated (fields, status, cards), deleted, and a CSV import's rows; each in its change's transaction", async () => {
+    const { h, admin } = await setup({ sender: false });
+    const m = (await member(admin, "Mei", "M-1")).body;
+    await admin.call("PATCH", `/api/v1/members/${m.id}`, { heightCm: 160 });
+    await admin.call("POST", `/api/v1/members/${m.id}/suspend`);
+    await admin.call("POST", `/api/v1/members/${m.id}/credentials`, { kind: "card", value: "12345678" });
+    await admin.call("DELETE", `/api/v1/members/${m.id}`);
+    await admin.call("POST", "/api/v1/members/import", "memberNo,name\r\nM-2,Imported\r\n");
+    const rows = (h.rt.db.query("SELECT type, payload_json FROM outbox ORDER BY id").all() as { type: string; payload_json: string }[]).map((r) => ({
+      type: r.type,
+      data: JSON.parse(r.payload_json),
+    }));
+    expect(rows.map((r) => r.type)).toEqual(["member.created", "member.updated", "member.updated", "member.updated", "member.deleted", "member.created"]);
+    expect(rows[1]!.data.member.heightCm).toBe(160);
+    expect(rows[2]!.data.member.status).toBe("suspended");
+    expect(rows[3]!.data.member.cards).toEqual(["12345678"]);
+    expect(rows[4]!.data.memberNo).toBe("M-1");
+    expect(rows[5]!.data).toMatchObject({ memberNo: "M-2", changedBy: "admin" });
+    // A change that fails writes no event.
+    expect((await admin.call("PATCH", "/api/v1/members/999", { heightCm: 160 })).status).toBe(404);
+    expect((h.rt.db.query("SELECT COUNT(*) AS n FROM outbox").get() as { n: number }).n).toBe(6);
+  });
+});
+
+describe("login.delivered", () => {
+  test("a code login that reaches a Youjiu device is an event; a refused one is not", async () => {
+    const { h, receiver, admin } = await setup({ events: ["login.delivered"] });
+    const m = await member(admin, "Lu", "L-9");
+    await admin.call("POST", `/api/v1/members/${m.body.id}/credentials`, { kind: "code", value: "QR-LOGIN-9" });
+    const scan = (value: string) =>
+      h.app.handle(new Request("http://localhost/youjiu/third_user", { method: "POST", headers: { "content-type": "application/json" }, body: JSON.stringify({ type: "scan", value, sn: "XONE-9" }) }));
+    expect(((await (await scan("QR-LOGIN-9")).json()) as { code: number }).code).toBe(0);
+    await scan("NOBODY");
+    const types = (h.rt.db.query("SELECT type FROM outbox WHERE type LIKE 'login.%'").all() as { type: string }[]).map((r) => r.type);
+    expect(types).toEqual(["login.delivered"]);
+    await until(() => receiver.delivered.length === 1, "login.delivered");
+    expect(receiver.delivered[0]!.event.data).toMatchObject({ memberId: m.body.id, memberNo: "L-9", method: "scan" });
+  });
+});
+
+describe("retention", () => {
+  test("old events nobody waits for are pruned; pending ones are kept however old", async () => {
+    const { h, receiver, admin, endpointId } = await setup();
+    await member(admin, "Kept1");
+    await until(() => receiver.delivered.length === 1, "delivered");
+    await admin.call("POST", `/api/v1/webhooks/${endpointId}/pause`);
+    await member(admin, "Pending");
+    const { outboxRepo } = await import("../../src/store/outbox-repo.ts");
+    const pruned = await h.rt.writes.enqueue((db) => outboxRepo(db).prune(h.rt.now() + 1));
+    expect(pruned).toBe(1);
+    const left = h.rt.db.query("SELECT o.type, d.state FROM outbox o JOIN webhook_deliveries d ON d.outbox_id = o.id").all();
+    expect(left).toEqual([{ type: "member.created", state: "pending" }]);
   });
 });
 
@@ -251,6 +313,17 @@ describe("operations", () => {
     expect((await admin.call("POST", `/api/v1/webhooks/${endpointId}/replay`, {})).status).toBe(422);
   });
 
+  test("a replay made while an attempt is in flight is not overwritten by that attempt's outcome", async () => {
+    const { h, admin, endpointId } = await setup({ sender: false });
+    await member(admin, "Race");
+    const { webhooksRepo } = await import("../../src/store/webhooks-repo.ts");
+    const repo = webhooksRepo(h.rt.db);
+    const [head] = repo.head(endpointId);
+    await h.rt.writes.enqueue(() => repo.replayOne(endpointId, head!.event_id, h.rt.now()));
+    await h.rt.writes.enqueue(() => repo.delivered(head!, 200, h.rt.now()));
+    expect(repo.stats(endpointId)).toMatchObject({ pending: 1, delivered: 0 });
+  });
+
   test("pause holds deliveries (events keep queueing), resume sends them in order; test event", async () => {
     const { h, receiver, admin, endpointId } = await setup();
     expect((await admin.call("POST", `/api/v1/webhooks/${endpointId}/pause`)).body.state).toBe("paused");
@@ -304,5 +377,24 @@ describe("device presence", () => {
     await until(() => receiver.received.some((r) => r.event.type === "device.offline"), "offline");
     await h.app.handle(lefuUpload(7));
     await until(() => receiver.received.filter((r) => r.event.type === "device.online").length === 2, "online again");
+  });
+
+  test("a Youjiu device that keeps polling from memory stays online; silent, it goes offline", async () => {
+    const { h, clock } = await setup({ events: ["device.online", "device.offline"], sender: false });
+    const poll = () =>
+      h.app.handle(new Request("http://localhost/youjiu/third_user", { method: "POST", headers: { "content-type": "application/json" }, body: JSON.stringify({ type: "f-push", value: "XONE-P1" }) }));
+    await poll();
+    const { presenceOf } = await import("../../src/integrations/presence.ts");
+    // Twelve minutes of polling every 5 s: within a poll session, answered from memory.
+    for (let i = 0; i < 144; i++) {
+      clock.advance(5_000);
+      await poll();
+    }
+    const captured = (h.rt.db.query("SELECT COUNT(*) AS n FROM captures WHERE router = 'youjiu'").get() as { n: number }).n;
+    expect(captured).toBeLessThan(5);
+    expect(await presenceOf(h.rt).sweep()).toBe(0);
+    clock.advance(11 * 60_000);
+    expect(await presenceOf(h.rt).sweep()).toBe(1);
+    expect((h.rt.db.query("SELECT type FROM outbox ORDER BY id").all() as { type: string }[]).map((r) => r.type)).toEqual(["device.online", "device.offline"]);
   });
 });

@@ -36,12 +36,12 @@ afterAll(async () => {
   await receiver.stop();
 });
 
-test("an API key made on the page is shown once and works as a Bearer key", async () => {
+test("an API key made on the page is shown once, works as a Bearer key, and is revoked there", async () => {
   await page.getByRole("link", { name: "Settings" }).click();
   const keys = page.locator("section", { has: page.getByRole("heading", { name: "API keys" }) });
   await keys.getByLabel("Name").fill("crm");
   await keys.getByLabel("members:write").check();
-  await keys.getByRole("button", { name: "Create key" }).click();
+  await keys.getByRole("button", { name: "Generate key" }).click();
   const key = (await keys.locator("code.secret").textContent())!;
   expect(key).toMatch(/^bd_/);
   const r = await fetch(`${server.url}/api/v1/members/by-number/W-1`, { method: "PUT", headers: { authorization: `Bearer ${key}`, "content-type": "application/json" }, body: JSON.stringify({ name: "From the CRM" }) });
@@ -49,7 +49,10 @@ test("an API key made on the page is shown once and works as a Bearer key", asyn
   await page.reload();
   await keys.getByRole("cell", { name: "crm", exact: true }).waitFor();
   expect(await page.content()).not.toContain(key);
-  await keys.getByRole("button", { name: "Revoke" }).click({ trial: true });
+  page.once("dialog", (d) => void d.accept());
+  await keys.getByRole("button", { name: "Revoke" }).click();
+  await keys.getByRole("cell", { name: "revoked", exact: true }).waitFor();
+  expect((await fetch(`${server.url}/api/v1/members`, { headers: { authorization: `Bearer ${key}` } })).status).toBe(401);
 });
 
 test("a webhook endpoint: register, test event (signed), pause, resume, rotate", async () => {
@@ -67,6 +70,14 @@ test("a webhook endpoint: register, test event (signed), pause, resume, rotate",
   expect(receiver.delivered.find((r) => r.event.type === "webhook.test")!.verifiedBy).toEqual(["page"]);
   await page.reload();
   await endpoint.getByText("0 waiting, 0 failed, 1 delivered").waitFor();
+  // The latest deliveries, each with its event id; send one again.
+  await endpoint.getByText("Latest deliveries").click();
+  const row = endpoint.getByRole("row", { name: /webhook\.test/ });
+  await row.getByRole("cell", { name: "delivered", exact: true }).waitFor();
+  const testId = receiver.delivered.find((r) => r.event.type === "webhook.test")!.id;
+  await row.getByText(testId).waitFor();
+  await row.getByRole("button", { name: "Send again" }).click();
+  await until(() => receiver.delivered.filter((r) => r.id === testId).length === 2, "the test event sent again");
   await endpoint.getByRole("button", { name: "Pause" }).click();
   await endpoint.getByText("paused", { exact: true }).waitFor();
   await endpoint.getByRole("button", { name: "Resume" }).click();

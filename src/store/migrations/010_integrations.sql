@@ -59,6 +59,8 @@ CREATE TABLE webhook_deliveries (
   last_status INTEGER,
   last_error TEXT,
   delivered_at INTEGER,
+  -- A replay bumps it, so the outcome of an attempt made before the replay does not overwrite it.
+  generation INTEGER NOT NULL DEFAULT 0,
   PRIMARY KEY (endpoint_id, outbox_id)
 ) WITHOUT ROWID;
 CREATE INDEX webhook_deliveries_queue ON webhook_deliveries(endpoint_id, state, outbox_id);

@@ -295,7 +295,7 @@ const en = {
   "int.revoked": "revoked",
   "int.revoke": "Revoke",
   "int.revokeConfirm": "Revoke the key {name}? Systems using it stop working at once.",
-  "int.createKey": "Create key",
+  "int.createKey": "Generate key",
   "int.newKey": "New key",
   "int.needScope": "Choose at least one scope.",
   "int.keyOnce": "Copy this key now; it will not be shown again:",
@@ -330,6 +330,11 @@ const en = {
   "int.to": "To",
   "int.replay": "Send again",
   "int.replayNeed": "Give an event id, or both From and To.",
+  "int.recent": "Latest deliveries",
+  "int.attempts": "Attempts",
+  "int.dstate.pending": "waiting",
+  "int.dstate.delivered": "delivered",
+  "int.dstate.failed": "failed",
   "int.replayed": "{n} events queued again.",
 } as const;
 export default en;

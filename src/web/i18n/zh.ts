@@ -296,7 +296,7 @@ const zh: Record<Key, string> = {
   "int.revoked": "已吊销",
   "int.revoke": "吊销",
   "int.revokeConfirm": "吊销密钥 {name}？使用它的系统将立即无法访问。",
-  "int.createKey": "创建密钥",
+  "int.createKey": "生成密钥",
   "int.newKey": "新建密钥",
   "int.needScope": "请至少选择一个权限范围。",
   "int.keyOnce": "请立即复制此密钥，它不会再次显示：",
@@ -331,6 +331,11 @@ const zh: Record<Key, string> = {
   "int.to": "到",
   "int.replay": "重新发送",
   "int.replayNeed": "请填写事件 ID，或同时填写“从”和“到”。",
+  "int.recent": "最近的投递",
+  "int.attempts": "尝试次数",
+  "int.dstate.pending": "等待中",
+  "int.dstate.delivered": "已送达",
+  "int.dstate.failed": "失败",
   "int.replayed": "已重新排队 {n} 个事件。",
 };
 export default zh;

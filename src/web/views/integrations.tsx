@@ -253,6 +253,7 @@ function Endpoint({ e, onChanged }: { e: EndpointData; onChanged: () => void }) 
           {t("common.delete")}
         </button>
       </div>
+      <Deliveries id={e.id} onReplay={(eventId) => run(async () => (await call(() => ep.replay.post({ eventId })), t("int.replayed", { n: 1 })))} />
       <form class="row" onSubmit={replay}>
         <Field label={t("int.replayEvent")} value={eventId} onInput={setEventId} name={`replay-${e.id}`} autoComplete="off" />
         <Field label={t("int.from")} value={from} onInput={setFrom} type="datetime-local" name={`from-${e.id}`} />
@@ -267,5 +268,58 @@ function Endpoint({ e, onChanged }: { e: EndpointData; onChanged: () => void }) 
       {msg && <Msg kind="ok">{msg}</Msg>}
       {err && <Msg kind="error">{err}</Msg>}
     </article>
+  );
+}
+
+/** The latest deliveries of an endpoint, loaded when opened; each can be sent again. */
+function Deliveries({ id, onReplay }: { id: number; onReplay: (eventId: string) => void }) {
+  const [open, setOpen] = useState(false);
+  const [n, setN] = useState(0);
+  const list = useLoad(() => (open ? call(() => api.webhooks({ id }).get({ query: { limit: 20 } })) : Promise.resolve(null)), [open, n]);
+  return (
+    <details onToggle={(e) => setOpen((e.currentTarget as HTMLDetailsElement).open)}>
+      <summary>{t("int.recent")}</summary>
+      <ErrorMsg error={list.error} />
+      <div class="scroll">
+        <table>
+          <thead>
+            <tr>
+              <th>{t("set.when")}</th>
+              <th>{t("int.events")}</th>
+              <th>{t("mem.status")}</th>
+              <th>{t("int.attempts")}</th>
+              <th>{t("int.lastError")}</th>
+              <th>{t("int.replayEvent")}</th>
+              <th />
+            </tr>
+          </thead>
+          <tbody>
+            {(list.data?.deliveries ?? []).map((d) => (
+              <tr key={d.outbox_id}>
+                <td>{dateTime(d.created_at)}</td>
+                <td>{d.type}</td>
+                <td>{t(`int.dstate.${d.state}`)}</td>
+                <td>{d.attempts}</td>
+                <td>{d.last_error ?? "—"}</td>
+                <td>
+                  <code>{d.event_id}</code>
+                </td>
+                <td>
+                  <button
+                    type="button"
+                    onClick={() => {
+                      onReplay(d.event_id);
+                      setN(n + 1);
+                    }}
+                  >
+                    {t("int.replay")}
+                  </button>
+                </td>
+              </tr>
+            ))}
+          </tbody>
+        </table>
+      </div>
+    </details>
   );
 }
