@@ -89,5 +89,5 @@ describe("/api/docs", () => {
     } finally {
       await browser.close();
     }
-  });
+  }, 60_000); // starts Debian's chromium, slow on a busy machine
 });
