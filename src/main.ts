@@ -37,7 +37,7 @@ function startMaintenance(rt: Runtime): ReturnType<typeof setInterval> {
   const run = () => {
     if (running) return;
     running = true;
-    const days = rt.settings.get<number>("diagnostics.captureRetentionDays");
+    const days = rt.settings.get("diagnostics.captureRetentionDays");
     pruneCaptures(rt.db, rt.writes, rt.now() - days * 24 * HOUR)
       .then((r) => {
         if (r.deleted || r.pagesFreed) rt.log.info("captures pruned", { ...r, ms: Math.round(r.ms), longestBatchMs: Math.round(r.longestBatchMs * 100) / 100 });

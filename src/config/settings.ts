@@ -6,7 +6,7 @@
  *
  * Device roles add their keys to SETTING_DEFS (spec §7 lists them).
  */
-import { t, type TSchema } from "elysia";
+import { t, type Static, type TSchema } from "elysia";
 
 export interface SettingDef {
   key: string;
@@ -32,14 +32,19 @@ export function randomKey(): string {
   return Buffer.from(crypto.getRandomValues(new Uint8Array(32))).toString("base64url");
 }
 
-const message = (key: string, en: string) => ({
-  key: `youjiu.messages.${key}`,
+const message = <K extends string>(key: K, en: string) => ({
+  key: `youjiu.messages.${key}` as `youjiu.messages.${K}`,
   schema: t.Union([t.String({ maxLength: 64 }), t.Null()]),
   default: null,
   description: `message shown on Youjiu devices (${key}); null uses the built-in text in youjiu.locale, e.g. "${en}"`,
 });
 
-export const SETTING_DEFS: readonly SettingDef[] = [
+/** The per-device unit range (Lefu §2.6 unit codes 0–11); `lefu.displayUnit` takes the same. */
+export const LEFU_UNIT_MAX = 11;
+
+// `as const satisfies`: each entry keeps its literal key and its schema's type, so SettingKey and
+// SettingValue below are derived from this one list (issue 14 point 4).
+export const SETTING_DEFS = [
   {
     key: "staff.sessionKey",
     schema: t.String({ minLength: 16 }),
@@ -80,7 +85,12 @@ export const SETTING_DEFS: readonly SettingDef[] = [
     description: "after a webhook secret rotation, how long the old secret also signs",
   },
   { key: "lefu.enabled", schema: t.Boolean(), default: true, description: "serve Lefu Wi-Fi scales" },
-  { key: "lefu.displayUnit", schema: t.Integer({ minimum: 0, maximum: 3 }), default: 0, description: "unit Lefu scales display (0 kg)" },
+  {
+    key: "lefu.displayUnit",
+    schema: t.Integer({ minimum: 0, maximum: LEFU_UNIT_MAX }),
+    default: 0,
+    description: "unit Lefu scales display when the scale has none of its own: 0–11, the same codes as a scale's own unit (0 kg)",
+  },
   { key: "lefu.autoApproveDevices", schema: t.Boolean(), default: false, description: "approve new Lefu scales without staff (off: a new scale is approved only while the pairing window is open; until then its weighings wait as claims)" },
   { key: "yolanda.mini.jwtSecret", schema: nullableString, default: null, secret: true, env: "BODYDOCK_YOLANDA_MINI_JWT_SECRET", description: "HS256 secret shared with Yolanda WSP Mini" },
   { key: "yolanda.mini.jwtSecretPrevious", schema: nullableString, default: null, secret: true, description: "previous WSP Mini secret, accepted during rotation" },
@@ -141,12 +151,27 @@ export const SETTING_DEFS: readonly SettingDef[] = [
   message("ambiguousMember", "More than one member matches. Please see reception."),
   message("sceneNotAllowed", "This assessment is not enabled."),
   message("retry", "Please try again."),
-];
+] as const satisfies readonly SettingDef[];
 
-const byKey = new Map(SETTING_DEFS.map((d) => [d.key, d]));
+type Defs = (typeof SETTING_DEFS)[number];
+/** Every known setting key; anything else is a type error (and SettingsRepo throws on it at run time). */
+export type SettingKey = Defs["key"];
+/**
+ * The value type of a key: the TypeBox Static of its schema. Generated keys (`generate`) have no
+ * default but are written at first start, before anything reads them, so they are typed by their schema.
+ */
+export type SettingValue<K extends SettingKey> = Static<Extract<Defs, { key: K }>["schema"]>;
+/** The whole key → type map. */
+export type Settings = { [K in SettingKey]: SettingValue<K> };
+
+const byKey = new Map<string, SettingDef>(SETTING_DEFS.map((d) => [d.key, d]));
 
 export function settingDef(key: string): SettingDef | undefined {
   return byKey.get(key);
+}
+
+export function isSettingKey(key: string): key is SettingKey {
+  return byKey.has(key);
 }
 
 /** Environment variable name for a key: yolanda.mini.jwtSecret → BODYDOCK_SETTING_YOLANDA_MINI_JWTSECRET. */

@@ -74,7 +74,7 @@ export class LiteReports {
 
   /** One pass: asks the relay for up to BATCH reports. Returns how many were stored. */
   async runOnce(): Promise<number> {
-    const base = this.deps.settings.get<string | null>("yolanda.relay.liteUrl");
+    const base = this.deps.settings.get("yolanda.relay.liteUrl");
     if (!base || this.running) return 0;
     this.running = true;
     try {
