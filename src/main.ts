@@ -22,6 +22,8 @@ const SERVER_MAX_BODY = 16 * 1024 * 1024;
 export interface RunningServer {
   runtime: Runtime;
   port: number;
+  /** Requests the server is handling now (Bun's count); lets tests await "a request is in flight" instead of sleeping. */
+  readonly pendingRequests: number;
   /** Stops accepting, finishes requests in flight, commits queued writes, checkpoints and closes the database. */
   stop(): Promise<void>;
 }
@@ -99,6 +101,9 @@ export async function startServer(config: Config, opts: { log?: Logger } = {}): 
   return {
     runtime,
     port,
+    get pendingRequests() {
+      return app.server?.pendingRequests ?? 0;
+    },
     async stop() {
       clearInterval(maintenance);
       stopLiteReports();

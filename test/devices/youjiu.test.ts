@@ -4,7 +4,7 @@ import { youjiu } from "../../src/devices/youjiu/plugin.ts";
 import { cardCandidates, cardFrom, phoneVariants, qrKey, reverseBytes, userInfo } from "../../src/devices/youjiu/wire.ts";
 import { seedWorld } from "../fixtures/world.ts";
 import { everyStoredText } from "../fixtures/then.ts";
-import { runtimePerTest } from "../helpers.ts";
+import { runtimePerTest, until } from "../helpers.ts";
 
 const fresh = runtimePerTest();
 const XONE = "3398182015544";
@@ -330,7 +330,7 @@ describe("messages, scenes, limits", () => {
     const img = "data:image/png;base64," + "QUJD".repeat(1000);
     await h.third({ type: "face_image", value: img });
     await h.third(`{"type":"face_image","value":"${img.slice(0, 2000)}`);
-    await Bun.sleep(5);
+    await until(() => h.log.lines.filter((l) => l.msg === "request").length >= 2, "every request logged"); // then nothing is left to write
     expect(everyStoredText(h.rt.db).some((v) => v.includes("QUJDQUJD"))).toBe(false);
     expect(h.log.lines.some((l) => JSON.stringify(l).includes("QUJDQUJD"))).toBe(false);
   });
@@ -356,7 +356,10 @@ describe("wire helpers", () => {
     const now = Date.UTC(2025, 10, 6);
     const base = { id: 7, name: "Eli Young", nickname: null, phone: "12", sex: "unspecified" as const, birthday: "1920-01-01", heightCm: 250, status: "active" };
     expect(userInfo(base, now, "international")).toEqual({ uid: 7, phone: "12", nick_name: "Eli" });
-    expect(userInfo({ ...base, phone: "+86 139 0000 0000", nickname: "A".repeat(30) }, now, "china11")).toEqual({ uid: 7, phone: "8613900000000".length === 11 ? "8613900000000" : "00000000007", nick_name: "A".repeat(20) });
+    // china11: exactly 11 digits go as they are; anything else (13 digits with +86) becomes the member id padded to 11.
+    expect(userInfo({ ...base, phone: "+86 139 0000 0000", nickname: "A".repeat(30) }, now, "china11")).toEqual({ uid: 7, phone: "00000000007", nick_name: "A".repeat(20) });
+    expect(userInfo({ ...base, phone: "139 0000 0000" }, now, "china11").phone).toBe("13900000000");
+    expect(userInfo({ ...base, phone: "+86 139 0000 0000" }, now, "international").phone).toBe("8613900000000");
     expect(userInfo({ ...base, heightCm: 180.5, birthday: "2022-11-07" }, now, "international").height).toBe(181);
     expect(userInfo({ ...base, birthday: "2022-11-06" }, now, "international").birthday).toBe("2022-11-06");
     expect(userInfo({ ...base, birthday: "2022-11-07" }, now, "international").birthday).toBeUndefined();
