@@ -7,6 +7,7 @@
  * Device roles add their keys to SETTING_DEFS (spec §7 lists them).
  */
 import { t, type Static, type TSchema } from "elysia";
+import { isTimeZone } from "../core/age.ts";
 
 export interface SettingDef {
   key: string;
@@ -19,6 +20,8 @@ export interface SettingDef {
   env?: string;
   /** Makes the first value at first start when none is stored (signing keys). */
   generate?: () => unknown;
+  /** A check beyond the schema (e.g. a real IANA time zone): the reason the value is refused, or null. */
+  check?: (value: never) => string | null;
   description: string;
 }
 
@@ -26,6 +29,9 @@ const nullableString = t.Union([t.String(), t.Null()]);
 
 /** Loopback, RFC 1918 and ULA: where an on-site Yolanda relay may call from by default (device-protocols §3.7). */
 export const DEFAULT_RELAY_SOURCES: readonly string[] = ["127.0.0.0/8", "::1/128", "10.0.0.0/8", "172.16.0.0/12", "192.168.0.0/16", "fc00::/7"];
+
+/** The box's own time zone, the default of gym.timeZone ("UTC" when the system names none). */
+export const BOX_TIME_ZONE: string = Intl.DateTimeFormat().resolvedOptions().timeZone || "UTC";
 
 /** 32 random bytes, base64url without padding (43 characters). */
 export function randomKey(): string {
@@ -69,6 +75,13 @@ export const SETTING_DEFS = [
     env: "BODYDOCK_ALLOWED_HOSTS",
     description:
       "extra host names (or addresses) the staff page answers to, besides the box's own names and addresses and localhost, e.g. a DNS name or the address of a port mapping; other Host headers get 421",
+  },
+  {
+    key: "gym.timeZone",
+    schema: t.String({ minLength: 1, maxLength: 64 }),
+    default: BOX_TIME_ZONE,
+    check: (v: string) => (isTimeZone(v) ? null : `${v} is not a time zone this box knows (an IANA name such as Europe/London or Asia/Shanghai)`),
+    description: "the gym's IANA time zone (e.g. Asia/Shanghai); members' ages are counted on its calendar. Default: the box's own time zone",
   },
   { key: "diagnostics.captureRetentionDays", schema: t.Integer({ minimum: 1, maximum: 3650 }), default: 30, description: "days to keep ordinary device captures" },
   {

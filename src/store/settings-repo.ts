@@ -82,6 +82,8 @@ export class SettingsRepo {
       const err = Value.Errors(def.schema, value).First();
       throw new SettingError(key, `invalid value for ${key}: ${err?.message ?? "wrong type"}`);
     }
+    const refused = def.check?.(value as never);
+    if (refused) throw new SettingError(key, `invalid value for ${key}: ${refused}`);
     return def;
   }
 

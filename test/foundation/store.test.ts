@@ -42,6 +42,15 @@ describe("settings repository", () => {
     // @ts-expect-error not a setting key
     expect(() => s.reset("no.such.key")).toThrow(SettingError);
   });
+  test("gym.timeZone: defaults to the box's time zone; only a zone the runtime knows is accepted", () => {
+    const { db } = freshDb();
+    const s = new SettingsRepo(db);
+    expect(s.get("gym.timeZone")).toBe(Intl.DateTimeFormat().resolvedOptions().timeZone);
+    s.set("gym.timeZone", "Asia/Shanghai", "admin");
+    expect(s.get("gym.timeZone")).toBe("Asia/Shanghai");
+    expect(() => s.set("gym.timeZone", "Asia/Atlantis", "admin")).toThrow(/not a time zone/);
+    expect(s.get("gym.timeZone")).toBe("Asia/Shanghai");
+  });
   test("lefu.displayUnit takes the per-device unit range 0–11", () => {
     const { db } = freshDb();
     const s = new SettingsRepo(db);

@@ -278,7 +278,7 @@ export function youjiuPlugin(deps: Deps) {
       switch (d.kind) {
         case "member": {
           const ext = extendData(d.member.id, sn, now);
-          const result: Record<string, unknown> = { user_info: userInfo(d.member, now, deps.settings.get("youjiu.phoneMode")) };
+          const result: Record<string, unknown> = { user_info: userInfo(d.member, now, deps.settings.get("youjiu.phoneMode"), deps.settings.get("gym.timeZone")) };
           if (deps.settings.get("youjiu.extendData")) result.extend_data = ext;
           if (withScene) result.scene = withScene;
           return { body: ok(result), event: { sn, outcome: "delivered" as const, memberId: d.member.id, extendData: ext, valueHint } };
