@@ -12,7 +12,7 @@ import { AppError } from "../http/errors.ts";
 import { auditRepo } from "../store/audit-repo.ts";
 import { MembersRepo } from "../store/members-repo.ts";
 import type { MeasurementRow } from "../store/measurements-repo.ts";
-import { SettingError } from "../store/settings-repo.ts";
+import { SECRET_MASK, SettingError } from "../store/settings-repo.ts";
 import { SETTING_DEFS, isSettingKey, settingDef, type SettingKey } from "../config/settings.ts";
 import { actor, staffGuard } from "./guard.ts";
 
@@ -55,8 +55,8 @@ export function measurementJson(r: HistoryRow): string {
   );
 }
 
-/** What a secret's value looks like in GET /settings; sending it back unchanged is refused, not stored. */
-export const SECRET_MASK = "********";
+/** A secret's value in GET /settings is SECRET_MASK; sending it back unchanged is refused, not stored. */
+export { SECRET_MASK };
 
 /** The JSON Schema of a setting (TypeBox schemas are JSON Schema; the round trip drops TypeBox's symbols). */
 const schemaJson = (key: SettingKey): unknown => JSON.parse(JSON.stringify(settingDef(key)!.schema));

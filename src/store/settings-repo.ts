@@ -26,6 +26,9 @@ export interface SettingView {
   updatedBy: string | null;
 }
 
+/** What a secret's value looks like in list() (and the settings API). */
+export const SECRET_MASK = "********";
+
 /** The definitions as plain SettingDefs, for loops that look at optional fields (generate, env). */
 const DEFS: readonly SettingDef[] = SETTING_DEFS;
 
@@ -125,7 +128,7 @@ export class SettingsRepo {
       const secret = def?.secret === true;
       return {
         key,
-        value: secret ? (value == null ? null : "********") : value,
+        value: secret ? (value == null ? null : SECRET_MASK) : value,
         isSet: value != null,
         secret,
         description: def?.description ?? "",
