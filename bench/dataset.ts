@@ -114,7 +114,7 @@ export async function buildDataset(o: DatasetOptions): Promise<DatasetResult> {
   const youjiu = new YoujiuRepo(db);
   const yolanda = new YolandaRepo(db);
   const tx = (fn: () => void) => db.transaction(fn)();
-  const retentionDays = rt.settings.get<number>("diagnostics.captureRetentionDays");
+  const retentionDays = rt.settings.get("diagnostics.captureRetentionDays");
 
   // ---- devices ----
   const lefuScales = Array.from({ length: 4 }, (_, i) => `CFE80508${String(i + 1).padStart(4, "0")}`);

@@ -22,6 +22,8 @@ const SERVER_MAX_BODY = 16 * 1024 * 1024;
 export interface RunningServer {
   runtime: Runtime;
   port: number;
+  /** Requests the server is handling now (Bun's count); lets tests await "a request is in flight" instead of sleeping. */
+  readonly pendingRequests: number;
   /** Stops accepting, finishes requests in flight, commits queued writes, checkpoints and closes the database. */
   stop(): Promise<void>;
 }
@@ -37,7 +39,7 @@ function startMaintenance(rt: Runtime): ReturnType<typeof setInterval> {
   const run = () => {
     if (running) return;
     running = true;
-    const days = rt.settings.get<number>("diagnostics.captureRetentionDays");
+    const days = rt.settings.get("diagnostics.captureRetentionDays");
     pruneCaptures(rt.db, rt.writes, rt.now() - days * 24 * HOUR)
       .then((r) => {
         if (r.deleted || r.pagesFreed) rt.log.info("captures pruned", { ...r, ms: Math.round(r.ms), longestBatchMs: Math.round(r.longestBatchMs * 100) / 100 });
@@ -99,6 +101,9 @@ export async function startServer(config: Config, opts: { log?: Logger; now?: ()
   return {
     runtime,
     port,
+    get pendingRequests() {
+      return app.server?.pendingRequests ?? 0;
+    },
     async stop() {
       clearInterval(maintenance);
       stopLiteReports();

@@ -28,7 +28,7 @@ export function openRuntime(config: Config, opts: RuntimeOptions = {}): Runtime 
   const log = opts.log ?? createLogger(config.logLevel);
   const now = opts.now ?? Date.now;
   ensureDataDir(config.dataDir);
-  const { db, migration } = openDatabase(dbPath(config.dataDir));
+  const { db, migration } = openDatabase(dbPath(config.dataDir), now);
   const writes = new WriteQueue(db);
   const settings = new SettingsRepo(db, now);
   const seeded = settings.seedFromEnv(opts.env ?? process.env);

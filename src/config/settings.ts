@@ -6,7 +6,8 @@
  *
  * Device roles add their keys to SETTING_DEFS (spec §7 lists them).
  */
-import { t, type TSchema } from "elysia";
+import { t, type Static, type TSchema } from "elysia";
+import { isTimeZone } from "../core/age.ts";
 
 export interface SettingDef {
   key: string;
@@ -19,6 +20,8 @@ export interface SettingDef {
   env?: string;
   /** Makes the first value at first start when none is stored (signing keys). */
   generate?: () => unknown;
+  /** A check beyond the schema (e.g. a real IANA time zone): the reason the value is refused, or null. */
+  check?: (value: never) => string | null;
   description: string;
 }
 
@@ -27,19 +30,27 @@ const nullableString = t.Union([t.String(), t.Null()]);
 /** Loopback, RFC 1918 and ULA: where an on-site Yolanda relay may call from by default (device-protocols §3.7). */
 export const DEFAULT_RELAY_SOURCES: readonly string[] = ["127.0.0.0/8", "::1/128", "10.0.0.0/8", "172.16.0.0/12", "192.168.0.0/16", "fc00::/7"];
 
+/** The box's own time zone, the default of gym.timeZone ("UTC" when the system names none). */
+export const BOX_TIME_ZONE: string = Intl.DateTimeFormat().resolvedOptions().timeZone || "UTC";
+
 /** 32 random bytes, base64url without padding (43 characters). */
 export function randomKey(): string {
   return Buffer.from(crypto.getRandomValues(new Uint8Array(32))).toString("base64url");
 }
 
-const message = (key: string, en: string) => ({
-  key: `youjiu.messages.${key}`,
+const message = <K extends string>(key: K, en: string) => ({
+  key: `youjiu.messages.${key}` as `youjiu.messages.${K}`,
   schema: t.Union([t.String({ maxLength: 64 }), t.Null()]),
   default: null,
   description: `message shown on Youjiu devices (${key}); null uses the built-in text in youjiu.locale, e.g. "${en}"`,
 });
 
-export const SETTING_DEFS: readonly SettingDef[] = [
+/** The per-device unit range (Lefu §2.6 unit codes 0–11); `lefu.displayUnit` takes the same. */
+export const LEFU_UNIT_MAX = 11;
+
+// `as const satisfies`: each entry keeps its literal key and its schema's type, so SettingKey and
+// SettingValue below are derived from this one list (issue 14 point 4).
+export const SETTING_DEFS = [
   {
     key: "staff.sessionKey",
     schema: t.String({ minLength: 16 }),
@@ -65,6 +76,13 @@ export const SETTING_DEFS: readonly SettingDef[] = [
     description:
       "extra host names (or addresses) the staff page answers to, besides the box's own names and addresses and localhost, e.g. a DNS name or the address of a port mapping; other Host headers get 421",
   },
+  {
+    key: "gym.timeZone",
+    schema: t.String({ minLength: 1, maxLength: 64 }),
+    default: BOX_TIME_ZONE,
+    check: (v: string) => (isTimeZone(v) ? null : `${v} is not a time zone this box knows (an IANA name such as Europe/London or Asia/Shanghai)`),
+    description: "the gym's IANA time zone (e.g. Asia/Shanghai); members' ages are counted on its calendar. Default: the box's own time zone",
+  },
   { key: "diagnostics.captureRetentionDays", schema: t.Integer({ minimum: 1, maximum: 3650 }), default: 30, description: "days to keep ordinary device captures" },
   {
     key: "webhooks.deviceOfflineMinutes",
@@ -80,7 +98,12 @@ export const SETTING_DEFS: readonly SettingDef[] = [
     description: "after a webhook secret rotation, how long the old secret also signs",
   },
   { key: "lefu.enabled", schema: t.Boolean(), default: true, description: "serve Lefu Wi-Fi scales" },
-  { key: "lefu.displayUnit", schema: t.Integer({ minimum: 0, maximum: 3 }), default: 0, description: "unit Lefu scales display (0 kg)" },
+  {
+    key: "lefu.displayUnit",
+    schema: t.Integer({ minimum: 0, maximum: LEFU_UNIT_MAX }),
+    default: 0,
+    description: "unit Lefu scales display when the scale has none of its own: 0–11, the same codes as a scale's own unit (0 kg)",
+  },
   { key: "lefu.autoApproveDevices", schema: t.Boolean(), default: false, description: "approve new Lefu scales without staff (off: a new scale is approved only while the pairing window is open; until then its weighings wait as claims)" },
   { key: "yolanda.mini.jwtSecret", schema: nullableString, default: null, secret: true, env: "BODYDOCK_YOLANDA_MINI_JWT_SECRET", description: "HS256 secret shared with Yolanda WSP Mini" },
   { key: "yolanda.mini.jwtSecretPrevious", schema: nullableString, default: null, secret: true, description: "previous WSP Mini secret, accepted during rotation" },
@@ -142,12 +165,27 @@ export const SETTING_DEFS: readonly SettingDef[] = [
   message("sceneNotAllowed", "This assessment is not enabled."),
   message("retry", "Please try again."),
   message("slowDown", "Too many attempts. Please wait a minute and try again."),
-];
+] as const satisfies readonly SettingDef[];
 
-const byKey = new Map(SETTING_DEFS.map((d) => [d.key, d]));
+type Defs = (typeof SETTING_DEFS)[number];
+/** Every known setting key; anything else is a type error (and SettingsRepo throws on it at run time). */
+export type SettingKey = Defs["key"];
+/**
+ * The value type of a key: the TypeBox Static of its schema. Generated keys (`generate`) have no
+ * default but are written at first start, before anything reads them, so they are typed by their schema.
+ */
+export type SettingValue<K extends SettingKey> = Static<Extract<Defs, { key: K }>["schema"]>;
+/** The whole key → type map. */
+export type Settings = { [K in SettingKey]: SettingValue<K> };
+
+const byKey = new Map<string, SettingDef>(SETTING_DEFS.map((d) => [d.key, d]));
 
 export function settingDef(key: string): SettingDef | undefined {
   return byKey.get(key);
+}
+
+export function isSettingKey(key: string): key is SettingKey {
+  return byKey.has(key);
 }
 
 /** Environment variable name for a key: yolanda.mini.jwtSecret → BODYDOCK_SETTING_YOLANDA_MINI_JWTSECRET. */

@@ -1,4 +1,10 @@
-/** §2.5 age: from `age`, or from `birthday` and the UTC date of `measuredAt`. Pure integer calendar arithmetic. */
+/**
+ * Age, the one place it is computed (issue 14 point 3). §2.5: from `age`, or from `birthday` and the
+ * calendar date of the measurement — the core's own input documents use the UTC date of `measuredAt`
+ * (validate.ts: utcDate + completedYears); bodydock's own uses (a member's age sent to a device or a
+ * relay) take the gym's calendar through `ageOn(birthday, at, timeZone)` with the `gym.timeZone`
+ * setting. Pure: Intl's time-zone data is part of the runtime, no clock and no I/O.
+ */
 
 export interface CivilDate {
   y: number;
@@ -44,4 +50,39 @@ export function utcDate(t: number): CivilDate {
 export function completedYears(b: CivilDate, at: CivilDate): number {
   if (at.y < b.y || (at.y === b.y && (at.m < b.m || (at.m === b.m && at.d < b.d)))) return -1;
   return at.y - b.y - (at.m < b.m || (at.m === b.m && at.d < b.d) ? 1 : 0);
+}
+
+const dateParts = new Map<string, Intl.DateTimeFormat>();
+
+/** True when `tz` is an IANA time zone this runtime knows ("Europe/London", "Asia/Shanghai", "UTC"). */
+export function isTimeZone(tz: string): boolean {
+  try {
+    new Intl.DateTimeFormat("en-US", { timeZone: tz });
+    return true;
+  } catch {
+    return false;
+  }
+}
+
+/** The calendar date of epoch milliseconds `at` in time zone `timeZone`; UTC without Intl. Throws RangeError for an unknown zone. */
+export function civilDateIn(at: number, timeZone: string): CivilDate {
+  if (timeZone === "UTC" || timeZone === "Etc/UTC") return utcDate(Math.floor(at / 1000));
+  let f = dateParts.get(timeZone);
+  if (!f) {
+    f = new Intl.DateTimeFormat("en-US", { timeZone, year: "numeric", month: "numeric", day: "numeric" });
+    dateParts.set(timeZone, f);
+  }
+  const parts = f.formatToParts(at);
+  const get = (type: string) => Number(parts.find((p) => p.type === type)?.value);
+  return { y: get("year"), m: get("month"), d: get("day") };
+}
+
+/**
+ * Completed years of a member born on `birthday` (YYYY-MM-DD) on the calendar date of `at` (epoch ms)
+ * in `timeZone` (the gym's: `gym.timeZone`). A 29 February birthday counts from 1 March in common
+ * years. Null for a birthday that is not a real date; negative when it is after that date.
+ */
+export function ageOn(birthday: string, at: number, timeZone: string): number | null {
+  const b = parseBirthday(birthday);
+  return b ? completedYears(b, civilDateIn(at, timeZone)) : null;
 }

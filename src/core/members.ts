@@ -1,8 +1,55 @@
 /**
- * Member identifiers, normalised for matching (pure; no I/O).
- * Cards are stored as both the decimal number and the 8-digit upper-case hex
- * of the same number, so a reader that reports either form finds the member.
+ * Members, the pure parts (no I/O): the profile every role reads (`MemberProfile`), and identifiers
+ * normalised for matching. Cards are stored as both the decimal number and the 8-digit upper-case
+ * hex of the same number, so a reader that reports either form finds the member. The SQL that reads
+ * a profile is store/profiles.ts.
  */
+
+export type Sex = "male" | "female" | "unspecified";
+
+/**
+ * The one member profile shape (issue 14 point 3): what the computation core needs (sex, birthday,
+ * height, athlete) and what a device is told about a member (name, nickname, phone, status).
+ */
+export interface MemberProfile {
+  id: number;
+  name: string;
+  nickname: string | null;
+  phone: string | null;
+  sex: Sex;
+  /** YYYY-MM-DD */
+  birthday: string | null;
+  heightCm: number | null;
+  athlete: boolean;
+  status: "active" | "suspended";
+}
+
+/** The members columns a profile is made of, as stored. */
+export interface MemberProfileRow {
+  id: number;
+  name: string;
+  nickname: string | null;
+  phone: string | null;
+  sex: Sex;
+  birthday: string | null;
+  height_cm: number | null;
+  athlete: number;
+  status: "active" | "suspended";
+}
+
+export function memberProfile(r: MemberProfileRow): MemberProfile {
+  return {
+    id: r.id,
+    name: r.name,
+    nickname: r.nickname,
+    phone: r.phone,
+    sex: r.sex,
+    birthday: r.birthday,
+    heightCm: r.height_cm,
+    athlete: r.athlete === 1,
+    status: r.status,
+  };
+}
 
 export interface CardForms {
   dec: string;
@@ -48,4 +95,22 @@ export function isIsoDate(s: string): boolean {
   const [y, mo, d] = [Number(m[1]), Number(m[2]), Number(m[3])];
   const dt = new Date(Date.UTC(y, mo - 1, d));
   return dt.getUTCFullYear() === y && dt.getUTCMonth() === mo - 1 && dt.getUTCDate() === d;
+}
+
+/**
+ * Digit strings (leading zeros stripped) that match a phone number `input` with the country calling
+ * code added or removed (device-protocols §4.6.3 ID lookup; the staff search uses it too).
+ */
+export function phoneVariants(input: string, countryCode: string | null): string[] {
+  const s = input.replace(/\D/g, "").replace(/^0+/, "");
+  if (!s) return [];
+  const national = new Set([s]);
+  if (countryCode && s.startsWith(countryCode) && s.length > countryCode.length) {
+    // "+44 (0) 7700 900123": drop the code, then the trunk zero.
+    const rest = s.slice(countryCode.length).replace(/^0+/, "");
+    if (rest) national.add(rest);
+  }
+  const out = new Set(national);
+  if (countryCode) for (const n of national) out.add(countryCode + n);
+  return [...out];
 }

@@ -52,7 +52,7 @@ export class HostAllowList {
     const host = hostOf(header);
     if (host === null) return false;
     if (host === "localhost" || host.endsWith(".localhost")) return true;
-    const configured = this.deps.settings.get<string[]>("http.allowedHosts");
+    const configured = this.deps.settings.get("http.allowedHosts");
     if (configured.some((c) => c.toLowerCase() === host)) return true;
     const now = performance.now();
     if (now - this.refreshedAt > REFRESH_MS) {

@@ -105,7 +105,7 @@ export const metricsPlugin = (deps: Deps, metrics: Metrics, opts: MetricsOptions
   return new Elysia({ name: "metrics" }).get(
     "/metrics",
     async ({ request, set }) => {
-      const token = deps.settings.get<string | null>("metrics.token");
+      const token = deps.settings.get("metrics.token");
       const presented = bearer(request);
       const allowed = (token !== null && presented !== null && sameSecret(presented, token)) || (presented === null && (await opts.isAdmin(request)));
       if (!allowed) {

@@ -17,7 +17,7 @@ export function startIntegrations(deps: Deps, opts: Partial<SenderOptions> = {})
   sweep.unref?.();
   const prune = () =>
     deps.writes
-      .enqueue((db) => outboxRepo(db).prune(deps.now() - deps.settings.get<number>("webhooks.retentionDays") * 24 * HOUR))
+      .enqueue((db) => outboxRepo(db).prune(deps.now() - deps.settings.get("webhooks.retentionDays") * 24 * HOUR))
       .catch((e) => deps.log.error("outbox pruning failed", { error: (e as Error).message }));
   void prune();
   const pruning = setInterval(prune, HOUR);

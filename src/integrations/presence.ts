@@ -24,7 +24,7 @@ export class DevicePresence {
   constructor(private readonly deps: Deps) {}
 
   offlineAfterMs(): number {
-    return this.deps.settings.get<number>("webhooks.deviceOfflineMinutes") * 60_000;
+    return this.deps.settings.get("webhooks.deviceOfflineMinutes") * 60_000;
   }
 
   /** A request from `deviceId`; call inside its write job. Writes device.online when it was not online. */

@@ -47,11 +47,11 @@ export function actor(ctx: { request: Request }): string {
 }
 
 function signingKey(deps: Deps): Uint8Array {
-  return new TextEncoder().encode(deps.settings.get<string>("staff.sessionKey"));
+  return new TextEncoder().encode(deps.settings.get("staff.sessionKey"));
 }
 
 export function sessionTtlSeconds(deps: Deps): number {
-  return Math.round(deps.settings.get<number>("staff.sessionTtlHours") * 3600);
+  return Math.round(deps.settings.get("staff.sessionTtlHours") * 3600);
 }
 
 export async function signSession(deps: Deps, s: StaffRow): Promise<string> {

@@ -265,7 +265,7 @@ export const integrationsApi = (deps: Deps) => {
       async (ctx) => {
         need(ctx.params.id);
         const secret = newSecret();
-        const graceHours = ctx.body?.graceHours ?? deps.settings.get<number>("webhooks.rotationGraceHours");
+        const graceHours = ctx.body?.graceHours ?? deps.settings.get("webhooks.rotationGraceHours");
         const until = deps.now() + Math.round(graceHours * 3600_000);
         await deps.writes.enqueue(() => {
           const before = need(ctx.params.id);

@@ -50,7 +50,7 @@ const today = (deps: Deps) => isoDay(deps.now() + 14 * 3600 * 1000);
 export const membersApi = (deps: Deps) => {
   const members = new MembersRepo(deps.db);
   const audit = auditRepo(deps);
-  const countryCode = () => deps.settings.get<string | null>("youjiu.countryCallingCode");
+  const countryCode = () => deps.settings.get("youjiu.countryCallingCode");
 
   const clean = (body: Parameters<typeof cleanMember>[0]) => {
     try {

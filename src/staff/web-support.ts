@@ -3,8 +3,8 @@
  *   GET /api/v1/members/:id/measurements   ?from&to&limit  a member's history from every source
  *   GET /api/v1/measurements/:id           one measurement with its report, its member and their last ones
  *   GET /api/v1/dashboard                  ?since  measurements received since then (default: the last 24 h), the claim queue size
- *   GET /api/v1/settings                   (admin) the settings the settings page shows (secrets masked)
- *   PUT /api/v1/settings/:key              (admin) change one of them (audited)
+ *   GET /api/v1/settings                   (admin) every setting in SETTING_DEFS with its schema (secrets masked)
+ *   PUT /api/v1/settings/:key              (admin) change any of them: validated against its schema, audited (secrets as set/unset only)
  */
 import { Elysia, t } from "elysia";
 import type { Deps } from "../deps.ts";
@@ -12,8 +12,8 @@ import { AppError } from "../http/errors.ts";
 import { auditRepo } from "../store/audit-repo.ts";
 import { MembersRepo } from "../store/members-repo.ts";
 import type { MeasurementRow } from "../store/measurements-repo.ts";
-import { SettingError } from "../store/settings-repo.ts";
-import { settingDef } from "../config/settings.ts";
+import { SECRET_MASK, SettingError } from "../store/settings-repo.ts";
+import { SETTING_DEFS, isSettingKey, settingDef, type SettingKey } from "../config/settings.ts";
 import { actor, staffGuard } from "./guard.ts";
 
 export function measurementView(r: MeasurementRow & { device_name?: string | null; device_model?: string | null }) {
@@ -55,24 +55,12 @@ export function measurementJson(r: HistoryRow): string {
   );
 }
 
-const SETTINGS_FOR_PAGE = [
-  "yolanda.mini.expectedIssuer",
-  "yolanda.mini.expectedAppid",
-  "yolanda.mini.clockToleranceSeconds",
-  "youjiu.requireToken",
-  "youjiu.autoActivate",
-  "youjiu.tokenTtlSeconds",
-  "youjiu.unknownCardMode",
-  "youjiu.locale",
-  "youjiu.defaultPushScene",
-  "diagnostics.captureRetentionDays",
-  "staff.sessionTtlHours",
-  "lefu.autoApproveDevices",
-  // issue 17
-  "webhooks.deviceOfflineMinutes",
-  "webhooks.retentionDays",
-  "webhooks.rotationGraceHours",
-];
+/** A secret's value in GET /settings is SECRET_MASK; sending it back unchanged is refused, not stored. */
+export { SECRET_MASK };
+
+/** The JSON Schema of a setting (TypeBox schemas are JSON Schema; the round trip drops TypeBox's symbols). */
+const schemaJson = (key: SettingKey): unknown => JSON.parse(JSON.stringify(settingDef(key)!.schema));
+
 
 export const webSupportApi = (deps: Deps) => {
   const audit = auditRepo(deps);
@@ -145,32 +133,45 @@ export const webSupportApi = (deps: Deps) => {
       "/settings",
       () => {
         const all = new Map(deps.settings.list().map((s) => [s.key, s]));
-        return { settings: SETTINGS_FOR_PAGE.map((k) => all.get(k)!) };
+        return {
+          settings: SETTING_DEFS.map((d) => {
+            const v = all.get(d.key)!;
+            return { ...v, default: v.secret ? null : d.default, schema: schemaJson(d.key) };
+          }),
+        };
       },
-      { admin: true, detail: { summary: "The settings the staff page shows (admin; secrets masked)", tags: ["settings"] } },
+      { admin: true, detail: { summary: "Every setting, its value, default and JSON Schema (admin; secrets masked)", tags: ["settings"] } },
     )
     .put(
       "/settings/:key",
       async (ctx) => {
         const key = ctx.params.key;
-        if (!SETTINGS_FOR_PAGE.includes(key) || !settingDef(key)) throw new AppError(404, "not_found", `no setting ${key} on this page`);
+        if (!isSettingKey(key)) throw new AppError(404, "not_found", `no setting ${key}`);
+        const secret = settingDef(key)!.secret === true;
+        const value = ctx.body.value as never;
+        if (secret && value === SECRET_MASK) {
+          throw new AppError(422, "validation_failed", `${key} is a secret: send its new value, not the mask`, { field: "value" });
+        }
+        // A secret is audited as set or unset, never its value (like the Yolanda secret's fingerprint-only audit).
+        const shown = (v: unknown) => (secret ? { set: v != null } : { value: v });
         await deps.writes
           .enqueue(() => {
             const before = deps.settings.get(key);
-            deps.settings.set(key, ctx.body.value, actor(ctx));
-            audit.record(actor(ctx), "setting.update", "setting", key, { value: before }, { value: ctx.body.value });
+            deps.settings.set(key, value, actor(ctx));
+            audit.record(actor(ctx), "setting.update", "setting", key, shown(before), shown(value));
           })
           .catch((e) => {
             if (e instanceof SettingError) throw new AppError(422, "validation_failed", e.message, { field: "value" });
             throw e;
           });
-        return { key, value: deps.settings.get(key) };
+        const now = deps.settings.get(key);
+        return { key, value: secret ? (now == null ? null : SECRET_MASK) : now };
       },
       {
         admin: true,
         params: t.Object({ key: t.String({ maxLength: 100 }) }),
         body: t.Object({ value: t.Unknown() }),
-        detail: { summary: "Change one of those settings (admin, audited)", tags: ["settings"] },
+        detail: { summary: "Change any setting (admin; validated against its schema, audited; 404 for an unknown key)", tags: ["settings"] },
       },
     );
 };

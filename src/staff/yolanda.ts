@@ -101,17 +101,17 @@ export const yolandaStaffApi = (deps: Deps, opts: YolandaStaffOptions) => {
 
   function miniView() {
     const s = deps.settings;
-    const secret = s.get<string | null>("yolanda.mini.jwtSecret") || null;
-    const previous = s.get<string | null>("yolanda.mini.jwtSecretPrevious") || null;
+    const secret = s.get("yolanda.mini.jwtSecret") || null;
+    const previous = s.get("yolanda.mini.jwtSecretPrevious") || null;
     return {
       secretConfigured: secret !== null,
       secretFingerprint: secret ? fingerprint(secret) : null,
       previousConfigured: previous !== null,
       previousFingerprint: previous ? fingerprint(previous) : null,
-      expectedAppid: s.get<string | null>("yolanda.mini.expectedAppid"),
-      expectedIssuer: s.get<string | null>("yolanda.mini.expectedIssuer"),
-      clockToleranceSeconds: s.get<number>("yolanda.mini.clockToleranceSeconds"),
-      maxTokenAgeSeconds: s.get<number | null>("yolanda.mini.maxTokenAgeSeconds"),
+      expectedAppid: s.get("yolanda.mini.expectedAppid"),
+      expectedIssuer: s.get("yolanda.mini.expectedIssuer"),
+      clockToleranceSeconds: s.get("yolanda.mini.clockToleranceSeconds"),
+      maxTokenAgeSeconds: s.get("yolanda.mini.maxTokenAgeSeconds"),
       usersPath: "/wsp-mini/users",
       measurementsPath: "/wsp-mini/measurements",
     };
@@ -226,7 +226,7 @@ export const yolandaStaffApi = (deps: Deps, opts: YolandaStaffOptions) => {
         const { secret, keepPrevious } = ctx.body;
         await settingsJob(() => {
           const before = miniView();
-          const current = deps.settings.get<string | null>("yolanda.mini.jwtSecret") || null;
+          const current = deps.settings.get("yolanda.mini.jwtSecret") || null;
           // Rotation: the old secret keeps working until staff end it, so Yolanda can switch without a gap.
           if (keepPrevious !== false && current !== null && current !== secret) deps.settings.set("yolanda.mini.jwtSecretPrevious", current, by);
           if (keepPrevious === false) deps.settings.set("yolanda.mini.jwtSecretPrevious", null, by);

@@ -79,7 +79,7 @@ export const youjiuStaffApi = (deps: Deps, opts: YoujiuStaffOptions) => {
         const by = opts.actor(ctx);
         const result = service.push(ctx.params.sn, ctx.body.memberId, ctx.body.scene, by);
         if (result !== "ok") fail(result);
-        const scene = ctx.body.scene ?? deps.settings.get<string>("youjiu.defaultPushScene");
+        const scene = ctx.body.scene ?? deps.settings.get("youjiu.defaultPushScene");
         // The push itself lives in memory (spec §4.6.4); the audit row is durable.
         await deps.writes.enqueue(() => opts.audit(by, "youjiu.push", "device", ctx.params.sn, null, { memberId: ctx.body.memberId, scene }));
         return { sn: ctx.params.sn, status: "pending" as const, memberId: ctx.body.memberId, scene };
@@ -122,7 +122,7 @@ export const youjiuStaffApi = (deps: Deps, opts: YoujiuStaffOptions) => {
         const result = service.bindQr(ctx.body.value, ctx.body.memberId);
         if (result !== "ok") fail(result);
         await deps.writes.enqueue(() => opts.audit(opts.actor(ctx), "youjiu.qr_bind", "member", String(ctx.body.memberId), null, { value: ctx.body.value }));
-        return { value: ctx.body.value, memberId: ctx.body.memberId, expiresInSeconds: deps.settings.get<number>("youjiu.qrBindingTtlSeconds") };
+        return { value: ctx.body.value, memberId: ctx.body.memberId, expiresInSeconds: deps.settings.get("youjiu.qrBindingTtlSeconds") };
       },
       {
         body: t.Object({ value: t.String({ minLength: 1, maxLength: 500 }), memberId: t.Integer({ minimum: 1 }) }),

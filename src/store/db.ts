@@ -7,7 +7,7 @@
 import { Database } from "bun:sqlite";
 import { mkdirSync, accessSync, chmodSync, closeSync, constants, existsSync, openSync, statSync } from "node:fs";
 import { join } from "node:path";
-import { migrate, type MigrationResult } from "./migrations/index.ts";
+import { migrate, MIGRATIONS, type MigrationResult } from "./migrations/index.ts";
 
 export const DB_FILE = "bodydock.sqlite";
 
@@ -84,13 +84,13 @@ export interface OpenResult {
 }
 
 /** Opens (creating if needed) and migrates the database. Throws SchemaTooNewError for a newer schema. */
-export function openDatabase(file: string): OpenResult {
+export function openDatabase(file: string, now: () => number = Date.now): OpenResult {
   if (file !== ":memory:") restrictDbFiles(file);
   const db = new Database(file, { create: true, strict: true });
   try {
     applyPragmas(db);
     if (file !== ":memory:") restrictDbFiles(file);
-    const migration = migrate(db);
+    const migration = migrate(db, MIGRATIONS, now);
     return { db, migration };
   } catch (e) {
     db.close();

@@ -3,8 +3,7 @@
  * Member ids are stable integers; devices see them as `uid`.
  */
 import type { Database, Statement } from "bun:sqlite";
-import { cardForms, codeNorm, emailNorm, phoneDigits } from "../core/members.ts";
-import { phoneVariants } from "../devices/youjiu/wire.ts";
+import { cardForms, codeNorm, emailNorm, phoneDigits, phoneVariants } from "../core/members.ts";
 import { memberSearchIndex, type MemberSearchIndex } from "./member-search.ts";
 
 export type Sex = "male" | "female" | "unspecified";

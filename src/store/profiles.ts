@@ -1,31 +1,18 @@
-/** A member's body profile, as the computation core needs it (sex, birthday, height, athlete). */
+/** Reads a member's profile (core/members.ts MemberProfile): the one query every role uses for it. */
 import type { Database, Statement } from "bun:sqlite";
+import { memberProfile as fromRow, type MemberProfile, type MemberProfileRow } from "../core/members.ts";
 
-export interface MemberProfile {
-  id: number;
-  sex: "male" | "female" | "unspecified";
-  birthday: string | null;
-  heightCm: number | null;
-  athlete: boolean;
-}
+export type { MemberProfile } from "../core/members.ts";
 
-interface Row {
-  id: number;
-  sex: MemberProfile["sex"];
-  birthday: string | null;
-  height_cm: number | null;
-  athlete: number;
-}
-
-const statements = new WeakMap<Database, Statement<Row, [number]>>();
+const statements = new WeakMap<Database, Statement<MemberProfileRow, [number]>>();
 
 /** The profile of member `id`, or null when there is no such member. One prepared statement per database. */
 export function memberProfile(db: Database, id: number): MemberProfile | null {
   let stmt = statements.get(db);
   if (!stmt) {
-    stmt = db.query("SELECT id, sex, birthday, height_cm, athlete FROM members WHERE id = ?");
+    stmt = db.query("SELECT id, name, nickname, phone, sex, birthday, height_cm, athlete, status FROM members WHERE id = ?");
     statements.set(db, stmt);
   }
   const r = stmt.get(id);
-  return r ? { id: r.id, sex: r.sex, birthday: r.birthday, heightCm: r.height_cm, athlete: r.athlete === 1 } : null;
+  return r ? fromRow(r) : null;
 }

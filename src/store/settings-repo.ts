@@ -4,7 +4,7 @@
  */
 import type { Database, Statement } from "bun:sqlite";
 import { Value } from "@sinclair/typebox/value";
-import { SETTING_DEFS, genericSettingEnv, settingDef, type SettingDef } from "../config/settings.ts";
+import { SETTING_DEFS, genericSettingEnv, settingDef, type SettingDef, type SettingKey, type SettingValue } from "../config/settings.ts";
 
 export class SettingError extends Error {
   constructor(
@@ -24,6 +24,19 @@ export interface SettingView {
   description: string;
   updatedAt: number | null;
   updatedBy: string | null;
+}
+
+/** What a secret's value looks like in list() (and the settings API). */
+export const SECRET_MASK = "********";
+
+/** The definitions as plain SettingDefs, for loops that look at optional fields (generate, env). */
+const DEFS: readonly SettingDef[] = SETTING_DEFS;
+
+/** The definition of a known key; an unknown one throws (callers typed with a string that is not a SettingKey). */
+function known(key: string): SettingDef {
+  const def = settingDef(key);
+  if (!def) throw new SettingError(key, `unknown setting ${key}`);
+  return def;
 }
 
 type Row = { key: string; value: string; updated_at: number; updated_by: string | null };
@@ -53,32 +66,39 @@ export class SettingsRepo {
     this.deleteStmt = db.query("DELETE FROM settings WHERE key = ?");
   }
 
-  /** The stored value, else the definition's default (undefined for an unknown key). */
-  get<T = unknown>(key: string): T {
-    if (this.cache.has(key)) return this.cache.get(key) as T;
+  /**
+   * The stored value, else the definition's default. Typed by the key (SettingValue in
+   * config/settings.ts); an unknown key is a type error and throws SettingError.
+   */
+  get<K extends SettingKey>(key: K): SettingValue<K> {
+    if (this.cache.has(key)) return this.cache.get(key) as SettingValue<K>;
+    const def = known(key);
     const row = this.getStmt.get(key);
-    const value = row ? JSON.parse(row.value) : settingDef(key)?.default;
+    const value = row ? JSON.parse(row.value) : def.default;
     this.cache.set(key, value);
-    return value as T;
+    return value as SettingValue<K>;
   }
 
-  private check(key: string, value: unknown): SettingDef | undefined {
-    const def = settingDef(key);
-    if (def && !Value.Check(def.schema, value)) {
+  private check(key: string, value: unknown): SettingDef {
+    const def = known(key);
+    if (!Value.Check(def.schema, value)) {
       const err = Value.Errors(def.schema, value).First();
       throw new SettingError(key, `invalid value for ${key}: ${err?.message ?? "wrong type"}`);
     }
+    const refused = def.check?.(value as never);
+    if (refused) throw new SettingError(key, `invalid value for ${key}: ${refused}`);
     return def;
   }
 
-  set(key: string, value: unknown, by: string | null): void {
+  /** Validates against the key's schema (SettingError when it does not fit) and writes. */
+  set<K extends SettingKey>(key: K, value: SettingValue<K>, by: string | null): void {
     this.check(key, value);
     this.upsertStmt.run(key, JSON.stringify(value), this.now(), by);
     this.cache.set(key, value);
   }
 
   /** Writes only if the key has no row yet; returns true if it wrote. */
-  setIfAbsent(key: string, value: unknown, by: string | null): boolean {
+  setIfAbsent<K extends SettingKey>(key: K, value: SettingValue<K>, by: string | null): boolean {
     this.check(key, value);
     const changes = this.insertIfAbsentStmt.run(key, JSON.stringify(value), this.now(), by).changes;
     this.cache.delete(key);
@@ -86,7 +106,8 @@ export class SettingsRepo {
   }
 
   /** Back to the default. */
-  reset(key: string): void {
+  reset(key: SettingKey): void {
+    known(key);
     this.deleteStmt.run(key);
     this.cache.delete(key);
   }
@@ -107,7 +128,7 @@ export class SettingsRepo {
       const secret = def?.secret === true;
       return {
         key,
-        value: secret ? (value == null ? null : "********") : value,
+        value: secret ? (value == null ? null : SECRET_MASK) : value,
         isSet: value != null,
         secret,
         description: def?.description ?? "",
@@ -120,8 +141,8 @@ export class SettingsRepo {
   /** Generates the first value of every setting that has a generator and no stored value (keys made at first start). */
   ensureGenerated(): string[] {
     const made: string[] = [];
-    for (const def of SETTING_DEFS) {
-      if (def.generate && this.getStmt.get(def.key) === null && this.setIfAbsent(def.key, def.generate(), "system")) made.push(def.key);
+    for (const def of DEFS) {
+      if (def.generate && this.getStmt.get(def.key) === null && this.setIfAbsent(def.key as SettingKey, def.generate() as never, "system")) made.push(def.key);
     }
     return made;
   }
@@ -133,7 +154,7 @@ export class SettingsRepo {
    */
   seedFromEnv(env: Record<string, string | undefined>): string[] {
     const seeded: string[] = [];
-    for (const def of SETTING_DEFS) {
+    for (const def of DEFS) {
       const raw = (def.env && env[def.env]) || env[genericSettingEnv(def.key)];
       if (raw === undefined || raw === "") continue;
       let value: unknown = raw;
@@ -147,7 +168,7 @@ export class SettingsRepo {
       if (!Value.Check(def.schema, value)) value = raw;
       const envName = def.env && env[def.env] ? def.env : genericSettingEnv(def.key);
       try {
-        if (this.setIfAbsent(def.key, value, "env")) seeded.push(def.key);
+        if (this.setIfAbsent(def.key as SettingKey, value as never, "env")) seeded.push(def.key);
       } catch (e) {
         throw new SettingError(def.key, `${envName}: ${(e as Error).message}`);
       }

@@ -4,7 +4,7 @@ import { SignJWT } from "jose";
 import { parseIp, sourceAllowed, verifyMini, type MiniAuthSettings } from "../../src/devices/yolanda/access.ts";
 import { yolandaClaimReport } from "../../src/devices/yolanda/claim.ts";
 import { deriverFrom } from "../../src/devices/yolanda/derive.ts";
-import { LiteReports, ageAt } from "../../src/devices/yolanda/lite-reports.ts";
+import { LiteReports } from "../../src/devices/yolanda/lite-reports.ts";
 import type { MeasurementRow } from "../../src/store/measurements-repo.ts";
 import { ClaimsRepo } from "../../src/store/claims-repo.ts";
 import { normaliseItem, type YolandaItem } from "../../src/devices/yolanda/wire.ts";
@@ -864,7 +864,7 @@ describe("WSP-Lite reports after a claim (spec §3.7.2)", () => {
     }
   });
 
-  test("without yolanda.relay.liteUrl nothing is called; ageAt counts completed years in UTC", async () => {
+  test("without yolanda.relay.liteUrl nothing is called", async () => {
     const h = setup();
     let called = 0;
     const lite = new LiteReports(h.rt, (async () => {
@@ -874,10 +874,27 @@ describe("WSP-Lite reports after a claim (spec §3.7.2)", () => {
     await relay(h, "measurements", { mac: SCALE, timestamp: 1762429320, weight: 54.9, hmac: "9AF9" }, {});
     assign(h, 1002);
     expect([await lite.runOnce(), called]).toEqual([0, 0]);
-    expect(ageAt("1994-02-28", Date.UTC(2025, 1, 27))).toBe(30);
-    expect(ageAt("1994-02-28", Date.UTC(2025, 1, 28))).toBe(31);
-    expect(ageAt("2000-02-29", Date.UTC(2025, 1, 28))).toBe(24);
-    expect(ageAt("2000-02-29", Date.UTC(2025, 2, 1))).toBe(25);
+  });
+
+  test("the age sent to WSP-Lite is counted on the gym's calendar (gym.timeZone)", async () => {
+    // Bea (born 1994-02-28) weighs on 27 Feb 2025 at 20:00 UTC: 28 Feb 04:00 in Shanghai (31), still 27 Feb in UTC (30).
+    const ages: Record<string, unknown> = {};
+    for (const tz of ["Asia/Shanghai", "UTC"]) {
+      const h = setup();
+      const relayFake = fakeRelay(() => ({ code: 0, data: { reports: { bodyfat: 27.1 } }, msg: "ok" }));
+      try {
+        h.rt.settings.set("gym.timeZone", tz, "staff");
+        h.rt.settings.set("yolanda.relay.liteUrl", relayFake.url, "staff");
+        await relay(h, "measurements", { mac: SCALE, timestamp: Date.UTC(2025, 1, 27, 20) / 1000, weight: 54.9, hmac: "TZ01" }, {});
+        assign(h, 1002);
+        expect(await new LiteReports(h.rt).runOnce()).toBe(1);
+        ages[tz] = relayFake.calls[0]?.body.age;
+      } finally {
+        relayFake.stop();
+        if (tz !== "UTC") await h.dispose(); // the last one is disposed after the test (runtimePerTest)
+      }
+    }
+    expect(ages).toEqual({ "Asia/Shanghai": 31, UTC: 30 });
   });
 });
 

@@ -1,10 +1,11 @@
 import { describe, expect, test } from "bun:test";
 import { SignJWT } from "jose";
 import { youjiu } from "../../src/devices/youjiu/plugin.ts";
-import { cardCandidates, cardFrom, phoneVariants, qrKey, reverseBytes, userInfo } from "../../src/devices/youjiu/wire.ts";
+import { phoneVariants } from "../../src/core/members.ts";
+import { cardCandidates, cardFrom, qrKey, reverseBytes, userInfo } from "../../src/devices/youjiu/wire.ts";
 import { seedWorld } from "../fixtures/world.ts";
 import { everyStoredText } from "../fixtures/then.ts";
-import { runtimePerTest } from "../helpers.ts";
+import { runtimePerTest, until } from "../helpers.ts";
 
 const fresh = runtimePerTest();
 const XONE = "3398182015544";
@@ -349,7 +350,7 @@ describe("messages, scenes, limits", () => {
     const img = "data:image/png;base64," + "QUJD".repeat(1000);
     await h.third({ type: "face_image", value: img });
     await h.third(`{"type":"face_image","value":"${img.slice(0, 2000)}`);
-    await Bun.sleep(5);
+    await until(() => h.log.lines.filter((l) => l.msg === "request").length >= 2, "every request logged"); // then nothing is left to write
     expect(everyStoredText(h.rt.db).some((v) => v.includes("QUJDQUJD"))).toBe(false);
     expect(h.log.lines.some((l) => JSON.stringify(l).includes("QUJDQUJD"))).toBe(false);
   });
@@ -373,12 +374,32 @@ describe("wire helpers", () => {
   test("qr key extracts a UUID", () => expect(qrKey("HTTPS://A/B?x=0C376C08-A879-4CAA-8262-109EFF12B4AE&y")).toBe("0c376c08-a879-4caa-8262-109eff12b4ae"));
   test("user_info bounds: age 3–99, height 90–240, china11 phones, nickname ≤ 20", () => {
     const now = Date.UTC(2025, 10, 6);
-    const base = { id: 7, name: "Eli Young", nickname: null, phone: "12", sex: "unspecified" as const, birthday: "1920-01-01", heightCm: 250, status: "active" };
-    expect(userInfo(base, now, "international")).toEqual({ uid: 7, phone: "12", nick_name: "Eli" });
-    expect(userInfo({ ...base, phone: "+86 139 0000 0000", nickname: "A".repeat(30) }, now, "china11")).toEqual({ uid: 7, phone: "8613900000000".length === 11 ? "8613900000000" : "00000000007", nick_name: "A".repeat(20) });
-    expect(userInfo({ ...base, heightCm: 180.5, birthday: "2022-11-07" }, now, "international").height).toBe(181);
-    expect(userInfo({ ...base, birthday: "2022-11-06" }, now, "international").birthday).toBe("2022-11-06");
-    expect(userInfo({ ...base, birthday: "2022-11-07" }, now, "international").birthday).toBeUndefined();
+    const base = { id: 7, name: "Eli Young", nickname: null, phone: "12", sex: "unspecified" as const, birthday: "1920-01-01", heightCm: 250, athlete: false, status: "active" as const };
+    expect(userInfo(base, now, "international", "UTC")).toEqual({ uid: 7, phone: "12", nick_name: "Eli" });
+    // china11: exactly 11 digits go as they are; anything else (13 digits with +86) becomes the member id padded to 11.
+    expect(userInfo({ ...base, phone: "+86 139 0000 0000", nickname: "A".repeat(30) }, now, "china11", "UTC")).toEqual({ uid: 7, phone: "00000000007", nick_name: "A".repeat(20) });
+    expect(userInfo({ ...base, phone: "139 0000 0000" }, now, "china11", "UTC").phone).toBe("13900000000");
+    expect(userInfo({ ...base, phone: "+86 139 0000 0000" }, now, "international", "UTC").phone).toBe("8613900000000");
+    expect(userInfo({ ...base, heightCm: 180.5, birthday: "2022-11-07" }, now, "international", "UTC").height).toBe(181);
+    expect(userInfo({ ...base, birthday: "2022-11-06" }, now, "international", "UTC").birthday).toBe("2022-11-06");
+    expect(userInfo({ ...base, birthday: "2022-11-07" }, now, "international", "UTC").birthday).toBeUndefined();
+  });
+  test("an identified member's birthday is sent by the age on the gym's date (gym.timeZone setting)", async () => {
+    const sent: Record<string, unknown> = {};
+    for (const tz of ["Asia/Shanghai", "UTC"]) {
+      const h = setup({ "gym.timeZone": tz });
+      h.clock.set(Date.UTC(2025, 10, 6, 20)); // 7 Nov 04:00 in Shanghai
+      h.rt.db.run("UPDATE members SET birthday = '2022-11-07' WHERE id = 1001"); // 3 today in Shanghai, 2 in UTC
+      sent[tz] = (await h.third({ type: "scan", value: "BD-M1001-7F3K" })).body.result.user_info.birthday;
+    }
+    expect(sent).toEqual({ "Asia/Shanghai": "2022-11-07", UTC: undefined });
+  });
+  test("user_info counts the age on the gym's calendar (gym.timeZone), not the server's or UTC", () => {
+    const evening = Date.UTC(2025, 10, 6, 20); // 6 Nov 20:00 UTC = 7 Nov 04:00 in Shanghai, 6 Nov 15:00 in New York
+    const m = { id: 7, name: "Kid", nickname: null, phone: "12", sex: "female" as const, birthday: "2022-11-07", heightCm: 100, athlete: false, status: "active" as const };
+    expect(userInfo(m, evening, "international", "Asia/Shanghai").birthday).toBe("2022-11-07"); // 3 today in the gym
+    expect(userInfo(m, evening, "international", "America/New_York").birthday).toBeUndefined(); // still 2
+    expect(userInfo(m, evening, "international", "UTC").birthday).toBeUndefined();
   });
 });
 

@@ -2,7 +2,7 @@ import { afterEach, describe, expect, test } from "bun:test";
 import { Elysia, t } from "elysia";
 import { createApp } from "../../src/app.ts";
 import { AppError } from "../../src/http/errors.ts";
-import { testRuntime } from "../helpers.ts";
+import { testRuntime, until } from "../helpers.ts";
 
 let dispose: (() => Promise<void>) | undefined;
 afterEach(async () => {
@@ -110,7 +110,8 @@ describe("request log", () => {
     const h = setup();
     await h.app.handle(new Request("http://localhost/healthz"));
     await h.app.handle(new Request("http://localhost/missing?x=1"));
-    await Bun.sleep(10); // the log line is written after the response is handed back
+    // The log line is written after the response is handed back: wait for it, then check there are exactly two.
+    await until(() => h.log.lines.filter((l) => l.msg === "request").length >= 2, "two request log lines");
     const lines = h.log.lines.filter((l) => l.msg === "request");
     expect(lines.length).toBe(2);
     expect(lines[0]).toMatchObject({ method: "GET", path: "/healthz", status: 200 });
@@ -127,7 +128,7 @@ describe("request log", () => {
     try {
       const res = await fetch(`http://127.0.0.1:${h.app.server!.port}/healthz`);
       expect(res.status).toBe(200);
-      await Bun.sleep(20);
+      await until(() => h.log.lines.some((l) => l.msg === "request"), "the request log line");
       const line = h.log.lines.find((l) => l.msg === "request");
       expect(line?.remote).toBe("127.0.0.1");
     } finally {

@@ -2,10 +2,9 @@ import { Database } from "bun:sqlite";
 import { describe, expect, test } from "bun:test";
 import { existsSync, statSync } from "node:fs";
 import { join } from "node:path";
-import { Elysia } from "elysia";
 import { startServer } from "../../src/main.ts";
 import { memoryLogger } from "../../src/log.ts";
-import { REPO_ROOT, runBodydock, tempDir, testConfig, testRuntime } from "../helpers.ts";
+import { REPO_ROOT, runBodydock, tempDir, testConfig, until } from "../helpers.ts";
 
 async function waitForLine(stream: ReadableStream<Uint8Array>, re: RegExp, timeoutMs = 5000): Promise<{ line: string; rest: () => Promise<string> }> {
   const reader = stream.getReader();
@@ -86,26 +85,40 @@ describe("graceful stop", () => {
     check.close();
   });
 
-  test("requests in flight finish before the server stops", async () => {
-    const h = testRuntime();
-    let release!: () => void;
-    const gate = new Promise<void>((r) => (release = r));
-    const app = h.app.use(
-      new Elysia().get("/t/slow", async () => {
-        await gate;
-        return { done: true };
-      }),
-    );
-    app.listen({ port: 0, hostname: "127.0.0.1" });
-    const inflight = fetch(`http://127.0.0.1:${app.server!.port}/t/slow`);
-    await Bun.sleep(50);
-    const stopped = app.server!.stop(false);
-    setTimeout(release, 100);
+  test("bodydock's stop(): a device upload in flight is answered and committed first; then no new connections, the database closed, the folder unlocked", async () => {
+    const config = testConfig({ host: "127.0.0.1", port: 0 });
+    const server = await startServer(config, { log: memoryLogger() });
+    const body = JSON.stringify({
+      sn: "CFE8050813BA", mac: "CF:E8:05:08:13:BA", scaleType: 0, type: "LEFU-CF577",
+      list: [{ weight: 69.3, timestamp: 1730893791, memberid: "m-1", userid: "u-1" }],
+    });
+    const enc = new TextEncoder();
+    let send!: ReadableStreamDefaultController<Uint8Array>;
+    const stream = new ReadableStream<Uint8Array>({ start: (c) => void (send = c) });
+    const url = `http://127.0.0.1:${server.port}/lefu/wifi/torre/record`;
+    const inflight = fetch(url, { method: "POST", headers: { "content-type": "application/json" }, body: stream, duplex: "half" } as RequestInit);
+    send.enqueue(enc.encode(body.slice(0, 40))); // half a body: the role is waiting for the rest
+    await until(() => server.pendingRequests === 1, "the upload reached the server");
+    let stopped = false;
+    const stopping = server.stop().then(() => (stopped = true));
+    // stop() has begun: the port takes no new connection, while the upload is still open and stop() waits for it.
+    await expect(fetch(`http://127.0.0.1:${server.port}/healthz`)).rejects.toThrow();
+    expect(server.pendingRequests).toBe(1);
+    expect(stopped).toBe(false);
+    send.enqueue(enc.encode(body.slice(40)));
+    send.close();
     const res = await inflight;
-    await stopped;
     expect(res.status).toBe(200);
-    expect(await res.json()).toEqual({ done: true });
-    await h.dispose();
+    expect((await res.json()).errorCode).toBe(0);
+    await stopping;
+    // The answered weighing is in the file and the database was closed.
+    const check = new Database(join(config.dataDir, "bodydock.sqlite"), { readonly: true });
+    expect(check.query("SELECT weight_kg FROM measurements").all()).toEqual([{ weight_kg: 69.3 }]);
+    check.close();
+    expect(() => server.runtime.db.query("SELECT 1").get()).toThrow();
+    // The data folder lock is released: a new server starts on it.
+    const again = await startServer(config, { log: memoryLogger() });
+    await again.stop();
   });
 });
 

@@ -1,7 +1,7 @@
 import { describe, expect, test } from "bun:test";
 import { StaffRepo } from "../../src/store/staff-repo.ts";
 import { SESSION_COOKIE, signSession } from "../../src/staff/guard.ts";
-import { runtimePerTest } from "../helpers.ts";
+import { runtimePerTest, until } from "../helpers.ts";
 
 const fresh = runtimePerTest();
 function setup() {
@@ -54,7 +54,8 @@ describe("GET /metrics (Prometheus)", () => {
     }
     await h.app.handle(new Request("http://localhost/healthz"));
     await h.app.handle(new Request("http://localhost/no/such/thing/0001"));
-    await Bun.sleep(20); // requests are counted after the response is handed back
+    // Requests are counted after the response is handed back: wait until all four are logged (observe() logs and counts together).
+    await until(() => h.log.lines.filter((l) => l.msg === "request").length >= 4, "four requests observed");
     const { status, text } = await scrape(h, { authorization: `Bearer ${TOKEN}` });
     expect(status).toBe(200);
     // Both spellings of the Lefu path share one label; raw paths never become labels.
@@ -91,7 +92,7 @@ describe("GET /metrics (Prometheus)", () => {
     expect((await h.app.handle(new Request("http://localhost/api/v1/members", { method: "POST", body: "{}" }))).status).toBe(403);
     // The guard hangs on the route, so a refusal is counted under the route it refused, with its status.
     const statuses = () => h.log.lines.filter((l) => l.msg === "request" && l.path === "/api/v1/members").map((l) => l.status);
-    for (let i = 0; i < 100 && statuses().length < 2; i++) await Bun.sleep(1); // after-response hooks run after the answer
+    await until(() => statuses().length >= 2, "both refusals logged"); // after-response hooks run after the answer
     expect(statuses()).toEqual([401, 403]);
     const { text } = await scrape(h, { authorization: `Bearer ${TOKEN}` });
     expect(text).toContain('bodydock_http_requests_total{route="/api/v1/members",status="401"} 1');

@@ -3,7 +3,7 @@ import { describe, expect, test } from "bun:test";
 import { join } from "node:path";
 import { applyPragmas, openDatabase } from "../../src/store/db.ts";
 import { LATEST_VERSION, migrate, MIGRATIONS, SchemaTooNewError, schemaVersion } from "../../src/store/migrations/index.ts";
-import { runBodydock, tempDir } from "../helpers.ts";
+import { runBodydock, tempDir, testClock, testRuntime } from "../helpers.ts";
 
 describe("migrations", () => {
   test("a fresh database is migrated to the latest version and each migration is recorded", () => {
@@ -15,6 +15,22 @@ describe("migrations", () => {
     const rows = db.query("SELECT version, name FROM schema_migrations ORDER BY version").all();
     expect(rows).toEqual(MIGRATIONS.map((m) => ({ version: m.version, name: m.name })));
     expect(db.query("SELECT name FROM sqlite_master WHERE name = 'settings'").get()).toEqual({ name: "settings" });
+    db.close();
+  });
+
+  test("applied_at comes from the injectable clock (the runtime's), not Date.now", async () => {
+    const clock = testClock(1_600_000_000_000);
+    const h = testRuntime({}, clock);
+    const stamps = h.rt.db.query("SELECT DISTINCT applied_at FROM schema_migrations").all();
+    expect(stamps).toEqual([{ applied_at: 1_600_000_000_000 }]);
+    await h.dispose();
+    const db = new Database(":memory:");
+    let t = 5;
+    migrate(db, MIGRATIONS, () => (t += 10));
+    expect(db.query("SELECT version, applied_at FROM schema_migrations ORDER BY version").all()).toEqual(
+      MIGRATIONS.map((m, i) => ({ version: m.version, applied_at: 15 + 10 * i })),
+    );
+    expect(db.query("SELECT name FROM sqlite_temp_master WHERE name = 'migration_clock'").get()).toBeNull(); // cleaned up
     db.close();
   });
 
@@ -95,9 +111,10 @@ describe("migration 007: device admission", () => {
     db.run("INSERT INTO devices (vendor, device_key, first_seen, last_seen) VALUES ('lefu', 'CFE8050813BA', 1, 1)");
     db.run("INSERT INTO lefu_identities (memberid, member_id, device_id, first_seen, last_seen) VALUES ('m-linked', 1, 1, 1, 1)");
     db.run("INSERT INTO lefu_identities (memberid, member_id, device_id, first_seen, last_seen) VALUES ('m-open', NULL, 1, 1, 1)");
-    migrate(db);
+    migrate(db, MIGRATIONS, () => 1_700_000_000_123); // the injectable clock stamps 007's rows, not SQLite's
     const setting = (k: string) => (db.query("SELECT value, updated_by FROM settings WHERE key = ?").get(k) as { value: string; updated_by: string } | null);
     expect(setting("youjiu.requireToken")).toEqual({ value: "false", updated_by: "migration-007" });
+    expect(db.query("SELECT DISTINCT updated_at FROM settings WHERE updated_by = 'migration-007'").all()).toEqual([{ updated_at: 1_700_000_000_123 }]);
     expect(setting("lefu.autoApproveDevices")).toEqual({ value: "true", updated_by: "migration-007" });
     expect(setting("youjiu.autoActivate")).toEqual({ value: "false", updated_by: "alice" }); // set by staff: kept
     expect(db.query("SELECT memberid, device_key FROM lefu_identities ORDER BY memberid").all()).toEqual([

@@ -25,10 +25,44 @@ describe("settings repository", () => {
     s.reset("youjiu.requireToken");
     expect(s.get("youjiu.requireToken")).toBe(true);
   });
+  test("typed by key: an unknown key is a type error and throws at run time", () => {
+    const { db } = freshDb();
+    const s = new SettingsRepo(db);
+    // Compile-time half (tsc checks test/): the value's type comes from SETTING_DEFS, no type argument.
+    const required: boolean = s.get("youjiu.requireToken");
+    const unit: number = s.get("lefu.displayUnit");
+    const scenes: string[] | null = s.get("youjiu.allowedScenes");
+    // @ts-expect-error a boolean setting is not a string
+    const wrong: string = s.get("youjiu.requireToken");
+    expect([required, unit, scenes, wrong]).toEqual([true, 0, null, true as never]);
+    // @ts-expect-error not a setting key
+    expect(() => s.get("youjiu.requireTokens")).toThrow(SettingError);
+    // @ts-expect-error not a setting key
+    expect(() => s.set("no.such.key", 1, "x")).toThrow(/unknown setting no\.such\.key/);
+    // @ts-expect-error not a setting key
+    expect(() => s.reset("no.such.key")).toThrow(SettingError);
+  });
+  test("gym.timeZone: defaults to the box's time zone; only a zone the runtime knows is accepted", () => {
+    const { db } = freshDb();
+    const s = new SettingsRepo(db);
+    expect(s.get("gym.timeZone")).toBe(Intl.DateTimeFormat().resolvedOptions().timeZone);
+    s.set("gym.timeZone", "Asia/Shanghai", "admin");
+    expect(s.get("gym.timeZone")).toBe("Asia/Shanghai");
+    expect(() => s.set("gym.timeZone", "Asia/Atlantis", "admin")).toThrow(/not a time zone/);
+    expect(s.get("gym.timeZone")).toBe("Asia/Shanghai");
+  });
+  test("lefu.displayUnit takes the per-device unit range 0–11", () => {
+    const { db } = freshDb();
+    const s = new SettingsRepo(db);
+    s.set("lefu.displayUnit", 11, "admin");
+    expect(s.get("lefu.displayUnit")).toBe(11);
+    expect(() => s.set("lefu.displayUnit", 12, "admin")).toThrow(SettingError);
+    expect(() => s.set("lefu.displayUnit", -1, "admin")).toThrow(SettingError);
+  });
   test("a value of the wrong type is refused and nothing changes", () => {
     const { db } = freshDb();
     const s = new SettingsRepo(db);
-    expect(() => s.set("diagnostics.captureRetentionDays", "forever", "bob")).toThrow(SettingError);
+    expect(() => s.set("diagnostics.captureRetentionDays", "forever" as never, "bob")).toThrow(SettingError);
     expect(s.get("diagnostics.captureRetentionDays")).toBe(30);
   });
   test("secrets are masked in list()", () => {
@@ -148,7 +182,7 @@ describe("generated settings", () => {
     const { db } = freshDb();
     const s = new SettingsRepo(db);
     expect(s.ensureGenerated()).toContain("youjiu.tokenSigningKey");
-    const key = s.get<string>("youjiu.tokenSigningKey");
+    const key = s.get("youjiu.tokenSigningKey");
     expect(key).toMatch(/^[A-Za-z0-9_-]{43}$/);
     expect(new SettingsRepo(db).ensureGenerated()).toEqual([]);
     expect(new SettingsRepo(db).get("youjiu.tokenSigningKey")).toBe(key);

@@ -55,14 +55,25 @@ describe("write queue with group commit", () => {
 
   test("a write is not acknowledged before its commit: callers resolve only after COMMIT", async () => {
     const { db, q, add } = setup();
-    let resolvedEarly = false;
-    const p = add("x").then(() => (resolvedEarly = false));
-    // Before the scheduled flush runs, nothing is committed and nobody is answered.
+    const file = db.filename;
+    let resolved = false;
+    let seenByAnotherConnection = -1;
+    const p = add("x").then(() => {
+      resolved = true;
+      // At the moment the caller is answered, the row is committed: another connection sees it.
+      const other = new Database(file, { readonly: true });
+      seenByAnotherConnection = (other.query("SELECT COUNT(*) AS n FROM items").get() as { n: number }).n;
+      other.close();
+    });
+    // Let every pending microtask run (a queue that acknowledged at enqueue would have resolved by now),
+    // but not the scheduled flush (setImmediate): nothing is committed and nobody is answered.
+    for (let i = 0; i < 10; i++) await Promise.resolve();
     expect(q.depth).toBe(1);
     expect((db.query("SELECT COUNT(*) AS n FROM items").get() as { n: number }).n).toBe(0);
-    expect(resolvedEarly).toBe(false);
+    expect(resolved).toBe(false);
     await p;
-    expect((db.query("SELECT COUNT(*) AS n FROM items").get() as { n: number }).n).toBe(1);
+    expect(resolved).toBe(true);
+    expect(seenByAnotherConnection).toBe(1);
     db.close();
   });
 

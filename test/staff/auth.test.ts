@@ -84,7 +84,7 @@ describe("sessions", () => {
   test("the expiry follows staff.sessionTtlHours; the key is generated once and kept in the database", async () => {
     const h = setup();
     await signIn(h.rt, h.app, { username: "alice" });
-    const key = h.rt.settings.get<string>("staff.sessionKey");
+    const key = h.rt.settings.get("staff.sessionKey");
     expect(key.length).toBeGreaterThanOrEqual(43);
     expect((h.rt.db.query("SELECT value FROM settings WHERE key = 'staff.sessionKey'").get() as { value: string }).value).toBe(JSON.stringify(key));
     h.rt.settings.set("staff.sessionTtlHours", 1, "test");

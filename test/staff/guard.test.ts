@@ -76,7 +76,7 @@ describe("route walk: nothing under /api is reachable without a session unless p
     const row = new StaffRepo(h.rt.db).byId(real.id)!;
     const claims = () => ({ ver: row.token_version, usr: row.username });
     const base = () => new SignJWT(claims()).setSubject(String(row.id)).setAudience("bodydock-staff").setJti(crypto.randomUUID());
-    const key = new TextEncoder().encode(h.rt.settings.get<string>("staff.sessionKey"));
+    const key = new TextEncoder().encode(h.rt.settings.get("staff.sessionKey"));
     const nowS = Math.floor(h.clock.now() / 1000);
     const forged = await base().setProtectedHeader({ alg: "HS256" }).setIssuedAt(nowS).setExpirationTime(nowS + 3600).sign(new TextEncoder().encode("not the key not the key not the key"));
     const expired = await base().setProtectedHeader({ alg: "HS256" }).setIssuedAt(nowS - 7200).setExpirationTime(nowS - 3600).sign(key);

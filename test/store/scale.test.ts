@@ -5,7 +5,7 @@
  */
 import { describe, expect, test } from "bun:test";
 import { cardForms } from "../../src/core/members.ts";
-import { phoneVariants } from "../../src/devices/youjiu/wire.ts";
+import { phoneVariants } from "../../src/core/members.ts";
 import { MeasurementsRepo } from "../../src/store/measurements-repo.ts";
 import { MembersRepo } from "../../src/store/members-repo.ts";
 import { measurementView } from "../../src/staff/web-support.ts";

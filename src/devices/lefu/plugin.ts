@@ -58,7 +58,7 @@ export function lefuPlugin(deps: Deps) {
   async function handle(request: Request, route: LefuRoute, remote: string | null): Promise<Response> {
     const now = deps.now();
     const storageFailure = reply(500, FAILURE.storage);
-    if (!deps.settings.get<boolean>("lefu.enabled")) return toResponse(reply(404, FAILURE.disabled));
+    if (!deps.settings.get("lefu.enabled")) return toResponse(reply(404, FAILURE.disabled));
 
     const read = await readBody(request, LEFU_BODY_LIMIT);
     const base = { router: "lefu", routeKey: route.key, prefix: route.prefix, storageFailure, unknownPath: route.endpoint === "unknown" };
@@ -85,7 +85,7 @@ export function lefuPlugin(deps: Deps) {
         : redactText(read.text);
     const scrub = clean ? (x: unknown) => x : redactValue;
 
-    const unit = deps.settings.get<number>("lefu.displayUnit");
+    const unit = deps.settings.get("lefu.displayUnit");
     let answer: DeviceReply;
     switch (route.endpoint) {
       case "register":
@@ -168,7 +168,7 @@ export function lefuPlugin(deps: Deps) {
         wifiSsid: info.wifiSsid,
         // A new scale is approved only while staff have the pairing window open, or with autoApproveDevices
         // (spec §0.3); until then its weighings wait as claims.
-        approveNew: deps.pairing.isOpen(now) || deps.settings.get<boolean>("lefu.autoApproveDevices"),
+        approveNew: deps.pairing.isOpen(now) || deps.settings.get("lefu.autoApproveDevices"),
       },
       now,
     );

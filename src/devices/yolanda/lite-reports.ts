@@ -12,6 +12,7 @@
  * is retried with a growing delay (kept in memory; a restart retries at once).
  */
 import type { Database, Statement } from "bun:sqlite";
+import { ageOn } from "../../core/age.ts";
 import type { Deps } from "../../deps.ts";
 import { outboxRepo } from "../../store/outbox-repo.ts";
 import { deviceStore } from "../common/store.ts";
@@ -32,16 +33,6 @@ const BATCH = 20;
 const TIMEOUT_MS = 5000;
 const FIRST_RETRY_MS = 60_000;
 const MAX_RETRY_MS = 6 * 3600_000;
-
-/** Completed years on the UTC date of `at` (computation-core §2.5). */
-export function ageAt(birthday: string, at: number): number | null {
-  const m = /^(\d{4})-(\d{2})-(\d{2})$/.exec(birthday);
-  if (!m) return null;
-  const d = new Date(at);
-  const [y, mo, da] = [Number(m[1]), Number(m[2]), Number(m[3])];
-  const before = d.getUTCMonth() + 1 < mo || (d.getUTCMonth() + 1 === mo && d.getUTCDate() < da);
-  return d.getUTCFullYear() - y - (before ? 1 : 0);
-}
 
 export class LiteReports {
   private readonly pendingStmt: Statement<Pending, [number]>;
@@ -74,7 +65,7 @@ export class LiteReports {
 
   /** One pass: asks the relay for up to BATCH reports. Returns how many were stored. */
   async runOnce(): Promise<number> {
-    const base = this.deps.settings.get<string | null>("yolanda.relay.liteUrl");
+    const base = this.deps.settings.get("yolanda.relay.liteUrl");
     if (!base || this.running) return 0;
     this.running = true;
     try {
@@ -103,7 +94,8 @@ export class LiteReports {
   private async one(base: string, p: Pending): Promise<"stored" | string> {
     if (p.sex !== "male" && p.sex !== "female") return "the member's sex is not set";
     if (p.height_cm === null) return "the member's height is not set";
-    const age = p.birthday ? ageAt(p.birthday, p.measured_at) : null;
+    // The member's age on the gym's calendar date of the weighing (core/age.ts).
+    const age = p.birthday ? ageOn(p.birthday, p.measured_at, this.deps.settings.get("gym.timeZone")) : null;
     if (age === null) return "the member's birthday is not set";
     const body: Record<string, unknown> = { weight: p.weight_kg, height: p.height_cm, age, gender: p.sex === "male" ? 1 : 0, hmac: p.hmac };
     if (p.eight_electrode) body.fit_hmac = this.previousEightStmt.get(p.member_id, p.measured_at, p.id)?.hmac ?? p.hmac;

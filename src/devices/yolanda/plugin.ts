@@ -72,12 +72,12 @@ export function yolandaPlugin(deps: Deps, opts: YolandaOptions = {}) {
   function miniSettings(): MiniAuthSettings {
     const s = deps.settings;
     return {
-      secret: s.get<string | null>("yolanda.mini.jwtSecret") || null,
-      previous: s.get<string | null>("yolanda.mini.jwtSecretPrevious") || null,
-      clockToleranceSeconds: s.get<number>("yolanda.mini.clockToleranceSeconds"),
-      maxTokenAgeSeconds: s.get<number | null>("yolanda.mini.maxTokenAgeSeconds"),
-      expectedAppid: s.get<string | null>("yolanda.mini.expectedAppid") || null,
-      expectedIssuer: s.get<string | null>("yolanda.mini.expectedIssuer") || null,
+      secret: s.get("yolanda.mini.jwtSecret") || null,
+      previous: s.get("yolanda.mini.jwtSecretPrevious") || null,
+      clockToleranceSeconds: s.get("yolanda.mini.clockToleranceSeconds"),
+      maxTokenAgeSeconds: s.get("yolanda.mini.maxTokenAgeSeconds"),
+      expectedAppid: s.get("yolanda.mini.expectedAppid") || null,
+      expectedIssuer: s.get("yolanda.mini.expectedIssuer") || null,
     };
   }
 
@@ -334,7 +334,7 @@ export function yolandaPlugin(deps: Deps, opts: YolandaOptions = {}) {
   async function handleRelay(request: Request, route: RelayRoute, remote: string | null): Promise<Response> {
     const now = deps.now();
     const g = route.generation;
-    if (!deps.settings.get<boolean>("yolanda.relay.enabled")) return toResponse(relayFail(g, 404, "not_enabled"));
+    if (!deps.settings.get("yolanda.relay.enabled")) return toResponse(relayFail(g, 404, "not_enabled"));
     const base = { router: "wsp-relay", routeKey: route.key, prefix: route.prefix, storageFailure: relayFail(g, 500, "storage") };
     const read = await readBody(request, YOLANDA_BODY_LIMIT);
     if (read.tooLarge) {
@@ -343,7 +343,7 @@ export function yolandaPlugin(deps: Deps, opts: YolandaOptions = {}) {
     const parsed = parseLenient(read.text);
     const common = { ...base, parseStatus: parsed.status, captureBody: captureText(read, parsed), bodyBytes: read.bytes };
 
-    if (!sourceAllowed(remote, deps.settings.get<readonly string[]>("yolanda.relay.allowedSources"))) {
+    if (!sourceAllowed(remote, deps.settings.get("yolanda.relay.allowedSources"))) {
       return commitDeviceRequest(deps, request, remote, { ...common, authFailure: true, authResult: "source_not_allowed", reply: relayFail(g, 403, "forbidden") });
     }
     if (route.endpoint === "unknown") {
@@ -351,7 +351,7 @@ export function yolandaPlugin(deps: Deps, opts: YolandaOptions = {}) {
     }
     let authResult: string | null = null;
     if (g === "docker") {
-      const expected = deps.settings.get<string | null>("yolanda.relay.authorization");
+      const expected = deps.settings.get("yolanda.relay.authorization");
       if (expected) {
         const got = request.headers.get("authorization");
         if (got === null || !safeEqual(got, expected)) {
@@ -419,18 +419,18 @@ export function yolandaPlugin(deps: Deps, opts: YolandaOptions = {}) {
         persist,
       });
     const users = () => slots.users(mac);
-    const unit = () => deps.settings.get<number>("yolanda.relay.unit");
+    const unit = () => deps.settings.get("yolanda.relay.unit");
 
     switch (route.endpoint) {
       case "read_secret_key": {
-        const key = slots.scaleKey(mac) ?? deps.settings.get<string | null>("yolanda.relay.defaultScaleKey") ?? "";
+        const key = slots.scaleKey(mac) ?? deps.settings.get("yolanda.relay.defaultScaleKey") ?? "";
         // The key goes to the relay, never into the capture.
         return withDevice(json(200, { secret_key: key }), undefined, { captureResponse: JSON.stringify({ secret_key: key ? "[redacted]" : "" }) });
       }
       case "read_model_id":
         return withDevice(json(200, { model_id: slots.lastModelId(mac) ?? "" }));
       case "read_scale_users": {
-        const algorithm = deps.settings.get<number>("yolanda.relay.algorithm");
+        const algorithm = deps.settings.get("yolanda.relay.algorithm");
         const scaleUsers = users().map((u) => ({
           user_index: u.user_index,
           gender: u.gender,

@@ -4,7 +4,9 @@
  * `decide` turns them into an outcome (one active member, inactive, ambiguous, none).
  */
 import type { Database, Statement } from "bun:sqlite";
-import { cardCandidates, normDec, normHex, phoneVariants, type CardNumber, type MemberProfile } from "./wire.ts";
+import { phoneVariants, type MemberProfile } from "../../core/members.ts";
+import { memberProfile } from "../../store/profiles.ts";
+import { cardCandidates, normDec, normHex, type CardNumber } from "./wire.ts";
 
 export type Decision =
   | { kind: "member"; member: MemberProfile }
@@ -14,24 +16,12 @@ export type Decision =
 
 type Ids = Array<{ id: number }>;
 
-interface MemberRow {
-  id: number;
-  name: string;
-  nickname: string | null;
-  phone: string | null;
-  sex: "male" | "female" | "unspecified";
-  birthday: string | null;
-  height_cm: number | null;
-  status: string;
-}
-
 export class MemberLookup {
   private readonly code: Statement<{ id: number }, [string]>;
   private readonly memberNo: Statement<{ id: number }, [string]>;
   private readonly cardDec: Statement<{ id: number }, [string]>;
   private readonly cardHex: Statement<{ id: number }, [string]>;
   private readonly email: Statement<{ id: number }, [string]>;
-  private readonly profileStmt: Statement<MemberRow, [number]>;
   private readonly db: Database;
 
   constructor(db: Database) {
@@ -41,14 +31,10 @@ export class MemberLookup {
     this.cardDec = db.query("SELECT member_id AS id FROM credentials WHERE kind = 'card' AND card_dec = ?1");
     this.cardHex = db.query("SELECT member_id AS id FROM credentials WHERE kind = 'card' AND card_hex = ?1");
     this.email = db.query("SELECT id FROM members WHERE email_norm = lower(trim(?1))");
-    this.profileStmt = db.query("SELECT id, name, nickname, phone, sex, birthday, height_cm, status FROM members WHERE id = ?");
   }
 
   profile(id: number): MemberProfile | null {
-    const r = this.profileStmt.get(id);
-    return r
-      ? { id: r.id, name: r.name, nickname: r.nickname, phone: r.phone, sex: r.sex, birthday: r.birthday, heightCm: r.height_cm, status: r.status }
-      : null;
+    return memberProfile(this.db, id);
   }
 
   private static ids(rows: Ids): number[] {

@@ -69,7 +69,7 @@ function error(name: ErrName): DeviceReply {
 }
 
 export function signingKey(deps: Deps): Uint8Array {
-  return new TextEncoder().encode(deps.settings.get<string>("youjiu.tokenSigningKey"));
+  return new TextEncoder().encode(deps.settings.get("youjiu.tokenSigningKey"));
 }
 
 export async function issueToken(deps: Deps, sn: string): Promise<string> {
@@ -78,7 +78,7 @@ export async function issueToken(deps: Deps, sn: string): Promise<string> {
     .setProtectedHeader({ alg: "HS256", typ: "JWT" })
     .setAudience(TOKEN_AUDIENCE)
     .setIssuedAt(iat)
-    .setExpirationTime(iat + deps.settings.get<number>("youjiu.tokenTtlSeconds"))
+    .setExpirationTime(iat + deps.settings.get("youjiu.tokenTtlSeconds"))
     .sign(signingKey(deps));
 }
 
@@ -107,10 +107,10 @@ export function youjiuPlugin(deps: Deps) {
   const { service, lookup, repo, throttle } = youjiu(deps);
   const joins = new JoinRequestsRepo(deps.db);
   /** Unknown devices are admitted while staff have the pairing window open, or always with autoActivate. */
-  const admitsNew = () => deps.pairing.isOpen() || deps.settings.get<boolean>("youjiu.autoActivate");
+  const admitsNew = () => deps.pairing.isOpen() || deps.settings.get("youjiu.autoActivate");
   const unknownCardFirstTap = new Map<string, number>();
   const message = (key: MessageKey): string =>
-    deps.settings.get<string | null>(`youjiu.messages.${key}`) ?? MESSAGES[deps.settings.get<"en" | "zh-CN">("youjiu.locale")][key];
+    deps.settings.get(`youjiu.messages.${key}`) ?? MESSAGES[deps.settings.get("youjiu.locale")][key];
 
   async function verify(token: string): Promise<TokenCheck> {
     try {
@@ -156,7 +156,7 @@ export function youjiuPlugin(deps: Deps) {
 
   async function handle(request: Request, endpoint: YoujiuEndpoint, prefix: string, remote: string | null): Promise<Response> {
     const base = { router: "youjiu", routeKey: endpoint, prefix, storageFailure: error("INTERNAL_ERROR"), redactResponse: true };
-    if (!deps.settings.get<boolean>("youjiu.enabled")) return toResponse(error("NOT_ENABLED"));
+    if (!deps.settings.get("youjiu.enabled")) return toResponse(error("NOT_ENABLED"));
     const read = await readBody(request, YOUJIU_BODY_LIMIT);
     if (read.tooLarge) {
       return commitDeviceRequest(deps, request, remote, { ...base, parseStatus: null, captureBody: null, bodyBytes: read.bytes, reply: error("PAYLOAD_TOO_LARGE") });
@@ -243,7 +243,7 @@ export function youjiuPlugin(deps: Deps) {
       tokenSn = check.sn;
       authResult = `token via ${presented.carrier}`;
       if (remote) service.snByIp.set(remote, tokenSn);
-    } else if (deps.settings.get<boolean>("youjiu.requireToken")) {
+    } else if (deps.settings.get("youjiu.requireToken")) {
       return commitDeviceRequest(deps, request, remote, { ...common, authFailure: true, authResult: "token_missing", reply: error("UNAUTHORIZED") });
     }
     /** A readable attempt that cannot be served as asked: the device shows the message and lets the member retry (§0.3). */
@@ -279,8 +279,8 @@ export function youjiuPlugin(deps: Deps) {
       switch (d.kind) {
         case "member": {
           const ext = extendData(d.member.id, sn, now);
-          const result: Record<string, unknown> = { user_info: userInfo(d.member, now, deps.settings.get("youjiu.phoneMode")) };
-          if (deps.settings.get<boolean>("youjiu.extendData")) result.extend_data = ext;
+          const result: Record<string, unknown> = { user_info: userInfo(d.member, now, deps.settings.get("youjiu.phoneMode"), deps.settings.get("gym.timeZone")) };
+          if (deps.settings.get("youjiu.extendData")) result.extend_data = ext;
           if (withScene) result.scene = withScene;
           return { body: ok(result), event: { sn, outcome: "delivered" as const, memberId: d.member.id, extendData: ext, valueHint } };
         }
@@ -293,7 +293,7 @@ export function youjiuPlugin(deps: Deps) {
       }
     };
 
-    const allowed = deps.settings.get<string[] | null>("youjiu.allowedScenes");
+    const allowed = deps.settings.get("youjiu.allowedScenes");
     if (scene && allowed && !allowed.includes(scene)) {
       return answer(refused(message("sceneNotAllowed")), { sn: tokenSn, outcome: "scene_not_allowed", memberId: null, extendData: null, valueHint: value ? hint(value) : null });
     }
@@ -345,7 +345,7 @@ export function youjiuPlugin(deps: Deps) {
         const ids = lookup.byCard(card);
         const hex = card.hex ?? decToHex(card.dec!);
         if (ids.length === 0) {
-          if (deps.settings.get<string>("youjiu.unknownCardMode") === "wait") {
+          if (deps.settings.get("youjiu.unknownCardMode") === "wait") {
             const first = unknownCardFirstTap.get(dec) ?? now;
             unknownCardFirstTap.set(dec, first);
             if (now - first < UNKNOWN_CARD_WAIT_MS) {

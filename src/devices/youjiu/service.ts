@@ -8,6 +8,7 @@
  * call this service; the staff page listens to its events (waiting, pushed,
  * delivered, expired, superseded, cancelled).
  */
+import type { SettingKey, SettingValue } from "../../config/settings.ts";
 import type { Deps } from "../../deps.ts";
 import type { MemberLookup } from "./lookup.ts";
 import { qrKey, XONE_SCENES } from "./wire.ts";
@@ -127,12 +128,12 @@ export class YoujiuService {
     }
   }
 
-  private setting<T>(key: string): T {
-    return this.deps.settings.get<T>(key);
+  private setting<K extends SettingKey>(key: K): SettingValue<K> {
+    return this.deps.settings.get(key);
   }
 
   isActive(r: WaitingRecord | undefined, now = this.deps.now()): boolean {
-    return r !== undefined && now - r.lastPollAt <= this.setting<number>("youjiu.pushActiveWindowMs");
+    return r !== undefined && now - r.lastPollAt <= this.setting("youjiu.pushActiveWindowMs");
   }
 
   /**
@@ -156,7 +157,7 @@ export class YoujiuService {
     if (!wasActive) this.emit({ type: "waiting", sn, at: now });
     const p = r.pendingPush;
     if (p && p.status === "pending") {
-      if (now - p.pushedAt <= this.setting<number>("youjiu.pushTtlSeconds") * 1000) {
+      if (now - p.pushedAt <= this.setting("youjiu.pushTtlSeconds") * 1000) {
         p.status = "delivering";
         return { push: p, firstOfSession };
       }
@@ -185,7 +186,7 @@ export class YoujiuService {
     const now = this.deps.now();
     const r = this.waiting.get(sn);
     if (!this.isActive(r, now)) return "error:DEVICE_NOT_WAITING";
-    const chosen = scene ?? this.setting<string>("youjiu.defaultPushScene");
+    const chosen = scene ?? this.setting("youjiu.defaultPushScene");
     if (!(XONE_SCENES as readonly string[]).includes(chosen)) return "error:INVALID_SCENE";
     const m = this.members.profile(memberId);
     if (!m) return "error:MEMBER_NOT_FOUND";
@@ -210,7 +211,7 @@ export class YoujiuService {
     this.qrBindings.set(qrKey(value), {
       memberId,
       boundAt: now,
-      expiresAt: now + this.setting<number>("youjiu.qrBindingTtlSeconds") * 1000,
+      expiresAt: now + this.setting("youjiu.qrBindingTtlSeconds") * 1000,
       deliveredAt: null,
       answer: null,
     });
@@ -280,7 +281,7 @@ export class YoujiuService {
 
   /** Emits `idle` for records that stopped polling (called by a timer for the live view). */
   sweep(now = this.deps.now()): void {
-    const windowMs = this.setting<number>("youjiu.pushActiveWindowMs");
+    const windowMs = this.setting("youjiu.pushActiveWindowMs");
     for (const r of this.waiting.values()) {
       if (now - r.lastPollAt > windowMs && now - r.lastPollAt <= windowMs + 1000) this.emit({ type: "idle", sn: r.sn, at: now });
     }
@@ -289,7 +290,7 @@ export class YoujiuService {
 
   /** Pushes not delivered within youjiu.pushTtlSeconds expire (spec §0.3: at most a few seconds). */
   expirePushes(now = this.deps.now()): void {
-    const ttl = this.setting<number>("youjiu.pushTtlSeconds") * 1000;
+    const ttl = this.setting("youjiu.pushTtlSeconds") * 1000;
     for (const r of this.waiting.values()) {
       const p = r.pendingPush;
       if (p && p.status === "pending" && now - p.pushedAt > ttl) this.finish(r.sn, p, "expired");

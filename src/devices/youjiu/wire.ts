@@ -2,6 +2,8 @@
  * Youjiu wire format (device-protocols §4): routing, envelopes, messages, the
  * user_info mapping, card and phone normalisation. Pure functions.
  */
+import { ageOn } from "../../core/age.ts";
+import type { MemberProfile } from "../../core/members.ts";
 import type { DevicePath } from "../common/path.ts";
 
 export type YoujiuEndpoint = "activate" | "tokens" | "third_user";
@@ -87,39 +89,19 @@ export function retry(message: string) {
 
 // ---- user_info (§4.6.2) ---------------------------------------------------------------
 
-export interface MemberProfile {
-  id: number;
-  name: string;
-  nickname: string | null;
-  phone: string | null;
-  sex: "male" | "female" | "unspecified";
-  birthday: string | null;
-  heightCm: number | null;
-  status: string;
-}
-
-/** Whole years between a YYYY-MM-DD birthday and a date (local calendar). */
-export function ageOn(birthday: string, today: Date): number | null {
-  const m = /^(\d{4})-(\d{2})-(\d{2})$/.exec(birthday);
-  if (!m) return null;
-  const [y, mo, d] = [Number(m[1]), Number(m[2]), Number(m[3])];
-  let age = today.getFullYear() - y;
-  if (today.getMonth() + 1 < mo || (today.getMonth() + 1 === mo && today.getDate() < d)) age--;
-  return age;
-}
-
 export function phoneForDevice(m: MemberProfile, mode: "international" | "china11"): string {
   const digits = (m.phone ?? "").replace(/\D/g, "");
   if (mode === "china11") return digits.length === 11 ? digits : String(m.id).padStart(11, "0");
   return digits.length >= 1 && digits.length <= 50 ? digits : String(m.id);
 }
 
-export function userInfo(m: MemberProfile, now: number, mode: "international" | "china11"): Record<string, unknown> {
+/** `timeZone`: the gym's (`gym.timeZone`); the age bounds are checked on the gym's calendar date. */
+export function userInfo(m: MemberProfile, now: number, mode: "international" | "china11", timeZone: string): Record<string, unknown> {
   const info: Record<string, unknown> = { uid: m.id, phone: phoneForDevice(m, mode) };
   if (m.sex === "male") info.gender = 1;
   else if (m.sex === "female") info.gender = 2;
   if (m.birthday) {
-    const age = ageOn(m.birthday, new Date(now));
+    const age = ageOn(m.birthday, now, timeZone);
     if (age !== null && age >= 3 && age <= 99) info.birthday = m.birthday;
   }
   if (m.heightCm != null) {
@@ -210,23 +192,6 @@ export function cardCandidates(c: CardNumber): Array<{ by: "dec" | "hex"; value:
     out.push({ by: "dec", value: hexToDec(rev) });
   }
   return out;
-}
-
-// ---- phone matching (§4.6.3 ID lookup) ---------------------------------------------------------
-
-/** Digit strings (leading zeros stripped) that match `input` with the country code added or removed. */
-export function phoneVariants(input: string, countryCode: string | null): string[] {
-  const s = input.replace(/\D/g, "").replace(/^0+/, "");
-  if (!s) return [];
-  const national = new Set([s]);
-  if (countryCode && s.startsWith(countryCode) && s.length > countryCode.length) {
-    // "+44 (0) 7700 900123": drop the code, then the trunk zero.
-    const rest = s.slice(countryCode.length).replace(/^0+/, "");
-    if (rest) national.add(rest);
-  }
-  const out = new Set(national);
-  if (countryCode) for (const n of national) out.add(countryCode + n);
-  return [...out];
 }
 
 /** A UUID inside any input (a scanned URL works too); else the trimmed input. */

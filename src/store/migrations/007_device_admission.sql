@@ -4,9 +4,9 @@
 -- youjiu.autoActivate and lefu.autoApproveDevices changed (new boxes require tokens and staff
 -- approval), so a database that already has settings (it has been started before) stores the
 -- old defaults explicitly where nobody had set them. A new database has no settings rows yet
--- when migrations run, so it gets the new defaults.
+-- when migrations run, so it gets the new defaults. The time is migrate()'s clock (temp.migration_clock).
 INSERT OR IGNORE INTO settings (key, value, updated_at, updated_by)
-  SELECT k, v, CAST(strftime('%s','now') AS INTEGER) * 1000, 'migration-007'
+  SELECT k, v, (SELECT now_ms FROM temp.migration_clock), 'migration-007'
   FROM (SELECT 'youjiu.requireToken' AS k, 'false' AS v UNION ALL
         SELECT 'youjiu.autoActivate', 'true' UNION ALL
         SELECT 'lefu.autoApproveDevices', 'true')

@@ -58,21 +58,35 @@ export function schemaVersion(db: Database): number {
   return (db.query("PRAGMA user_version").get() as { user_version: number }).user_version;
 }
 
-export function migrate(db: Database, migrations: readonly Migration[] = MIGRATIONS): MigrationResult {
+/**
+ * Applies the migrations newer than the database's version. Time comes from `now` (the runtime's
+ * injectable clock, epoch ms): it stamps schema_migrations.applied_at, and a migration's SQL that
+ * needs "now" reads it from the connection's temporary table `migration_clock(now_ms)` rather
+ * than from SQLite's own clock (007 does), so a test with a pinned clock sees its own time.
+ */
+export function migrate(db: Database, migrations: readonly Migration[] = MIGRATIONS, now: () => number = Date.now): MigrationResult {
   const latest = migrations.reduce((v, m) => Math.max(v, m.version), 0);
   const from = schemaVersion(db);
   if (from > latest) throw new SchemaTooNewError(from, latest);
   db.run(`CREATE TABLE IF NOT EXISTS schema_migrations (
     version INTEGER PRIMARY KEY, name TEXT NOT NULL, applied_at INTEGER NOT NULL)`);
   const applied: number[] = [];
-  for (const m of [...migrations].sort((a, b) => a.version - b.version)) {
-    if (m.version <= from) continue;
-    db.transaction(() => {
-      db.exec(m.sql);
-      db.run("INSERT INTO schema_migrations (version, name, applied_at) VALUES (?, ?, ?)", [m.version, m.name, Date.now()]);
-      db.run(`PRAGMA user_version = ${m.version | 0}`);
-    }).immediate();
-    applied.push(m.version);
+  db.run("CREATE TEMP TABLE IF NOT EXISTS migration_clock (now_ms INTEGER NOT NULL)");
+  try {
+    for (const m of [...migrations].sort((a, b) => a.version - b.version)) {
+      if (m.version <= from) continue;
+      db.transaction(() => {
+        const at = now();
+        db.run("DELETE FROM temp.migration_clock");
+        db.run("INSERT INTO temp.migration_clock (now_ms) VALUES (?)", [at]);
+        db.exec(m.sql);
+        db.run("INSERT INTO schema_migrations (version, name, applied_at) VALUES (?, ?, ?)", [m.version, m.name, at]);
+        db.run(`PRAGMA user_version = ${m.version | 0}`);
+      }).immediate();
+      applied.push(m.version);
+    }
+  } finally {
+    db.run("DROP TABLE IF EXISTS temp.migration_clock");
   }
   return { from, to: schemaVersion(db), applied };
 }
