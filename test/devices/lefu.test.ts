@@ -284,3 +284,14 @@ describe("capture retention", () => {
     expect(left).toEqual([{ route_key: "unknownthing", unknown_path: 1 }]);
   });
 });
+
+describe("Torre scaleType and electrodes", () => {
+  test("scaleType 5 with one impedance is not marked 8-electrode; with ten it is", async () => {
+    const h = fresh();
+    h.rt.pairing.open(10, "test");
+    const item = (ts: number, n: number) => ({ memberid: "m", userid: "u", weight: 70, timestamp: ts, data: Array.from({ length: n }, (_, i) => ({ impedance: String(500 + i) })) });
+    const res = await h.app.handle(new Request("http://localhost/lefu/wifi/torre/record", { method: "POST", headers: { "content-type": "application/json" }, body: JSON.stringify({ sn: "EIGHT1", scaleType: 5, list: [item(1762000000, 1), item(1762000060, 10)] }) }));
+    expect(res.status).toBe(200);
+    expect(h.rt.db.query("SELECT eight_electrode FROM measurements ORDER BY measured_at").all()).toEqual([{ eight_electrode: 0 }, { eight_electrode: 1 }]);
+  });
+});

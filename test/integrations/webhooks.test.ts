@@ -146,6 +146,7 @@ describe("member events", () => {
 describe("login.delivered", () => {
   test("a code login that reaches a Youjiu device is an event; a refused one is not", async () => {
     const { h, receiver, admin } = await setup({ events: ["login.delivered"] });
+    h.rt.settings.set("youjiu.requireToken", false, "test"); // a box without device tokens
     const m = await member(admin, "Lu", "L-9");
     await admin.call("POST", `/api/v1/members/${m.body.id}/credentials`, { kind: "code", value: "QR-LOGIN-9" });
     const scan = (value: string) =>
@@ -381,6 +382,9 @@ describe("device presence", () => {
 
   test("a Youjiu device that keeps polling from memory stays online; silent, it goes offline", async () => {
     const { h, clock } = await setup({ events: ["device.online", "device.offline"], sender: false });
+    // A box that does not require device tokens, with the XONE paired (spec §0.3 defaults would refuse it).
+    h.rt.settings.set("youjiu.requireToken", false, "test");
+    h.rt.pairing.open(60, "test");
     const poll = () =>
       h.app.handle(new Request("http://localhost/youjiu/third_user", { method: "POST", headers: { "content-type": "application/json" }, body: JSON.stringify({ type: "f-push", value: "XONE-P1" }) }));
     await poll();

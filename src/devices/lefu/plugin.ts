@@ -271,7 +271,9 @@ export function lefuPlugin(deps: Deps) {
         heartRate: n.heartRate,
         impedance: n.impedance,
         scaleType,
-        eightElectrode: eightElectrode(scaleType) || (n.impedance?.length ?? 0) === 10,
+        // Eight electrodes only when the item carries the ten impedances: a scaleType that says so with one
+        // impedance is a 4-electrode reading (device-roles issue, point 5).
+        eightElectrode: n.impedance ? n.impedance.length >= 10 : eightElectrode(scaleType),
         backlogTotal: n.backlogTotal,
         backlogCurrent: n.backlogCurrent,
         rssi: n.rssi,
