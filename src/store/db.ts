@@ -39,8 +39,9 @@ export function dbPath(dataDir: string): string {
 export function applyPragmas(db: Database): void {
   db.run("PRAGMA busy_timeout = 5000");
   // Takes effect only on a database that has no table yet (a new one): freed pages can then be given back
-  // in small steps (`PRAGMA incremental_vacuum`, see store/maintenance.ts). An existing database keeps its
-  // mode until a full VACUUM (`bodydock vacuum`), which rewrites the file.
+  // in small steps (`PRAGMA incremental_vacuum`, store/retention.ts). An existing database keeps its mode
+  // (only a full VACUUM, which rewrites the file, could change it); a `bodydock backup` of it is written in
+  // the new mode, so restoring one converts it (README, "Disk space").
   db.run("PRAGMA auto_vacuum = INCREMENTAL");
   db.run("PRAGMA journal_mode = WAL");
   db.run("PRAGMA synchronous = FULL");
