@@ -275,3 +275,9 @@ describe("a member's history", () => {
     expect(text.slice(0, text.indexOf(',{"id":4,'))).toBe(JSON.stringify(rows.slice(0, 3).map(measurementView)).slice(0, -1));
   });
 });
+
+test("connection pragmas for size: temp_store=MEMORY, a 32 MB page cache, auto_vacuum=INCREMENTAL on a new database", () => {
+  const h = fresh();
+  const q = (p: string) => h.rt.db.query(`PRAGMA ${p}`).get();
+  expect([q("temp_store"), q("cache_size"), q("auto_vacuum")]).toEqual([{ temp_store: 2 }, { cache_size: -32768 }, { auto_vacuum: 2 }]);
+});
