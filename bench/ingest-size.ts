@@ -7,7 +7,8 @@
  *   - the non-durable floor (bench/floor-server.ts, one insert, synchronous=NORMAL), for the record.
  * Rounds are interleaved (floor, empty, dataset, non-durable, floor, ...) so that the other work on the
  * machine hits every server alike; each server gets a fresh copy of its database every round. Medians of
- * the rounds, and the ratios of the medians.
+ * the rounds, and the ratios of the medians. Also the server's own CPU time per upload (/proc/PID/stat),
+ * which other work on the machine disturbs much less than throughput does.
  *
  * Usage: bun bench/ingest-size.ts [--dataset DIR] [--rounds 3] [--seconds 8] [--conns 32,8,4]
  *   (npm run build first; the dataset is built with bench/dataset.ts when DIR has none)
@@ -54,7 +55,13 @@ function upload(client: number, seq: number): RequestInit {
 const work = mkdtempSync(join(tmpdir(), "bodydock-ingest-size-"));
 let port = 24000 + Math.floor(Math.random() * 1000);
 
-async function one(server: string, concurrency: number): Promise<LoadResult & { stored?: number }> {
+/** CPU time (user + system) the process has used so far, ms. */
+async function cpuMs(pid: number): Promise<number> {
+  const f = (await Bun.file(`/proc/${pid}/stat`).text()).split(") ")[1]!.split(" ");
+  return ((Number(f[11]) + Number(f[12])) * 1000) / 100; // utime, stime in clock ticks (100 Hz)
+}
+
+async function one(server: string, concurrency: number): Promise<LoadResult & { cpuUs: number }> {
   run++;
   const dir = join(work, `${server}-${run}`);
   mkdirSync(dir, { recursive: true });
@@ -77,6 +84,7 @@ async function one(server: string, concurrency: number): Promise<LoadResult & { 
   }
   const proc = Bun.spawn(cmd, { cwd: dir, env, stdout: "ignore", stderr: "inherit" });
   await waitReady(`http://127.0.0.1:${p}/healthz`, 60_000);
+  const cpu0 = await cpuMs(proc.pid);
   const r = await closedLoop({
     url: `http://127.0.0.1:${p}${path}`,
     concurrency,
@@ -84,10 +92,11 @@ async function one(server: string, concurrency: number): Promise<LoadResult & { 
     makeRequest: upload,
     isOk: (res, text) => res.status === 200 && text.includes('"errorCode":0'),
   });
+  const cpuUs = ((await cpuMs(proc.pid)) - cpu0) * 1000 / Math.max(1, r.requests);
   proc.kill("SIGTERM");
   await proc.exited;
   rmSync(dir, { recursive: true, force: true });
-  return r;
+  return { ...r, cpuUs };
 }
 
 const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)]!;
@@ -99,21 +108,25 @@ dsDb.close();
 console.log(`Lefu Torre ingest: ${rounds} interleaved rounds of ${seconds} s per server; dataset ${ds.members} members / ${ds.measurements} measurements`);
 console.log(`load average at start: ${(await Bun.file("/proc/loadavg").text()).split(" ").slice(0, 3).join(" ")}`);
 for (const c of conns) {
-  const results: Record<string, LoadResult[]> = Object.fromEntries(servers.map((s) => [s, []]));
+  const results: Record<string, Array<LoadResult & { cpuUs: number }>> = Object.fromEntries(servers.map((s) => [s, []]));
   for (let r = 0; r < rounds; r++) {
     for (const s of servers) {
       const x = await one(s, c);
       results[s]!.push(x);
-      console.log(`  ${c} conns, round ${r + 1}, ${s.padEnd(10)} ${f(x.rps)} uploads/s  p50 ${x.p50.toFixed(2)}  p99 ${x.p99.toFixed(2)} ms  errors ${x.errors}`);
+      console.log(`  ${c} conns, round ${r + 1}, ${s.padEnd(10)} ${f(x.rps)} uploads/s  p50 ${x.p50.toFixed(2)}  p99 ${x.p99.toFixed(2)} ms  server CPU ${x.cpuUs.toFixed(0)} us/upload  errors ${x.errors}`);
     }
   }
-  const med = Object.fromEntries(servers.map((s) => [s, { rps: median(results[s]!.map((x) => x.rps)), p50: median(results[s]!.map((x) => x.p50)), p99: median(results[s]!.map((x) => x.p99)) }]));
+  const med = Object.fromEntries(
+    servers.map((s) => [s, { rps: median(results[s]!.map((x) => x.rps)), p50: median(results[s]!.map((x) => x.p50)), p99: median(results[s]!.map((x) => x.p99)), cpu: median(results[s]!.map((x) => x.cpuUs)) }]),
+  );
   console.log(`\n${c} connections, medians of ${rounds}:`);
-  console.log("| server | uploads/s | p50 | p99 |");
-  console.log("|---|---|---|---|");
-  for (const s of servers) console.log(`| ${s} | ${f(med[s]!.rps)} | ${med[s]!.p50.toFixed(2)} ms | ${med[s]!.p99.toFixed(2)} ms |`);
+  console.log("| server | uploads/s | p50 | p99 | server CPU per upload |");
+  console.log("|---|---|---|---|---|");
+  for (const s of servers) console.log(`| ${s} | ${f(med[s]!.rps)} | ${med[s]!.p50.toFixed(2)} ms | ${med[s]!.p99.toFixed(2)} ms | ${med[s]!.cpu.toFixed(0)} µs |`);
   const ratio = (a: string, b: string) => (med[a] && med[b] ? (med[a]!.rps / med[b]!.rps).toFixed(2) : "-");
-  console.log(`ratios: dataset/empty ${ratio("dataset", "empty")}, dataset/floor ${ratio("dataset", "floor")}, empty/floor ${ratio("empty", "floor")}, dataset/non-durable ${ratio("dataset", "nondurable")}\n`);
+  const cpuRatio = (a: string, b: string) => (med[a] && med[b] ? (med[b]!.cpu / med[a]!.cpu).toFixed(2) : "-");
+  console.log(`throughput ratios: dataset/empty ${ratio("dataset", "empty")}, dataset/floor ${ratio("dataset", "floor")}, empty/floor ${ratio("empty", "floor")}, dataset/non-durable ${ratio("dataset", "nondurable")}`);
+  console.log(`CPU-per-upload ratios (the second's CPU per upload / the first's: read like throughput ratios): dataset vs empty ${cpuRatio("dataset", "empty")}, dataset vs floor ${cpuRatio("dataset", "floor")}, empty vs floor ${cpuRatio("empty", "floor")}\n`);
 }
 console.log(`load average at end: ${(await Bun.file("/proc/loadavg").text()).split(" ").slice(0, 3).join(" ")}`);
 rmSync(work, { recursive: true, force: true });

@@ -1,3 +1,4 @@
+import { setPriority } from "node:os";
 import { resolve } from "node:path";
 import { configFromProcess, optionsHelp } from "../config/config.ts";
 import { backupTo, BackupError } from "../store/backup.ts";
@@ -11,7 +12,8 @@ const backup: Command = {
   help: `Usage: bodydock backup <file> [--data-dir DIR]
 
 Writes a consistent, compacted copy of the database to <file> with SQLite's
-VACUUM INTO. Safe while the server runs. <file> must not exist yet.
+VACUUM INTO. Safe while the server runs (it reads a snapshot and never blocks
+the server's writes; it runs at a lower CPU priority). <file> must not exist yet.
 
 Options:
 ${optionsHelp()}`,
@@ -28,6 +30,12 @@ ${optionsHelp()}`,
     try {
       const config = configFromProcess(flags);
       const target = resolve(positional[0]!);
+      // The copy is not urgent; the server's answers to devices are: let the scheduler prefer the server.
+      try {
+        setPriority(10);
+      } catch {
+        /* not allowed here: run at the normal priority */
+      }
       backupTo(dbPath(config.dataDir), target);
       console.log(`backup written to ${target}`);
       return 0;

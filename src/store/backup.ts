@@ -27,6 +27,9 @@ export function backupTo(dbFile: string, target: string): void {
   const db = new Database(dbFile, { readonly: false });
   try {
     db.run("PRAGMA busy_timeout = 5000");
+    // The copy is written with auto_vacuum=INCREMENTAL whatever the source has (this changes nothing in the
+    // source): restoring a backup is how an older database gets the mode that gives freed space back.
+    db.run("PRAGMA auto_vacuum = INCREMENTAL");
     db.run("VACUUM INTO ?", [target]);
   } catch (e) {
     rmSync(target, { force: true });

@@ -5,6 +5,7 @@
  */
 import type { Database, Statement } from "bun:sqlite";
 import { outboxRepo } from "./outbox-repo.ts";
+import { seenKey, seenThrottle, type SeenThrottle } from "./seen-throttle.ts";
 
 export type MeasurementStatus = "assigned" | "unassigned" | "discarded";
 
@@ -107,10 +108,12 @@ export class MeasurementsRepo {
   private readonly diagStmt: Statement<unknown>;
   private readonly identityUpsertStmt: Statement<LefuIdentityRow>;
   private readonly identityStmt: Statement<LefuIdentityRow, [string]>;
+  private readonly throttle: SeenThrottle;
   private readonly suggestUpStmt: Statement<{ id: number; w: number }, [number, number]>;
   private readonly suggestDownStmt: Statement<{ id: number; w: number }, [number, number]>;
 
   constructor(private readonly db: Database) {
+    this.throttle = seenThrottle(db);
     this.insertStmt = db.query(`
       INSERT INTO measurements (idem_key, source, device_id, member_id, status, claim_reason, suggested_member_id, group_key,
         candidates_json, measured_at, device_ts_raw, clock_suspect, received_at, weight_kg, heart_rate, impedance_json, scale_type,
@@ -212,8 +215,20 @@ export class MeasurementsRepo {
     this.diagStmt.run({ at, kind, deviceId, captureId, detail: JSON.stringify(detail) } as never);
   }
 
+  /**
+   * Records that a Lefu identity weighed in (call inside a write job). Like device rows, an identity's
+   * row is written at most once a second when its userid and scale are the same (seen-throttle.ts).
+   */
   lefuIdentitySeen(memberid: string, userid: string | null, deviceId: number | null, now: number): LefuIdentityRow {
-    return this.identityUpsertStmt.get({ memberid, userid, deviceId, now } as never)!;
+    const key = seenKey("lefu-identity", memberid);
+    const sig = `${userid}\u0000${deviceId}`;
+    if (!this.throttle.mustWrite(key, sig, now)) {
+      const row = this.identityStmt.get(memberid);
+      if (row) return row;
+    }
+    const row = this.identityUpsertStmt.get({ memberid, userid, deviceId, now } as never)!;
+    this.throttle.written(key, sig, now);
+    return row;
   }
   lefuIdentity(memberid: string): LefuIdentityRow | null {
     return this.identityStmt.get(memberid);

@@ -2,7 +2,7 @@
  * Capture retention in small steps (issue 18). Ordinary device captures older than the retention are
  * deleted in batches, each its own write job, so a device request waits behind at most one batch: the
  * batch size adapts to keep each batch near TARGET_MS (a deleted capture also clears capture_id on its
- * measurements). Then, on a database with auto_vacuum=INCREMENTAL (every database created since
+ * measurements), with a pause between batches. Then, on a database with auto_vacuum=INCREMENTAL (every database created since
  * migration 009; see db.ts), the freed pages are given back to the file system in steps of VACUUM_PAGES.
  */
 import type { Database, Statement } from "bun:sqlite";
@@ -12,12 +12,18 @@ import { CapturesRepo } from "./captures-repo.ts";
 export const TARGET_MS = 2;
 export const MAX_BATCH = 2000;
 export const VACUUM_PAGES = 256;
+/** Pause between two batches: pruning is never urgent, device requests are (a batch every ~10 ms at most). */
+export const PAUSE_MS = 8;
 
 export interface PruneReport {
   deleted: number;
   batches: number;
   /** Longest time one batch held the write queue (its job), ms. */
   longestBatchMs: number;
+  /** Median batch time, ms. */
+  medianBatchMs: number;
+  /** Batches that held the queue for more than 5 ms (a busy machine can stretch any of them). */
+  over5ms: number;
   pagesFreed: number;
   ms: number;
 }
@@ -43,11 +49,19 @@ class Vacuum {
   }
 }
 
-export async function pruneCaptures(db: Database, writes: WriteQueue, before: number): Promise<PruneReport> {
+export async function pruneCaptures(db: Database, writes: WriteQueue, before: number, opts: { pauseMs?: number } = {}): Promise<PruneReport> {
   const captures = new CapturesRepo(db);
   const vacuum = new Vacuum(db);
   const t0 = performance.now();
-  const r: PruneReport = { deleted: 0, batches: 0, longestBatchMs: 0, pagesFreed: 0, ms: 0 };
+  const r: PruneReport = { deleted: 0, batches: 0, longestBatchMs: 0, medianBatchMs: 0, over5ms: 0, pagesFreed: 0, ms: 0 };
+  const times: number[] = [];
+  const note = (ms: number) => {
+    times.push(ms);
+    if (ms > r.longestBatchMs) r.longestBatchMs = ms;
+    if (ms > 5) r.over5ms++;
+  };
+  const pauseMs = opts.pauseMs ?? PAUSE_MS;
+  const pause = () => (pauseMs > 0 ? Bun.sleep(pauseMs) : Promise.resolve());
   let size = 100;
   for (;;) {
     const { n, ms } = await writes.enqueue(() => {
@@ -57,8 +71,9 @@ export async function pruneCaptures(db: Database, writes: WriteQueue, before: nu
     });
     r.deleted += n;
     r.batches++;
-    if (ms > r.longestBatchMs) r.longestBatchMs = ms;
+    note(ms);
     if (n < size) break;
+    await pause();
     // Aim each batch at TARGET_MS: grow slowly, shrink at once.
     size = ms > TARGET_MS ? Math.max(10, Math.floor(size * (TARGET_MS / ms) * 0.8)) : Math.min(MAX_BATCH, Math.ceil(size * 1.25));
   }
@@ -70,12 +85,15 @@ export async function pruneCaptures(db: Database, writes: WriteQueue, before: nu
         vacuum.step();
         return performance.now() - s;
       });
-      if (ms > r.longestBatchMs) r.longestBatchMs = ms;
+      note(ms);
       const after = vacuum.free();
       r.pagesFreed += before - after;
       if (after >= before) break;
+      await pause();
     }
   }
+  times.sort((a, b) => a - b);
+  r.medianBatchMs = times[Math.floor(times.length / 2)] ?? 0;
   r.ms = performance.now() - t0;
   return r;
 }

@@ -45,3 +45,23 @@ test("old ordinary captures go in batches, flagged and recent ones stay, measure
   expect(r.pagesFreed).toBeGreaterThan(1000);
   expect(db.query("PRAGMA freelist_count").get()).toEqual({ freelist_count: 0 });
 });
+
+test("a backup of an older database (auto_vacuum off) is written with auto_vacuum=INCREMENTAL; the source is unchanged", async () => {
+  const { Database } = await import("bun:sqlite");
+  const { backupTo } = await import("../../src/store/backup.ts");
+  const { tempDir } = await import("../helpers.ts");
+  const dir = tempDir();
+  const src = `${dir}/old.sqlite`;
+  const old = new Database(src, { create: true });
+  old.run("PRAGMA journal_mode = WAL");
+  old.run("CREATE TABLE t (x)");
+  old.run("INSERT INTO t VALUES (1)");
+  expect(old.query("PRAGMA auto_vacuum").get()).toEqual({ auto_vacuum: 0 });
+  backupTo(src, `${dir}/copy.sqlite`);
+  expect(old.query("PRAGMA auto_vacuum").get()).toEqual({ auto_vacuum: 0 });
+  old.close();
+  const copy = new Database(`${dir}/copy.sqlite`, { readonly: true });
+  expect(copy.query("PRAGMA auto_vacuum").get()).toEqual({ auto_vacuum: 2 });
+  expect(copy.query("SELECT x FROM t").all()).toEqual([{ x: 1 }]);
+  copy.close();
+});

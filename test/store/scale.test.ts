@@ -122,6 +122,30 @@ describe("device last-seen writes", () => {
   });
 });
 
+describe("Lefu identity last-seen writes", () => {
+  test("at most once a second per identity; a link made in between applies to the very next upload", async () => {
+    const h = fresh();
+    const db = h.rt.db;
+    db.run("INSERT INTO members (id, name, created_at, updated_at) VALUES (5, 'Eve', 0, 0)");
+    const t0 = h.clock.now();
+    expect((await h.app.handle(torre("CFE9FA280014", "eve-phone", 55, 1762000000))).status).toBe(200);
+    h.clock.advance(300);
+    expect((await h.app.handle(torre("CFE9FA280014", "eve-phone", 55.1, 1762000060))).status).toBe(200);
+    expect(db.query("SELECT last_seen, member_id FROM lefu_identities").get()).toEqual({ last_seen: t0, member_id: null });
+    db.run("UPDATE lefu_identities SET member_id = 5");
+    h.clock.advance(300);
+    expect((await h.app.handle(torre("CFE9FA280014", "eve-phone", 55.2, 1762000120))).status).toBe(200);
+    expect(db.query("SELECT member_id, status FROM measurements ORDER BY id").all()).toEqual([
+      { member_id: null, status: "unassigned" },
+      { member_id: null, status: "unassigned" },
+      { member_id: 5, status: "assigned" },
+    ]);
+    h.clock.advance(1000);
+    expect((await h.app.handle(torre("CFE9FA280014", "eve-phone", 55.3, 1762000180))).status).toBe(200);
+    expect(db.query("SELECT last_seen FROM lefu_identities").get()).toEqual({ last_seen: t0 + 1600 });
+  });
+});
+
 describe("member CSV export", () => {
   test("streams one page of members per chunk, every member once, in id order", async () => {
     const h = fresh();
@@ -252,4 +276,10 @@ describe("a member's history", () => {
     expect(JSON.parse(text)).toEqual(rows.map(measurementView));
     expect(text.slice(0, text.indexOf(',{"id":4,'))).toBe(JSON.stringify(rows.slice(0, 3).map(measurementView)).slice(0, -1));
   });
+});
+
+test("connection pragmas for size: temp_store=MEMORY, a 32 MB page cache, auto_vacuum=INCREMENTAL on a new database", () => {
+  const h = fresh();
+  const q = (p: string) => h.rt.db.query(`PRAGMA ${p}`).get();
+  expect([q("temp_store"), q("cache_size"), q("auto_vacuum")]).toEqual([{ temp_store: 2 }, { cache_size: -32768 }, { auto_vacuum: 2 }]);
 });
