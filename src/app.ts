@@ -29,6 +29,7 @@ import { authApi } from "./staff/auth.ts";
 import { claimsApi } from "./staff/claims.ts";
 import { devicesApi } from "./staff/devices.ts";
 import { docsPlugin } from "./staff/docs.ts";
+import { facesApi } from "./staff/faces.ts";
 import { actor, adminSession, staffGuard } from "./staff/guard.ts";
 import { membersApi } from "./staff/members.ts";
 import { yolandaStaffApi } from "./staff/yolanda.ts";
@@ -98,6 +99,7 @@ export function createApp(deps: Deps) {
     .use(metricsPlugin(deps, metricsOf(deps), { isAdmin: adminSession(deps) }))
     .use(authApi(deps))
     .use(membersApi(deps))
+    .use(facesApi(deps))
     .use(auditApi(deps))
     .use(claimsApi(deps, { ...staffOptions, report: claimReport(deps) }))
     .use(devicesApi(deps, staffOptions))

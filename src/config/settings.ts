@@ -119,6 +119,25 @@ export const SETTING_DEFS: readonly SettingDef[] = [
   message("faceUnavailable", "Face login is not available. Please use your card or QR code."),
   message("ambiguousMember", "More than one member matches. Please see reception."),
   message("sceneNotAllowed", "This assessment is not enabled."),
+  message("faceRetry", "Look at the camera again"),
+  {
+    key: "face.enabled",
+    schema: t.Boolean(),
+    default: false,
+    description: "face login on Youjiu XONE (face_image): recognise enrolled members on the box; off answers faceUnavailable",
+  },
+  {
+    key: "face.threshold",
+    schema: t.Number({ minimum: 0.2, maximum: 0.7 }),
+    default: 0.42,
+    description: "a member is recognised only when their best descriptor distance is under this (docs/face-login.md has the measurements)",
+  },
+  {
+    key: "face.margin",
+    schema: t.Number({ minimum: 0, maximum: 0.5 }),
+    default: 0.08,
+    description: "and the next-closest other member is at least this much further away; otherwise the device is asked to retry",
+  },
 ];
 
 const byKey = new Map(SETTING_DEFS.map((d) => [d.key, d]));

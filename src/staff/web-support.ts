@@ -48,6 +48,9 @@ const SETTINGS_FOR_PAGE = [
   "diagnostics.captureRetentionDays",
   "staff.sessionTtlHours",
   "lefu.autoApproveDevices",
+  "face.enabled",
+  "face.threshold",
+  "face.margin",
 ];
 
 export const webSupportApi = (deps: Deps) => {

@@ -40,6 +40,8 @@ const ADMIN_ROUTES = [
   // the staff page's settings (src/staff/web-support.ts)
   "GET /api/v1/settings",
   "PUT /api/v1/settings/:key",
+  // face login off + every template deleted (src/staff/faces.ts)
+  "POST /api/v1/faces/purge",
 ].sort();
 
 describe("route walk: nothing under /api is reachable without a session unless public", () => {
