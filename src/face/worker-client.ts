@@ -35,8 +35,9 @@ export class FaceWorker {
 
   private start(): Worker {
     if (this.worker) return this.worker;
-    // Listed as a second entry point in scripts/build.ts, so the compiled binary has it too.
-    const w = new Worker(new URL("./worker.ts", import.meta.url).href);
+    // In the binary the worker is a second entry point (scripts/build.ts), named by its path from
+    // the entry points' common folder (src/); from source it is this module's neighbour.
+    const w = new Worker(import.meta.url.includes("/$bunfs/") ? "./face/worker.ts" : new URL("./worker.ts", import.meta.url).href);
     this.worker = w;
     let readyResolve!: () => void, readyReject!: (e: Error) => void;
     this.ready = new Promise<void>((res, rej) => ((readyResolve = res), (readyReject = rej)));

@@ -3,6 +3,7 @@ import { useState } from "preact/hooks";
 import { api, call, errorText, me } from "../api.ts";
 import { dateTime, t } from "../i18n/index.ts";
 import { ErrorMsg, Field, Msg, Pager, Select, useLoad, useSubmit } from "../ui.tsx";
+import { FacePurge } from "./faces.tsx";
 
 export function Settings() {
   if (me.value?.role !== "admin") return <p class="msg error">403</p>;
@@ -11,6 +12,7 @@ export function Settings() {
       <h1>{t("set.title")}</h1>
       <YolandaMini />
       <General />
+      <FacePurge />
       <Staff />
       <Audit />
     </div>
