@@ -36,8 +36,12 @@ export interface Candidate {
   distance: number;
 }
 
-/** Every member's best distance to the probe, closest first. `eligible` drops members (suspended, deleted) before ranking. */
-export function rankMembers(index: TemplateIndex, probe: ArrayLike<number>, eligible: (memberId: number) => boolean = () => true): Candidate[] {
+/**
+ * Every member's best distance to the probe, closest first. `eligible` (active, existing members)
+ * is asked lazily from the closest down, only until `want` eligible members are found, so a
+ * status look-up runs for a handful of members, not for all of them.
+ */
+export function rankMembers(index: TemplateIndex, probe: ArrayLike<number>, eligible: (memberId: number) => boolean = () => true, want = 2): Candidate[] {
   const n = index.members.length;
   const best = new Map<number, number>();
   const v = index.vectors;
@@ -53,9 +57,16 @@ export function rankMembers(index: TemplateIndex, probe: ArrayLike<number>, elig
     const prev = best.get(m);
     if (prev === undefined || s < prev) best.set(m, s);
   }
+  const all: Candidate[] = [];
+  for (const [memberId, s] of best) all.push({ memberId, distance: s });
+  all.sort((a, b) => a.distance - b.distance);
   const out: Candidate[] = [];
-  for (const [memberId, s] of best) if (eligible(memberId)) out.push({ memberId, distance: Math.sqrt(s) });
-  return out.sort((a, b) => a.distance - b.distance);
+  for (const c of all) {
+    if (!eligible(c.memberId)) continue;
+    out.push({ memberId: c.memberId, distance: Math.sqrt(c.distance) });
+    if (out.length >= want) break;
+  }
+  return out;
 }
 
 export type MatchDecision =

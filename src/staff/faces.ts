@@ -97,7 +97,7 @@ export const facesApi = (deps: Deps) => {
           throw new AppError(422, "validation_failed", "image: give an image (data URL or base64) or an attemptId / 请提供图片或设备记录", { field: "image" });
         }
         // A face that another member would already be recognised with is refused: it would make both ambiguous.
-        const clash = rankMembers(buildIndex(face.repo.all().filter((r) => r.memberId !== id)), descriptor, (m) => face.repo.memberStatus(m) !== null)[0];
+        const clash = rankMembers(buildIndex(face.repo.all().filter((r) => r.memberId !== id)), descriptor, (m) => face.repo.memberStatus(m) !== null, 1)[0];
         if (clash && clash.distance < face.threshold()) {
           throw new AppError(409, "face_matches_other_member", `this face already matches member ${clash.memberId} / 该人脸与会员 ${clash.memberId} 匹配`, { memberId: clash.memberId });
         }

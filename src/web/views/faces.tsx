@@ -31,6 +31,8 @@ export function Faces({ id }: { id: number }) {
   const [image, setImage] = useState<string | null>(null);
   const [attemptId, setAttemptId] = useState<string | null>(null);
   const [consent, setConsent] = useState(false);
+  // A new key after each enrolment empties the file input.
+  const [formKey, setFormKey] = useState(0);
   const [busy, setBusy] = useState(false);
   const [msg, setMsg] = useState<string | null>(null);
   const [err, setErr] = useState<unknown>(null);
@@ -60,6 +62,7 @@ export function Faces({ id }: { id: number }) {
       setImage(null);
       setAttemptId(null);
       setConsent(false);
+      setFormKey((k) => k + 1);
       setMsg(t("face.enrolled"));
       faces.reload();
       status.reload();
@@ -126,7 +129,7 @@ export function Faces({ id }: { id: number }) {
         </div>
       )}
       {list.length < 5 ? (
-        <form class="stack" onSubmit={enrol}>
+        <form class="stack" key={formKey} onSubmit={enrol}>
           <div class="field">
             <label for="face-photo">{t("face.photo")}</label>
             <input id="face-photo" type="file" accept="image/*" capture="user" onChange={pick} />
