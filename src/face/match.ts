@@ -19,11 +19,13 @@ export interface TemplateIndex {
   ids: Int32Array;
 }
 
+/** The index keeps a member's templates next to each other (sorted by member), so ranking needs no map. */
 export function buildIndex(rows: readonly { id: number; memberId: number; descriptor: Float32Array }[]): TemplateIndex {
-  const vectors = new Float32Array(rows.length * DESCRIPTOR_LENGTH);
-  const members = new Int32Array(rows.length);
-  const ids = new Int32Array(rows.length);
-  rows.forEach((r, i) => {
+  const sorted = [...rows].sort((a, b) => a.memberId - b.memberId || a.id - b.id);
+  const vectors = new Float32Array(sorted.length * DESCRIPTOR_LENGTH);
+  const members = new Int32Array(sorted.length);
+  const ids = new Int32Array(sorted.length);
+  sorted.forEach((r, i) => {
     vectors.set(r.descriptor.subarray(0, DESCRIPTOR_LENGTH), i * DESCRIPTOR_LENGTH);
     members[i] = r.memberId;
     ids[i] = r.id;
@@ -43,27 +45,35 @@ export interface Candidate {
  */
 export function rankMembers(index: TemplateIndex, probe: ArrayLike<number>, eligible: (memberId: number) => boolean = () => true, want = 2): Candidate[] {
   const n = index.members.length;
-  const best = new Map<number, number>();
   const v = index.vectors;
   const p = Float32Array.from(probe as ArrayLike<number>);
+  // Squared distances; one entry per member (templates are grouped by member in the index).
+  const bestMember: number[] = [];
+  const bestDist: number[] = [];
+  let current = -1;
   for (let t = 0; t < n; t++) {
     const o = t * DESCRIPTOR_LENGTH;
-    let s = 0;
-    for (let k = 0; k < DESCRIPTOR_LENGTH; k++) {
-      const d = v[o + k]! - p[k]!;
-      s += d * d;
+    let s0 = 0, s1 = 0, s2 = 0, s3 = 0;
+    for (let k = 0; k < DESCRIPTOR_LENGTH; k += 4) {
+      const d0 = v[o + k]! - p[k]!, d1 = v[o + k + 1]! - p[k + 1]!, d2 = v[o + k + 2]! - p[k + 2]!, d3 = v[o + k + 3]! - p[k + 3]!;
+      s0 += d0 * d0;
+      s1 += d1 * d1;
+      s2 += d2 * d2;
+      s3 += d3 * d3;
     }
+    const s = s0 + s1 + s2 + s3;
     const m = index.members[t]!;
-    const prev = best.get(m);
-    if (prev === undefined || s < prev) best.set(m, s);
+    if (m !== current) {
+      current = m;
+      bestMember.push(m);
+      bestDist.push(s);
+    } else if (s < bestDist[bestDist.length - 1]!) bestDist[bestDist.length - 1] = s;
   }
-  const all: Candidate[] = [];
-  for (const [memberId, s] of best) all.push({ memberId, distance: s });
-  all.sort((a, b) => a.distance - b.distance);
+  const order = Array.from(bestDist.keys()).sort((a, b) => bestDist[a]! - bestDist[b]!);
   const out: Candidate[] = [];
-  for (const c of all) {
-    if (!eligible(c.memberId)) continue;
-    out.push({ memberId: c.memberId, distance: Math.sqrt(c.distance) });
+  for (const i of order) {
+    if (!eligible(bestMember[i]!)) continue;
+    out.push({ memberId: bestMember[i]!, distance: Math.sqrt(bestDist[i]!) });
     if (out.length >= want) break;
   }
   return out;

@@ -9,6 +9,26 @@ import type { WorkerReply, WorkerRequest } from "./worker-client.ts";
 
 declare const self: Worker;
 
+/** Nice value of the worker thread: under CPU contention the main thread (device polls, staff) goes first. */
+export const FACE_WORKER_NICE = 10;
+
+/**
+ * Linux keeps the nice value per thread, and setpriority(PRIO_PROCESS, 0, n) sets the calling
+ * thread's: only inference is lowered, not the process. Best effort: elsewhere (or without a
+ * glibc to open) the worker keeps the normal priority.
+ */
+function lowerPriority(): void {
+  if (process.platform !== "linux") return;
+  try {
+    const { dlopen, FFIType } = require("bun:ffi") as typeof import("bun:ffi");
+    const libc = dlopen("libc.so.6", { setpriority: { args: [FFIType.i32, FFIType.u32, FFIType.i32], returns: FFIType.i32 } });
+    libc.symbols.setpriority(0, 0, FACE_WORKER_NICE);
+  } catch {
+    /* no libc.so.6 (musl) or no FFI: normal priority */
+  }
+}
+lowerPriority();
+
 let chain: Promise<unknown> = initEngine().then(
   () => postMessage({ id: 0, ok: true, result: null, ms: 0 } satisfies WorkerReply),
   (e: unknown) => postMessage({ id: 0, ok: false, error: "engine_failed", detail: String(e) } satisfies WorkerReply),

@@ -1,0 +1,149 @@
+/**
+ * Face login against the compiled binary (issue 15):
+ *  1. Latency of one 640 × 480 face_image (JPEG data URL) through /third_user, beside the bare
+ *     face-api inference (detectAllFaces + landmarks + descriptors on the decoded image, in this
+ *     process) of the same frame, interleaved round by round so both see the same machine load.
+ *  2. 1,000 XONE devices polling f-push once a second: p99 without faces, then with 2 face
+ *     requests a second, in the same run.
+ *  3. Matching against 10,000 templates (in process, the code the server runs).
+ *  4. Server RSS before the first face, after the models are loaded, and after the load.
+ * Usage: bun bench/face.ts [rounds=7] [pollSeconds=10] [devices=1000]   (npm run build first)
+ */
+import { existsSync, mkdtempSync, rmSync, statSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { percentile, waitReady } from "./load.ts";
+import { allFaces, cameraFrame, dataUrl } from "../test/face/photos.ts";
+import { decodeRgba } from "../src/face/image.ts";
+import { detectAll } from "../src/face/engine.ts";
+import { DESCRIPTOR_LENGTH, buildIndex, decide, rankMembers } from "../src/face/match.ts";
+
+const rounds = Number(process.argv[2] ?? 7);
+const pollSeconds = Number(process.argv[3] ?? 10);
+const devices = Number(process.argv[4] ?? 1000);
+const root = join(import.meta.dir, "..");
+const bin = join(root, "dist/bodydock");
+if (!existsSync(bin)) throw new Error("build the binary first: npm run build");
+const median = (xs: number[]) => percentile([...xs].sort((a, b) => a - b), 50);
+const rss = async (pid: number) => Number((await Bun.file(`/proc/${pid}/status`).text()).match(/VmRSS:\s+(\d+)/)?.[1] ?? 0) / 1024;
+
+const dir = mkdtempSync(join(tmpdir(), "bodydock-face-bench-"));
+const port = 25000 + Math.floor(Math.random() * 1000);
+const base = `http://127.0.0.1:${port}`;
+const server = Bun.spawn([bin, "serve", "--port", String(port), "--host", "127.0.0.1", "--data-dir", join(dir, "data"), "--log-level", "warn"], {
+  env: { PATH: process.env.PATH ?? "", BODYDOCK_SETTING_FACE_ENABLED: "true" },
+  stdout: "ignore",
+  stderr: "ignore",
+});
+await waitReady(`${base}/healthz`);
+console.log(`binary ${(statSync(bin).size / 1024 / 1024).toFixed(1)} MiB`);
+const rssIdle = await rss(server.pid);
+
+const tok = ((await (await fetch(`${base}/youjiu/tokens`, { method: "POST", body: JSON.stringify({ sn: "BENCH-XONE", secret: "bench-secret-1" }) })).json()) as { result: { token: string } }).result.token;
+const faceReq = (value: string): RequestInit => ({ method: "POST", headers: { authorization: `Bearer ${tok}` }, body: JSON.stringify({ type: "face_image", value }) });
+
+const faces = (await allFaces()).filter((f) => ["s1f0", "s1f2", "s3f1", "s6f2", "s5f1"].includes(f.id));
+const frames = await Promise.all(faces.map(async (f) => await cameraFrame(f)));
+const decoded = await Promise.all(frames.map((b) => decodeRgba(b)));
+
+// Warm both: the server's worker loads its models on the first face_image.
+let t = performance.now();
+const first = await fetch(`${base}/youjiu/third_user`, faceReq(dataUrl(frames[0]!, "image/jpeg")));
+await first.text();
+console.log(`first face_image (starts the worker, loads the models): ${(performance.now() - t).toFixed(0)} ms`);
+await detectAll(decoded[0]!);
+const rssWarm = await rss(server.pid);
+
+// 1. latency, interleaved
+const bare: number[] = [];
+const served: number[] = [];
+for (let r = 0; r < rounds; r++) {
+  for (let i = 0; i < frames.length; i++) {
+    t = performance.now();
+    await detectAll(decoded[i]!);
+    bare.push(performance.now() - t);
+    const body = faceReq(dataUrl(frames[i]!, "image/jpeg"));
+    t = performance.now();
+    const res = await fetch(`${base}/youjiu/third_user`, body);
+    const text = await res.text();
+    served.push(performance.now() - t);
+    if (res.status !== 200 || !text.includes("recognizing_faces")) throw new Error("unexpected answer " + text);
+  }
+}
+console.log(`640×480 face_image through /third_user: median ${median(served).toFixed(0)} ms (n=${served.length}, p90 ${percentile([...served].sort((a, b) => a - b), 90).toFixed(0)} ms)`);
+console.log(`bare face-api inference, same frames, same run: median ${median(bare).toFixed(0)} ms`);
+console.log(`ratio ${(median(served) / median(bare)).toFixed(2)}`);
+
+// 2. pollers with and without faces
+async function pollRun(withFaces: boolean): Promise<{ p50: number; p99: number; n: number; errors: number; faces: number }> {
+  const lat: number[] = [];
+  let errors = 0, faceCount = 0;
+  const t0 = performance.now();
+  const end = t0 + pollSeconds * 1000;
+  const warm = t0 + 2000;
+  const sn = (i: number) => `33981821${String(i).padStart(5, "0")}`;
+  const facer = async () => {
+    let k = 0, next = performance.now();
+    while (next < end) {
+      void fetch(`${base}/youjiu/third_user`, faceReq(dataUrl(frames[k++ % frames.length]!, "image/jpeg"))).then((r) => r.text()).then(() => faceCount++);
+      next += 500; // 2 a second
+      const wait = next - performance.now();
+      if (wait > 0) await Bun.sleep(wait);
+    }
+  };
+  await Promise.all([
+    withFaces ? facer() : Promise.resolve(),
+    ...Array.from({ length: devices }, async (_, i) => {
+      await Bun.sleep((i / devices) * 1000);
+      let next = performance.now();
+      while (next < end) {
+        const s = performance.now();
+        try {
+          const res = await fetch(`${base}/youjiu/third_user`, { method: "POST", body: JSON.stringify({ type: "f-push", value: sn(i) }) });
+          if (!(await res.text()).includes('"waiting":1')) errors++;
+        } catch {
+          errors++;
+        }
+        if (s >= warm) lat.push(performance.now() - s);
+        next += 1000;
+        const wait = next - performance.now();
+        if (wait > 0) await Bun.sleep(wait);
+      }
+    }),
+  ]);
+  lat.sort((a, b) => a - b);
+  return { p50: percentile(lat, 50), p99: percentile(lat, 99), n: lat.length, errors, faces: faceCount };
+}
+const runs: Array<{ without: Awaited<ReturnType<typeof pollRun>>; with: Awaited<ReturnType<typeof pollRun>> }> = [];
+for (let r = 0; r < 2; r++) runs.push({ without: await pollRun(false), with: await pollRun(true) });
+for (const [k, r] of runs.entries()) {
+  console.log(
+    `pollers round ${k + 1}: ${devices} devices 1/s, steady state: without faces p50 ${r.without.p50.toFixed(2)} ms p99 ${r.without.p99.toFixed(2)} ms (n=${r.without.n}, errors ${r.without.errors}); ` +
+      `with 2 faces/s p50 ${r.with.p50.toFixed(2)} ms p99 ${r.with.p99.toFixed(2)} ms (n=${r.with.n}, errors ${r.with.errors}, faces answered ${r.with.faces}); p99 ratio ${(r.with.p99 / r.without.p99).toFixed(2)}`,
+  );
+}
+const rssLoaded = await rss(server.pid);
+server.kill("SIGTERM");
+await server.exited;
+rmSync(dir, { recursive: true, force: true });
+
+// 3. matching 10,000 templates (2,000 members × 5), real descriptors jittered
+const real = (await allFaces()).map((f) => f.descriptor);
+let seed = 7;
+const rnd = () => ((seed = (seed * 1103515245 + 12345) >>> 0) / 2 ** 32 - 0.5) * 0.08;
+const rows = Array.from({ length: 10_000 }, (_, i) => {
+  const d = new Float32Array(DESCRIPTOR_LENGTH);
+  const src = real[i % real.length]!;
+  for (let k = 0; k < DESCRIPTOR_LENGTH; k++) d[k] = src[k]! + rnd();
+  return { id: i + 1, memberId: Math.floor(i / 5) + 1, descriptor: d };
+});
+const index = buildIndex(rows);
+const times: number[] = [];
+for (let r = 0; r < 51; r++) {
+  t = performance.now();
+  decide(rankMembers(index, real[r % real.length]!), 0.42, 0.08);
+  times.push(performance.now() - t);
+}
+times.sort((a, b) => a - b);
+console.log(`matching 10,000 templates: median ${percentile(times, 50).toFixed(2)} ms, p90 ${percentile(times, 90).toFixed(2)} ms (51 runs)`);
+console.log(`server RSS: idle ${rssIdle.toFixed(0)} MiB, after the models loaded ${rssWarm.toFixed(0)} MiB, after the load ${rssLoaded.toFixed(0)} MiB`);
