@@ -31,7 +31,17 @@ export function openApiDocument(app: AnyElysia, version: string) {
         "401: no valid session; 403: wrong Origin, or the route needs an admin; 422: validation (the field is named in error.field).",
     },
     servers: [{ url: "/" }],
-    tags: ["auth", "staff", "members", "audit", "claims", "devices", "youjiu", "yolanda"].map((name) => ({ name })),
+    tags: [
+      ...["auth", "staff", "members"].map((name) => ({ name })),
+      {
+        name: "faces",
+        description:
+          "Face login for the XONE (face_image), recognised on the box with the member's recorded consent. Only a 128-number template and a 96 px " +
+          "thumbnail are stored, never an image; unrecognised device attempts stay in memory for 10 minutes. No liveness check. See docs/face-login.md. " +
+          "XONE 人脸登录（face_image），在盒子上离线识别，需记录会员同意。只保存 128 维特征模板和 96 像素缩略图，从不保存图片；未识别的设备记录仅在内存中保留 10 分钟。无活体检测。",
+      },
+      ...["audit", "claims", "devices", "youjiu", "yolanda"].map((name) => ({ name })),
+    ],
     paths,
     components: {
       ...(components as object),

@@ -241,6 +241,20 @@ describe("staff API rules", () => {
   }, 30_000);
 });
 
+describe("OpenAPI", () => {
+  test("the face routes are described in English and Chinese", async () => {
+    const h = await setup();
+    const doc = (await h.admin.call("GET", "/api/docs/openapi.json")).body;
+    const post = doc.paths["/api/v1/members/{id}/faces"].post;
+    expect(post.summary).toContain("consent");
+    expect(post.summary).toContain("同意");
+    expect(post.description).toContain("422");
+    expect(post.description).toContain("从不保存原图");
+    expect(doc.paths["/api/v1/faces/purge"].post.summary).toContain("删除全部人脸模板");
+    expect(doc.tags.find((t: { name: string }) => t.name === "faces").description).toContain("No liveness check");
+  });
+});
+
 describe("it never slows the other devices", () => {
   test("concurrent face requests while XONE pollers run: polls stay fast, faces are answered right", async () => {
     const h = await setup();
