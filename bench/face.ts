@@ -2,7 +2,8 @@
  * Face login against the compiled binary (issue 15):
  *  1. Latency of one 640 × 480 face_image (JPEG data URL) through /third_user, beside the bare
  *     face-api inference (detectAllFaces + landmarks + descriptors on the decoded image, in this
- *     process) of the same frame, interleaved round by round so both see the same machine load.
+ *     process, at the worker's nice 10) of the same frame, interleaved round by round so both see
+ *     the same machine load.
  *  2. 1,000 XONE devices polling f-push once a second: p99 without faces, then with 2 face
  *     requests a second, in the same run.
  *  3. Matching against 10,000 templates (in process, the code the server runs).
@@ -16,6 +17,7 @@ import { percentile, waitReady } from "./load.ts";
 import { allFaces, cameraFrame, dataUrl } from "../test/face/photos.ts";
 import { decodeRgba } from "../src/face/image.ts";
 import { detectAll } from "../src/face/engine.ts";
+import { FACE_WORKER_NICE } from "../src/face/worker-client.ts";
 import { DESCRIPTOR_LENGTH, buildIndex, decide, rankMembers } from "../src/face/match.ts";
 
 const rounds = Number(process.argv[2] ?? 7);
@@ -24,6 +26,11 @@ const devices = Number(process.argv[4] ?? 1000);
 const root = join(import.meta.dir, "..");
 const bin = join(root, "dist/bodydock");
 if (!existsSync(bin)) throw new Error("build the binary first: npm run build");
+/** This thread's nice value (Linux: per thread). The bare inference runs at the face worker's nice 10, so both get the same share of a busy CPU. */
+function setNice(n: number): void {
+  const { dlopen, FFIType } = require("bun:ffi") as typeof import("bun:ffi");
+  dlopen("libc.so.6", { setpriority: { args: [FFIType.i32, FFIType.u32, FFIType.i32], returns: FFIType.i32 } }).symbols.setpriority(0, 0, n);
+}
 const median = (xs: number[]) => percentile([...xs].sort((a, b) => a - b), 50);
 const rss = async (pid: number) => Number((await Bun.file(`/proc/${pid}/status`).text()).match(/VmRSS:\s+(\d+)/)?.[1] ?? 0) / 1024;
 
@@ -59,9 +66,11 @@ const bare: number[] = [];
 const served: number[] = [];
 for (let r = 0; r < rounds; r++) {
   for (let i = 0; i < frames.length; i++) {
+    setNice(FACE_WORKER_NICE);
     t = performance.now();
     await detectAll(decoded[i]!);
     bare.push(performance.now() - t);
+    setNice(0); // lowering it again needs CAP_SYS_NICE (root); otherwise the rest of the bench stays at 10
     const body = faceReq(dataUrl(frames[i]!, "image/jpeg"));
     t = performance.now();
     const res = await fetch(`${base}/youjiu/third_user`, body);
@@ -82,10 +91,15 @@ async function pollRun(withFaces: boolean): Promise<{ p50: number; p99: number; 
   const end = t0 + pollSeconds * 1000;
   const warm = t0 + 2000;
   const sn = (i: number) => `33981821${String(i).padStart(5, "0")}`;
+  const inFlight: Promise<unknown>[] = [];
   const facer = async () => {
     let k = 0, next = performance.now();
     while (next < end) {
-      void fetch(`${base}/youjiu/third_user`, faceReq(dataUrl(frames[k++ % frames.length]!, "image/jpeg"))).then((r) => r.text()).then(() => faceCount++);
+      inFlight.push(
+        fetch(`${base}/youjiu/third_user`, faceReq(dataUrl(frames[k++ % frames.length]!, "image/jpeg")))
+          .then((r) => r.text())
+          .then(() => faceCount++, () => undefined),
+      );
       next += 500; // 2 a second
       const wait = next - performance.now();
       if (wait > 0) await Bun.sleep(wait);
@@ -111,11 +125,22 @@ async function pollRun(withFaces: boolean): Promise<{ p50: number; p99: number; 
       }
     }),
   ]);
+  await Promise.all(inFlight); // the queued faces finish before the next run starts
   lat.sort((a, b) => a - b);
   return { p50: percentile(lat, 50), p99: percentile(lat, 99), n: lat.length, errors, faces: faceCount };
 }
 const runs: Array<{ without: Awaited<ReturnType<typeof pollRun>>; with: Awaited<ReturnType<typeof pollRun>> }> = [];
-for (let r = 0; r < 2; r++) runs.push({ without: await pollRun(false), with: await pollRun(true) });
+// Alternating order, so a drift in machine load does not always favour one side.
+for (let r = 0; r < 3; r++) {
+  if (r % 2 === 0) runs.push({ without: await pollRun(false), with: await pollRun(true) });
+  else {
+    const w = await pollRun(true);
+    runs.push({ without: await pollRun(false), with: w });
+  }
+}
+const medWithout = median(runs.map((r) => r.without.p99));
+const medWith = median(runs.map((r) => r.with.p99));
+console.log(`pollers p99, median of ${runs.length} runs each: without faces ${medWithout.toFixed(2)} ms, with 2 faces/s ${medWith.toFixed(2)} ms, ratio ${(medWith / medWithout).toFixed(2)}`);
 for (const [k, r] of runs.entries()) {
   console.log(
     `pollers round ${k + 1}: ${devices} devices 1/s, steady state: without faces p50 ${r.without.p50.toFixed(2)} ms p99 ${r.without.p99.toFixed(2)} ms (n=${r.without.n}, errors ${r.without.errors}); ` +

@@ -11,6 +11,8 @@ export type WorkerError = "decode_failed" | "engine_failed" | "busy" | "timeout"
 export type WorkerReply = { id: number; ok: true; result: FaceResult | null; ms: number } | { id: number; ok: false; error: WorkerError; detail: string };
 
 export const MAX_QUEUE = 8;
+/** Nice value of the worker thread (worker.ts): under CPU contention the main thread (device polls, staff) goes first. */
+export const FACE_WORKER_NICE = 10;
 export const REQUEST_TIMEOUT_MS = 15_000;
 
 export class FaceWorkerError extends Error {

@@ -5,12 +5,9 @@
  */
 import { decodeRgba } from "./image.ts";
 import { describeLargest, initEngine } from "./engine.ts";
-import type { WorkerReply, WorkerRequest } from "./worker-client.ts";
+import { FACE_WORKER_NICE, type WorkerReply, type WorkerRequest } from "./worker-client.ts";
 
 declare const self: Worker;
-
-/** Nice value of the worker thread: under CPU contention the main thread (device polls, staff) goes first. */
-export const FACE_WORKER_NICE = 10;
 
 /**
  * Linux keeps the nice value per thread, and setpriority(PRIO_PROCESS, 0, n) sets the calling
