@@ -9,7 +9,7 @@ import { seedWorld } from "../fixtures/world.ts";
 import { everyStoredText } from "../fixtures/then.ts";
 import { runtimePerTest } from "../helpers.ts";
 import { signIn, type Session } from "../staff/session.ts";
-import { allFaces, cameraFrame, dataUrl, faceImage, type Face } from "./photos.ts";
+import { allFaces, cameraFrame, dataUrl, faceImage, photoBytes, type Face } from "./photos.ts";
 import { faceService } from "../../src/face/service.ts";
 import { descriptorToBlob } from "../../src/face/match.ts";
 import { writePng } from "../../src/face/image.ts";
@@ -94,6 +94,18 @@ describe("face_image end to end", () => {
     // Ten minutes later the other attempt is gone.
     h.clock.advance(10 * 60 * 1000 + 1);
     expect((await h.admin.call("GET", "/api/v1/faces/recent")).body).toEqual([]);
+  }, 60_000);
+
+  test("a photo with several faces: the largest one is used", async () => {
+    const h = await setup();
+    // Photo 1 has three people; each is enrolled as a different member, the largest face as 1001.
+    const inPhoto = faces.filter((f) => f.photo === 1).sort((a, b) => b.box.width * b.box.height - a.box.width * a.box.height);
+    expect(inPhoto.length).toBe(3);
+    const ids = [1001, 1002, 1003];
+    for (const [i, f] of inPhoto.entries()) expect((await h.enrol(h.admin, ids[i]!, { image: dataUrl(await faceImage(f)), consent: true })).status).toBe(201);
+    const whole = await photoBytes(1);
+    const r = await h.third(dataUrl(whole, "image/jpeg"));
+    expect(r.body.result.user_info?.uid).toBe(1001);
   }, 60_000);
 
   test("no face: retry on the device; 422 naming image on enrolment", async () => {
