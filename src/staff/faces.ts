@@ -34,6 +34,9 @@ const FaceView = t.Object({
 const MemberParams = t.Object({ id: t.Integer({ minimum: 1 }) });
 const FaceParams = t.Object({ id: t.Integer({ minimum: 1 }), faceId: t.Integer({ minimum: 1 }) });
 
+const faceLimit = () =>
+  new AppError(409, "face_limit", `a member has at most ${MAX_TEMPLATES_PER_MEMBER} face templates; delete one first / 每位会员最多 ${MAX_TEMPLATES_PER_MEMBER} 个人脸模板`);
+
 const jpeg = (bytes: Uint8Array) =>
   new Response(new Uint8Array(bytes), { headers: { "content-type": "image/jpeg", "cache-control": "private, no-store", "x-content-type-options": "nosniff" } });
 
@@ -74,9 +77,7 @@ export const facesApi = (deps: Deps) => {
         if (consent !== true) {
           throw new AppError(422, "consent_required", "consent: tick \"member agreed to face login\" (the member's consent is required) / 需要会员同意人脸登录", { field: "consent" });
         }
-        if (face.repo.count(id) >= MAX_TEMPLATES_PER_MEMBER) {
-          throw new AppError(409, "face_limit", `a member has at most ${MAX_TEMPLATES_PER_MEMBER} face templates; delete one first / 每位会员最多 ${MAX_TEMPLATES_PER_MEMBER} 个人脸模板`);
-        }
+        if (face.repo.count(id) >= MAX_TEMPLATES_PER_MEMBER) throw faceLimit();
         let descriptor: number[], thumbnail: Uint8Array, source: "image" | "device", sourceDevice: string | null = null;
         if (attemptId !== undefined) {
           const a = face.attempt(attemptId);
@@ -103,6 +104,9 @@ export const facesApi = (deps: Deps) => {
         }
         const by = actor(ctx);
         const made = await deps.writes.enqueue(() => {
+          // Checked again inside the write: two enrolments at once cannot pass the limit together.
+          requireMember(id); // deleted while the image was analysed
+          if (face.repo.count(id) >= MAX_TEMPLATES_PER_MEMBER) throw faceLimit();
           const row = face.repo.add({ memberId: id, descriptor: descriptorToBlob(descriptor), thumbnail, source, sourceDevice, consentBy: by, now: deps.now() });
           audit.record(by, "face.enrol", "member", String(id), null, { faceId: row.id, source, sourceDevice, consentBy: by, consentAt: row.consentAt });
           return row;

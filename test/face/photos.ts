@@ -47,17 +47,16 @@ export function allFaces(): Promise<Face[]> {
   return faces;
 }
 
-export type Transform = "crop" | "mirror" | "dark" | "small" | "jpeg-low" | "wide";
+export type Transform = "crop" | "mirror" | "dark" | "small" | "jpeg-low";
 
 /**
- * A crop around one face (the box widened `scale` times, clamped to the photo) as PNG bytes,
+ * A crop around one face (twice the box, clamped to the photo) as PNG bytes,
  * then transformed with Bun.Image: mirrored, darkened to 70 %, scaled to 60 %, re-encoded as a
- * quality-40 JPEG, or a wider crop that brings in parts of the neighbours.
+ * quality-40 JPEG.
  */
 export async function faceImage(face: Face, transform: Transform = "crop"): Promise<Uint8Array> {
   const img = await photo(face.photo);
-  const scale = transform === "wide" ? 3.2 : 2;
-  const side = Math.max(face.box.width, face.box.height) * scale;
+  const side = Math.max(face.box.width, face.box.height) * 2;
   const cx = face.box.x + face.box.width / 2, cy = face.box.y + face.box.height / 2;
   const png = writePng(crop(img, cx - side / 2, cy - side / 2, side, side * 1.1));
   const i = new Bun.Image(png);
