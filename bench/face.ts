@@ -8,7 +8,10 @@
  *     requests a second, in the same run.
  *  3. Matching against 10,000 templates (in process, the code the server runs).
  *  4. Server RSS before the first face, after the models are loaded, and after the load.
- * Usage: bun bench/face.ts [rounds=7] [pollSeconds=10] [devices=1000]   (npm run build first)
+ * Usage: bun bench/face.ts [rounds=7] [pollSeconds=10] [devices=1000] [polls-only]   (npm run build first)
+ *   polls-only: skip 1 and 3, and run part 2 twice: with real faces and with face requests that
+ *   carry no image (answered at once on the main thread), to tell inference's CPU use from the
+ *   per-request work.
  */
 import { existsSync, mkdtempSync, rmSync, statSync } from "node:fs";
 import { tmpdir } from "node:os";
@@ -23,6 +26,7 @@ import { DESCRIPTOR_LENGTH, buildIndex, decide, rankMembers } from "../src/face/
 const rounds = Number(process.argv[2] ?? 7);
 const pollSeconds = Number(process.argv[3] ?? 10);
 const devices = Number(process.argv[4] ?? 1000);
+const pollsOnly = process.argv[5] === "polls-only";
 const root = join(import.meta.dir, "..");
 const bin = join(root, "dist/bodydock");
 if (!existsSync(bin)) throw new Error("build the binary first: npm run build");
@@ -65,7 +69,7 @@ const rssWarm = await rss(server.pid);
 // 1. latency, interleaved
 const bare: number[] = [];
 const served: number[] = [];
-for (let r = 0; r < rounds; r++) {
+for (let r = 0; r < (pollsOnly ? 0 : rounds); r++) {
   for (let i = 0; i < frames.length; i++) {
     setNice(FACE_WORKER_NICE);
     t = performance.now();
@@ -80,9 +84,9 @@ for (let r = 0; r < rounds; r++) {
     if (res.status !== 200 || !text.includes("recognizing_faces")) throw new Error("unexpected answer " + text);
   }
 }
-console.log(`640×480 face_image through /third_user: median ${median(served).toFixed(0)} ms (n=${served.length}, p90 ${percentile([...served].sort((a, b) => a - b), 90).toFixed(0)} ms)`);
-console.log(`bare face-api inference, same frames, same run: median ${median(bare).toFixed(0)} ms`);
-console.log(`ratio ${(median(served) / median(bare)).toFixed(2)}`);
+if (!pollsOnly) console.log(`640×480 face_image through /third_user: median ${median(served).toFixed(0)} ms (n=${served.length}, p90 ${percentile([...served].sort((a, b) => a - b), 90).toFixed(0)} ms)`);
+if (!pollsOnly) console.log(`bare face-api inference, same frames, same run: median ${median(bare).toFixed(0)} ms`);
+if (!pollsOnly) console.log(`ratio ${(median(served) / median(bare)).toFixed(2)}`);
 
 /** The server's own /third_user histogram (request in → answer out), from GET /metrics. */
 async function serverHistogram(): Promise<Array<{ le: string; n: number }>> {
@@ -96,7 +100,7 @@ const bucketP99 = (before: Array<{ le: string; n: number }>, after: Array<{ le: 
 };
 
 // 2. pollers with and without faces
-async function pollRun(withFaces: boolean): Promise<{ p50: number; p99: number; n: number; errors: number; faces: number; server: string }> {
+async function pollRun(withFaces: boolean, garbage = false): Promise<{ p50: number; p99: number; n: number; errors: number; faces: number; server: string }> {
   const lat: number[] = [];
   let hBefore: Array<{ le: string; n: number }> = [];
   let errors = 0, faceCount = 0;
@@ -110,7 +114,7 @@ async function pollRun(withFaces: boolean): Promise<{ p50: number; p99: number; 
     let k = 0, next = performance.now();
     while (next < end) {
       inFlight.push(
-        fetch(`${base}/youjiu/third_user`, faceReq(dataUrl(frames[k++ % frames.length]!, "image/jpeg")))
+        fetch(`${base}/youjiu/third_user`, faceReq(garbage ? "data:text/plain;base64,bm90IGFuIGltYWdl" : dataUrl(frames[k++ % frames.length]!, "image/jpeg")))
           .then((r) => r.text())
           .then(() => faceCount++, () => undefined),
       );
@@ -152,6 +156,12 @@ for (let r = 0; r < 3; r++) {
   else {
     const w = await pollRun(true);
     runs.push({ without: await pollRun(false), with: w });
+  }
+}
+if (pollsOnly) {
+  for (let r = 0; r < 2; r++) {
+    const g = await pollRun(true, true);
+    console.log(`pollers with 2 image-less face requests/s (no inference): p50 ${g.p50.toFixed(2)} ms p99 ${g.p99.toFixed(2)} ms (server ${g.server}, n=${g.n}, errors ${g.errors})`);
   }
 }
 const medWithout = median(runs.map((r) => r.without.p99));
