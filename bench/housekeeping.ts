@@ -47,7 +47,7 @@ function copyDataset(name: string): string {
 }
 
 function setRetention(dir: string, days: number) {
-  const rt = openRuntime({ port: 0, host: "127.0.0.1", dataDir: dir, logLevel: "warn", bodyLimit: 1 << 20 }, { log: memoryLogger("warn"), env: {} });
+  const rt = openRuntime({ port: 0, host: "127.0.0.1", dataDir: dir, logLevel: "warn", bodyLimit: 1 << 20, bodyTimeout: 30 }, { log: memoryLogger("warn"), env: {} });
   rt.settings.set("diagnostics.captureRetentionDays", days, "bench");
   void rt.close();
 }
@@ -144,7 +144,7 @@ if (only.includes("backup")) {
 
 if (only.includes("prune-alone")) {
   const dir = copyDataset("prune-alone");
-  const rt = openRuntime({ port: 0, host: "127.0.0.1", dataDir: dir, logLevel: "warn", bodyLimit: 1 << 20 }, { log: memoryLogger("warn"), env: {} });
+  const rt = openRuntime({ port: 0, host: "127.0.0.1", dataDir: dir, logLevel: "warn", bodyLimit: 1 << 20, bodyTimeout: 30 }, { log: memoryLogger("warn"), env: {} });
   const sizeBefore = statSync(join(dir, "bodydock.sqlite")).size;
   const r = await pruneCaptures(rt.db, rt.writes, Date.now() - DAY);
   await rt.close();

@@ -17,6 +17,7 @@ const scripts: Array<[string, string[]]> = [
   ["youjiu-poll.ts", [process.execPath, join(here, "youjiu-poll.ts")]],
   ["yolanda-mini.ts", [process.execPath, join(here, "yolanda-mini.ts")]],
   ["page.ts", [process.execPath, join(here, "page.ts")]],
+  ["face.ts", [process.execPath, join(here, "face.ts")]],
 ];
 let failed = 0;
 for (const [name, cmd] of scripts) {

@@ -33,6 +33,7 @@ import { authApi } from "./staff/auth.ts";
 import { claimsApi } from "./staff/claims.ts";
 import { devicesApi } from "./staff/devices.ts";
 import { docsPlugin } from "./staff/docs.ts";
+import { facesApi } from "./staff/faces.ts";
 import { actor, adminSession, staffGuard } from "./staff/guard.ts";
 import { membersApi } from "./staff/members.ts";
 import { memberSyncApi } from "./staff/member-sync.ts";
@@ -118,6 +119,7 @@ export function createApp(deps: Deps) {
         .use(staffGuard(deps))
         .use(authApi(deps))
         .use(membersApi(deps))
+        .use(facesApi(deps))
         .use(memberSyncApi(deps))
         .use(integrationsApi(deps))
         .use(auditApi(deps))

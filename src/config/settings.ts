@@ -165,6 +165,25 @@ export const SETTING_DEFS = [
   message("sceneNotAllowed", "This assessment is not enabled."),
   message("retry", "Please try again."),
   message("slowDown", "Too many attempts. Please wait a minute and try again."),
+  message("faceRetry", "Look at the camera again"),
+  {
+    key: "face.enabled",
+    schema: t.Boolean(),
+    default: false,
+    description: "face login on Youjiu XONE (face_image): recognise enrolled members on the box; off answers faceUnavailable",
+  },
+  {
+    key: "face.threshold",
+    schema: t.Number({ minimum: 0.2, maximum: 0.7 }),
+    default: 0.42,
+    description: "a member is recognised only when their best descriptor distance is under this (docs/face-login.md has the measurements)",
+  },
+  {
+    key: "face.margin",
+    schema: t.Number({ minimum: 0, maximum: 0.5 }),
+    default: 0.08,
+    description: "and the next-closest other member is at least this much further away; otherwise the device is asked to retry",
+  },
 ] as const satisfies readonly SettingDef[];
 
 type Defs = (typeof SETTING_DEFS)[number];

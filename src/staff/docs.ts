@@ -37,7 +37,17 @@ export function openApiDocument(app: AnyElysia, version: string) {
         "The gym's own systems use an API key instead (Authorization: Bearer bd_…; no cookie, no Origin): see the apiKey security scheme.",
     },
     servers: [{ url: "/" }],
-    tags: ["auth", "staff", "members", "member sync", "integrations", "audit", "claims", "devices", "youjiu", "yolanda"].map((name) => ({ name })),
+    tags: [
+      ...["auth", "staff", "members", "member sync", "integrations"].map((name) => ({ name })),
+      {
+        name: "faces",
+        description:
+          "Face login for the XONE (face_image), recognised on the box with the member's recorded consent. Only a 128-number template and a 96 px " +
+          "thumbnail are stored, never an image; unrecognised device attempts stay in memory for 10 minutes. No liveness check. See docs/face-login.md. " +
+          "XONE 人脸登录（face_image），在盒子上离线识别，需记录会员同意。只保存 128 维特征模板和 96 像素缩略图，从不保存图片；未识别的设备记录仅在内存中保留 10 分钟。无活体检测。",
+      },
+      ...["audit", "claims", "devices", "youjiu", "yolanda"].map((name) => ({ name })),
+    ],
     paths,
     components: {
       ...(components as object),

@@ -61,6 +61,8 @@ const ADMIN_ROUTES = [
   "POST /api/v1/webhooks/:id/rotate",
   "POST /api/v1/webhooks/:id/test",
   "POST /api/v1/webhooks/:id/replay",
+  // face login off + every template deleted (src/staff/faces.ts)
+  "POST /api/v1/faces/purge",
 ].sort();
 
 describe("route walk: nothing under /api is reachable without a session unless public", () => {

@@ -19,6 +19,7 @@ import { commitDeviceRequest, toResponse, type DeviceReply, type Handled } from 
 import { mayNeedRedaction, redactText, redactValue } from "../common/redact.ts";
 import { devicePath } from "../common/request.ts";
 import { observe } from "../../http/observe.ts";
+import { faceLogin } from "./face.ts";
 import { MemberLookup, type Decision } from "./lookup.ts";
 import { YoujiuService, type PendingPush } from "./service.ts";
 import { LookupThrottle } from "./throttle.ts";
@@ -310,13 +311,14 @@ export function youjiuPlugin(deps: Deps) {
     switch (type) {
       case "face_image": {
         if (!value) return tryAgain("missing_value");
-        return answer(ok({ recognizing_faces: 0, login_control: { allow_login: 2, message: message("faceUnavailable") } }), {
-          sn: tokenSn,
-          outcome: "face_unavailable",
-          memberId: null,
-          extendData: null,
-          valueHint: null,
-        });
+        const limited = throttled();
+        if (limited) return limited;
+        const sn = tokenSn ?? (remote ? (service.snByIp.get(remote) ?? null) : null);
+        const f = await faceLogin(deps, { value, tokenVerified: tokenSn !== null, sn, device: sn ? repo.device(sn) : null, unavailableMessage: message("faceUnavailable") });
+        if (f.kind === "answer") return answer(f.body, { sn: tokenSn, outcome: f.outcome, memberId: null, extendData: null, valueHint: f.valueHint });
+        const r = identified(lookup.decide([f.memberId]), tokenSn, f.valueHint);
+        const body = r.event.outcome === "delivered" ? { ...r.body, result: { ...r.body.result, recognizing_faces: 1 } } : r.body;
+        return answer(body, r.event);
       }
       case "scan":
       case "scan-ed": {

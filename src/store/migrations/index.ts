@@ -12,6 +12,7 @@ import m004 from "./004_youjiu.sql" with { type: "text" };
 import m005 from "./005_yolanda.sql" with { type: "text" };
 import m006 from "./006_staff_sessions.sql" with { type: "text" };
 import m007 from "./007_device_admission.sql" with { type: "text" };
+import m008 from "./008_faces.sql" with { type: "text" };
 import m009 from "./009_scale.sql" with { type: "text" };
 import m010 from "./010_integrations.sql" with { type: "text" };
 
@@ -29,6 +30,7 @@ export const MIGRATIONS: readonly Migration[] = [
   { version: 5, name: "yolanda", sql: m005 },
   { version: 6, name: "staff_sessions", sql: m006 },
   { version: 7, name: "device_admission", sql: m007 },
+  { version: 8, name: "faces", sql: m008 },
   { version: 9, name: "scale", sql: m009 },
   { version: 10, name: "integrations", sql: m010 },
 ];

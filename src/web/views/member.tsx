@@ -1,10 +1,11 @@
-/** One member: details and edit, disable/enable, cards and codes, QR binding, history with trend charts. */
+/** One member: details and edit, disable/enable, cards and codes, faces (faces.tsx), QR binding, history with trend charts. */
 import { useMemo, useState } from "preact/hooks";
 import { api, call, errorText } from "../api.ts";
 import { TrendChart } from "../chart.tsx";
 import { dateOnly, t } from "../i18n/index.ts";
 import { ErrorMsg, Field, Msg, Select, useLoad, useSubmit } from "../ui.tsx";
 import { MeasurementTable, rnum } from "./dashboard.tsx";
+import { Faces } from "./faces.tsx";
 import { MemberForm } from "./memberform.tsx";
 
 export function MemberPage({ id }: { id: number }) {
@@ -77,6 +78,7 @@ export function MemberPage({ id }: { id: number }) {
         <ErrorMsg error={err} />
       </section>
       <Credentials id={id} creds={member.credentials} onChange={m.reload} />
+      <Faces id={id} />
       <QrBind id={id} />
       <History id={id} />
     </div>

@@ -4,6 +4,7 @@ import { api, call, errorText, me } from "../api.ts";
 import { dateTime, t } from "../i18n/index.ts";
 import { ErrorMsg, Field, Msg, Pager, Select, useLoad, useSubmit } from "../ui.tsx";
 import { Integrations } from "./integrations.tsx";
+import { FacePurge } from "./faces.tsx";
 
 export function Settings() {
   if (me.value?.role !== "admin") return <p class="msg error">403</p>;
@@ -13,6 +14,7 @@ export function Settings() {
       <YolandaMini />
       <General />
       <Integrations />
+      <FacePurge />
       <Staff />
       <Audit />
     </div>
