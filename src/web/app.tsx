@@ -7,6 +7,7 @@ import { navigate, route } from "./router.ts";
 import { LoginDialog, LoginForm, Setup } from "./views/auth.tsx";
 import { Dashboard } from "./views/dashboard.tsx";
 import { ErrorMsg } from "./ui.tsx";
+import { announceScan, installScanner } from "./scan.ts";
 // uPlot's few rules go into the page's one stylesheet (lazy chunks would otherwise get CSS of their own).
 import "uplot/dist/uPlot.min.css";
 
@@ -116,7 +117,7 @@ function Shell() {
   return (
     <>
       <a class="skip" href="#main">
-        Skip to content
+        {t("nav.skip")}
       </a>
       <header class="top">
         <a href="/" class="brand">
@@ -191,5 +192,12 @@ function Root() {
   if (route.value.path === "/login" || route.value.path === "/setup") navigate("/", true);
   return <Shell />;
 }
+
+// A card read while no field has focus, on any view, opens the push page with that card's member.
+installScanner((code) => {
+  if (!me.value || needLogin.value) return;
+  announceScan(code);
+  if (route.value.path !== "/push") navigate("/push");
+});
 
 render(<Root />, document.getElementById("app")!);

@@ -9,6 +9,7 @@ const en = {
   "nav.settings": "Settings",
   "nav.language": "Language",
   "nav.signOut": "Sign out",
+  "nav.skip": "Skip to content",
   "nav.signedInAs": "Signed in as {user} ({role})",
   "common.save": "Save",
   "common.saved": "Saved.",

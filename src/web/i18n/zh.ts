@@ -10,6 +10,7 @@ const zh: Record<Key, string> = {
   "nav.settings": "设置",
   "nav.language": "语言",
   "nav.signOut": "退出登录",
+  "nav.skip": "跳到主要内容",
   "nav.signedInAs": "已登录：{user}（{role}）",
   "common.save": "保存",
   "common.saved": "已保存。",
