@@ -21,6 +21,7 @@ import { MemberError, MembersRepo, type Credential, type Member, type MemberInpu
 import { actor, staffGuard } from "./guard.ts";
 import { FieldError, MemberCreate, MemberFieldSchemas, MemberPatch, MemberView, cleanMember, isoDay, rejectUnknownFields, withDefaults } from "./member-input.ts";
 import { exportCsv, importCsv, type ImportResult } from "./member-csv.ts";
+import { ENCODINGS, decodeCsv } from "./csv-encoding.ts";
 
 export function memberErrorToHttp(e: unknown): never {
   if (e instanceof FieldError) throw new AppError(422, "validation_failed", e.message, { field: e.field });
@@ -130,9 +131,20 @@ export const membersApi = (deps: Deps) => {
     .post(
       "/members/import",
       async (ctx) => {
-        const text = await ctx.request.text();
+        const d = decodeCsv(new Uint8Array(await ctx.request.arrayBuffer()), ctx.query.encoding ?? "auto");
         const result: ImportResult = await deps.writes.enqueue(() =>
-          importCsv(text, { members, audit, actor: actor(ctx), now: deps.now(), today: today(deps), partial: ctx.query.partial === true, dryRun: ctx.query.dryRun === true }),
+          importCsv(d.text, {
+            members,
+            audit,
+            actor: actor(ctx),
+            now: deps.now(),
+            today: today(deps),
+            partial: ctx.query.partial === true,
+            dryRun: ctx.query.dryRun === true,
+            encoding: d.encoding,
+            encodingDetected: d.detected,
+            unreadable: d.unreadable,
+          }),
         );
         if (!result.written && result.errors.length) ctx.set.status = 422;
         return result;
@@ -142,14 +154,19 @@ export const membersApi = (deps: Deps) => {
         parse: "none",
         query: t.Object({
           partial: t.Optional(t.Boolean({ description: "write the good rows even when some are bad" })),
-          dryRun: t.Optional(t.Boolean({ description: "validate and report; write nothing" })),
+          dryRun: t.Optional(t.Boolean({ description: "validate and report; write nothing (the page's preview)" })),
+          encoding: t.Optional(
+            t.Union([t.Literal("auto"), ...ENCODINGS.map((e) => t.Literal(e))], {
+              description: "the file's text encoding; auto (default): a BOM, else UTF-16 by its zero bytes, else UTF-8 when valid, else GB18030 (Excel's CSV on Chinese Windows)",
+            }),
+          ),
         }),
         detail: {
           summary: "Import members from CSV (admin)",
           description:
-            "Body: CSV text with a header row (UTF-8, BOM optional), header names as in export.csv; only `name` is required. " +
+            "Body: the CSV file's bytes with a header row (UTF-8, GBK/GB18030 or UTF-16; see `encoding`), header names as in export.csv (or the usual Chinese ones: 姓名, 会员号, 手机, 性别, 生日, 身高, 卡号, 备注); only `name` is required. " +
             "Rows are matched by memberNo, else by id; unmatched rows are created. Every row is validated first; with any bad row " +
-            "nothing is written (422 with errors[{line, field, message}]) unless partial=true. Importing the same file again changes nothing.",
+            "nothing is written (422 with errors[{line, field, code, params, message, name, memberNo}], every problem of every bad row) unless partial=true. Importing the same file again changes nothing.",
           tags: ["members"],
           requestBody: { required: true, content: { "text/csv": { schema: { type: "string" } } } },
         },
