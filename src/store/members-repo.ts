@@ -144,6 +144,11 @@ const toCredential = (r: CredentialRow): Credential => ({
   createdAt: r.created_at,
 });
 
+/** A member as staff know them: name and member number. */
+export function ownerLabel(m: { name: string; memberNo: string | null }): string {
+  return m.memberNo ? `${m.name} (${m.memberNo})` : m.name;
+}
+
 export class MemberError extends Error {
   constructor(
     readonly code: "not_found" | "conflict" | "has_measurements" | "invalid",
@@ -217,7 +222,7 @@ export class MembersRepo {
     if (!memberNo) return;
     const other = this.byMemberNo(memberNo);
     if (other && other.id !== self) {
-      throw new MemberError("conflict", `member number ${memberNo} belongs to member ${other.id}`, { field: "memberNo", ownerId: other.id });
+      throw new MemberError("conflict", `member number ${memberNo} belongs to ${ownerLabel(other)}`, { field: "memberNo", ownerId: other.id, owner: ownerLabel(other) });
     }
   }
 
@@ -354,6 +359,13 @@ export class MembersRepo {
     return r ? toCredential(r) : null;
   }
 
+  /** A credential someone else holds: the error names them (name and member number; the id for integrations). */
+  private taken(kind: "card" | "code", ownerId: number): MemberError {
+    const o = this.get(ownerId);
+    const owner = o ? ownerLabel(o) : `member ${ownerId}`;
+    return new MemberError("conflict", `this ${kind} belongs to ${owner}`, { field: "value", ownerId, owner });
+  }
+
   /** Call inside a write job. A credential belongs to one member only: a conflict names the owner. */
   addCredential(memberId: number, kind: "card" | "code", value: string, label: string | null, now: number, cardAs: "auto" | "dec" | "hex" = "auto"): Credential {
     this.require(memberId);
@@ -361,13 +373,13 @@ export class MembersRepo {
       const f = cardForms(value, cardAs);
       if (!f) throw new MemberError("invalid", "value: not a card number (decimal, or hex up to 16 digits)", { field: "value" });
       const owner = this.credCardStmt.get(f.dec, f.hex);
-      if (owner) throw new MemberError("conflict", `this card belongs to member ${owner.member_id}`, { field: "value", ownerId: owner.member_id });
+      if (owner) throw this.taken("card", owner.member_id);
       return toCredential(this.insertCredStmt.get({ memberId, kind, dec: f.dec, hex: f.hex, code: null, label, now } as never)!);
     }
     const c = codeNorm(value);
     if (!c || c.length > 500) throw new MemberError("invalid", "value: a code has 1–500 characters", { field: "value" });
     const owner = this.credCodeStmt.get(c);
-    if (owner) throw new MemberError("conflict", `this code belongs to member ${owner.member_id}`, { field: "value", ownerId: owner.member_id });
+    if (owner) throw this.taken("code", owner.member_id);
     return toCredential(this.insertCredStmt.get({ memberId, kind, dec: null, hex: null, code: c, label, now } as never)!);
   }
 

@@ -38,7 +38,7 @@ export async function send(app: AnyElysia, method: string, path: string, body?: 
     new Request("http://localhost" + path, {
       method,
       headers: body === undefined ? headers : { "content-type": isText ? "text/csv" : "application/json", ...headers },
-      body: body === undefined ? undefined : isText ? (body as string | Uint8Array) : JSON.stringify(body),
+      body: body === undefined ? undefined : isText ? (body as BodyInit) : JSON.stringify(body),
     }),
   );
   const text = await res.text();

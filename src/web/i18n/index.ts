@@ -27,9 +27,51 @@ export function t(key: Key, vars?: Record<string, string | number>): string {
   return s;
 }
 
-/** t() for keys built at run time (scenes, statuses); falls back to the raw value. */
-export function tx(key: string, fallback: string): string {
-  return key in en ? t(key as Key) : fallback;
+export type { Key };
+
+/** t() for keys built at run time (scenes, statuses, error codes); falls back to the raw value. */
+export function tx(key: string, fallback: string, vars?: Record<string, string | number>): string {
+  return key in en ? t(key as Key, vars) : fallback;
+}
+
+/** Whether a key exists (for text built from a server code). */
+export const hasKey = (key: string): key is Key => key in en;
+
+/** A member field's (or CSV column's) label in the page's language. */
+const FIELD_KEYS: Record<string, Key> = {
+  memberNo: "mem.memberNo",
+  name: "mem.name",
+  nickname: "mem.nickname",
+  phone: "mem.phone",
+  email: "mem.email",
+  sex: "mem.sex",
+  birthday: "mem.birthday",
+  heightCm: "mem.height",
+  referenceWeightKg: "mem.refWeight",
+  goalWeightKg: "mem.goalWeight",
+  athlete: "mem.athlete",
+  notes: "mem.notes",
+  status: "mem.status",
+  cards: "mem.cards",
+  codes: "mem.codes",
+  id: "mem.id",
+  extendData: "mem.extendData",
+  avatarUrl: "mem.avatarUrl",
+  row: "csv.row",
+  file: "csv.file",
+  username: "auth.username",
+  password: "auth.password",
+  currentPassword: "acct.current",
+  role: "set.role",
+  value: "mem.value",
+  memberId: "meas.member",
+  defaultMemberId: "dev.defaultMember",
+  secret: "set.secret",
+  mac: "dev.mac",
+};
+export function fieldLabel(field: string): string {
+  const k = FIELD_KEYS[field.split(".")[0]!];
+  return k ? t(k) : field;
 }
 
 const locale = () => (lang.value === "zh" ? "zh-CN" : "en-GB");
