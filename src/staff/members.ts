@@ -77,18 +77,29 @@ export const membersApi = (deps: Deps) => {
       ({ query }) => {
         const limit = query.limit ?? 50;
         const offset = query.offset ?? 0;
-        const { items, total } = members.search(query.q ?? null, query.status ?? null, limit, offset, countryCode());
+        const day = 86400000;
+        const { items, total } = members.search(query.q ?? null, query.status ?? null, limit, offset, countryCode(), {
+          measuredSince: query.measuredWithinDays !== undefined ? deps.now() - query.measuredWithinDays * day : undefined,
+          notMeasuredSince: query.notMeasuredForDays !== undefined ? deps.now() - query.notMeasuredForDays * day : undefined,
+        });
         return { items, total, limit, offset };
       },
       {
         query: t.Object({
           q: t.Optional(t.String({ maxLength: 200, description: "name, nickname, phone, member number, card (decimal or hex), code or e-mail" })),
           status: t.Optional(t.Union([t.Literal("active"), t.Literal("suspended")])),
+          measuredWithinDays: t.Optional(t.Integer({ minimum: 1, maximum: 3650, description: "only members measured in the last N days" })),
+          notMeasuredForDays: t.Optional(t.Integer({ minimum: 1, maximum: 3650, description: "only members not measured in the last N days (or never)" })),
           limit: t.Optional(t.Integer({ minimum: 1, maximum: 500, default: 50 })),
           offset: t.Optional(t.Integer({ minimum: 0, default: 0 })),
         }),
-        response: t.Object({ items: t.Array(MemberView), total: t.Integer(), limit: t.Integer(), offset: t.Integer() }),
-        detail: { summary: "Search members (paged, sorted by name)", tags: ["members"] },
+        response: t.Object({
+          items: t.Array(t.Composite([MemberView, t.Object({ lastMeasuredAt: t.Union([t.Integer(), t.Null()], { description: "epoch ms of the last assigned measurement" }) })])),
+          total: t.Integer(),
+          limit: t.Integer(),
+          offset: t.Integer(),
+        }),
+        detail: { summary: "Search members (paged, sorted by name; Chinese names by pinyin), with when each was last measured", tags: ["members"] },
       },
     )
     .post(

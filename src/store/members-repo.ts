@@ -144,6 +144,9 @@ const toCredential = (r: CredentialRow): Credential => ({
   createdAt: r.created_at,
 });
 
+/** Names as people sort them: Chinese by pinyin, numbers in a name by value, case ignored. */
+const byName = new Intl.Collator("zh-u-co-pinyin", { sensitivity: "base", numeric: true });
+
 /** A member as staff know them: name and member number. */
 export function ownerLabel(m: { name: string; memberNo: string | null }): string {
   return m.memberNo ? `${m.name} (${m.memberNo})` : m.name;
@@ -281,7 +284,19 @@ export class MembersRepo {
    * (digits, leading zeros and the country code ignored as the devices match),
    * e-mail (substring, case-insensitive), card number (decimal or hex) and code.
    */
-  search(q: string | null, status: MemberStatus | null, limit: number, offset: number, countryCode: string | null = null): { items: Member[]; total: number } {
+  /**
+   * Members matching a search, sorted by name as people read it (Chinese names by pinyin, with
+   * Intl.Collator('zh-u-co-pinyin'); SQLite cannot collate so), each with the time of their last
+   * measurement. `measuredSince` keeps those measured since then; `notMeasuredSince` those who were not.
+   */
+  search(
+    q: string | null,
+    status: MemberStatus | null,
+    limit: number,
+    offset: number,
+    countryCode: string | null = null,
+    opts: { measuredSince?: number; notMeasuredSince?: number } = {},
+  ): { items: Array<Member & { lastMeasuredAt: number | null }>; total: number } {
     const where: string[] = [];
     const p: Record<string, string | number> = {};
     if (status) {
@@ -317,12 +332,25 @@ export class MembersRepo {
       ors.push("m.id IN (SELECT member_id FROM credentials WHERE code_norm = $q COLLATE NOCASE)");
       where.push(`(${ors.join(" OR ")})`);
     }
+    const last = "(SELECT MAX(x.measured_at) FROM measurements x WHERE x.member_id = m.id AND x.status = 'assigned')";
+    if (opts.measuredSince !== undefined) {
+      where.push(`${last} >= $measuredSince`);
+      p.$measuredSince = opts.measuredSince;
+    }
+    if (opts.notMeasuredSince !== undefined) {
+      where.push(`coalesce(${last}, 0) < $notMeasuredSince`);
+      p.$notMeasuredSince = opts.notMeasuredSince;
+    }
     const w = where.length ? `WHERE ${where.join(" AND ")}` : "";
-    const total = (this.db.query(`SELECT COUNT(*) AS n FROM members m ${w}`).get(p as never) as { n: number }).n;
+    const keys = this.db.query(`SELECT m.id, m.name FROM members m ${w}`).all(p as never) as Array<{ id: number; name: string }>;
+    keys.sort((a, b) => byName.compare(a.name, b.name) || a.id - b.id);
+    const page = keys.slice(offset, offset + limit).map((k) => k.id);
+    if (page.length === 0) return { items: [], total: keys.length };
     const rows = this.db
-      .query(`SELECT m.* FROM members m ${w} ORDER BY m.name COLLATE NOCASE, m.id LIMIT $limit OFFSET $offset`)
-      .all({ ...p, $limit: limit, $offset: offset } as never) as MemberRow[];
-    return { items: rows.map(toMember), total };
+      .query(`SELECT m.*, ${last} AS last_measured FROM members m WHERE m.id IN (${page.map(() => "?").join(",")})`)
+      .all(...page) as Array<MemberRow & { last_measured: number | null }>;
+    const byId = new Map(rows.map((r) => [r.id, { ...toMember(r), lastMeasuredAt: r.last_measured }]));
+    return { items: page.map((id) => byId.get(id)!), total: keys.length };
   }
 
   measurementCount(id: number): number {

@@ -133,7 +133,7 @@ function Shell() {
         <div class="who">
           <LangSelect />
           <a href="/account" class="muted">
-            {t("nav.signedInAs", { user: user.username, role: user.role })}
+            {t("nav.signedInAs", { user: user.username, role: t(`role.${user.role}`) })}
           </a>
           <button type="button" onClick={logout}>
             {t("nav.signOut")}

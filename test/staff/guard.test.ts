@@ -37,6 +37,7 @@ const ADMIN_ROUTES = [
   "POST /api/v1/members/import",
   "DELETE /api/v1/members/:id",
   "GET /api/v1/audit",
+  "GET /api/v1/audit/actors",
   // the staff page's settings (src/staff/web-support.ts)
   "GET /api/v1/settings",
   "PUT /api/v1/settings/:key",
