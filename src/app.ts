@@ -34,6 +34,7 @@ import { membersApi } from "./staff/members.ts";
 import { yolandaStaffApi } from "./staff/yolanda.ts";
 import { youjiuStaffApi } from "./staff/youjiu.ts";
 import { webSupportApi } from "./staff/web-support.ts";
+import { pageApi } from "./staff/page-api.ts";
 import { webPlugin } from "./web/plugin.ts";
 
 /**
@@ -104,6 +105,7 @@ export function createApp(deps: Deps) {
     .use(youjiuStaffApi(deps, staffOptions))
     .use(yolandaStaffApi(deps, staffOptions))
     .use(webSupportApi(deps))
+    .use(pageApi(deps))
     .use(docsPlugin(deps, () => root!))
     .use(webPlugin(deps));
   root = app;

@@ -19,7 +19,7 @@ export interface IdentityListItem extends LefuIdentityRow {
 
 export class ClaimError extends Error {
   constructor(
-    readonly code: "not_found" | "not_pending" | "no_member" | "member_inactive",
+    readonly code: "not_found" | "not_pending" | "not_discarded" | "no_member" | "member_inactive",
     message: string,
   ) {
     super(message);
@@ -39,7 +39,7 @@ export class ClaimsRepo {
   private readonly linkStmt: Statement<LefuIdentityRow>;
   private readonly memberStmt: Statement<{ id: number; status: string }, [number]>;
 
-  constructor(db: Database) {
+  constructor(private readonly db: Database) {
     this.listStmt = db.query(`
       SELECT m.*, d.name AS device_name, d.sn AS device_sn, d.model AS device_model
       FROM measurements m LEFT JOIN devices d ON d.id = m.device_id
@@ -65,8 +65,44 @@ export class ClaimsRepo {
     this.memberStmt = db.query("SELECT id, status FROM members WHERE id = ?");
   }
 
-  list(status: "unassigned" | "discarded" | "assigned", limit: number, offset: number): { items: ClaimListItem[]; total: number } {
-    return { items: this.listStmt.all(status, limit, offset), total: this.countStmt.get(status)!.n };
+  /** Claims of one status, newest first; optionally of one device and/or one source. */
+  list(status: "unassigned" | "discarded" | "assigned", limit: number, offset: number, filter: { deviceId?: number; source?: string } = {}): { items: ClaimListItem[]; total: number } {
+    if (filter.deviceId === undefined && filter.source === undefined) return { items: this.listStmt.all(status, limit, offset), total: this.countStmt.get(status)!.n };
+    const where = ["m.status = $status"];
+    const p: Record<string, string | number> = { $status: status };
+    if (filter.deviceId !== undefined) (where.push("m.device_id = $deviceId"), (p.$deviceId = filter.deviceId));
+    if (filter.source !== undefined) (where.push("m.source = $source"), (p.$source = filter.source));
+    const w = where.join(" AND ");
+    const items = this.db
+      .query(
+        `SELECT m.*, d.name AS device_name, d.sn AS device_sn, d.model AS device_model FROM measurements m LEFT JOIN devices d ON d.id = m.device_id
+         WHERE ${w} ORDER BY m.measured_at DESC, m.id DESC LIMIT $limit OFFSET $offset`,
+      )
+      .all({ ...p, $limit: limit, $offset: offset } as never) as ClaimListItem[];
+    const total = (this.db.query(`SELECT COUNT(*) AS n FROM measurements m WHERE ${w}`).get(p as never) as { n: number }).n;
+    return { items, total };
+  }
+
+  /** The devices and sources claims of a status come from, for the claim page's filters. */
+  facets(status: "unassigned" | "discarded"): { devices: Array<{ id: number; name: string | null; sn: string | null; mac: string | null; model: string | null; n: number }>; sources: Array<{ source: string; n: number }> } {
+    return {
+      devices: this.db
+        .query(
+          `SELECT d.id, d.name, d.sn, d.mac, d.model, COUNT(*) AS n FROM measurements m JOIN devices d ON d.id = m.device_id
+           WHERE m.status = ? GROUP BY d.id ORDER BY coalesce(d.name, d.sn, d.mac) COLLATE NOCASE`,
+        )
+        .all(status) as Array<{ id: number; name: string | null; sn: string | null; mac: string | null; model: string | null; n: number }>,
+      sources: this.db.query("SELECT source, COUNT(*) AS n FROM measurements WHERE status = ? GROUP BY source ORDER BY source").all(status) as Array<{ source: string; n: number }>,
+    };
+  }
+
+  /** A discarded measurement back in the queue (staff undo a discard). Call inside a write job. */
+  restore(id: number): { before: MeasurementRow; after: MeasurementRow } {
+    const before = this.byIdStmt.get(id);
+    if (!before) throw new ClaimError("not_found", `measurement ${id} does not exist`);
+    if (before.status !== "discarded") throw new ClaimError("not_discarded", `measurement ${id} is ${before.status}, not discarded`);
+    const after = this.db.query("UPDATE measurements SET status = 'unassigned', assigned_by = NULL, assigned_at = NULL WHERE id = ? RETURNING *").get(id) as MeasurementRow;
+    return { before, after };
   }
 
   byId(id: number): MeasurementRow | null {

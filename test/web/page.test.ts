@@ -238,11 +238,12 @@ describe("staff page", () => {
     await yoCard.getByRole("radio", { name: /Alex Example/ }).check();
     expect(await yoCard.getByLabel(/This scale user is this member/).count()).toBe(0); // not a Lefu user id
     await yoCard.getByRole("button", { name: "Assign", exact: true }).click();
-    await page.getByText("Assigned.").waitFor();
+    await page.getByText("Assigned to Alex Example (G-1001).").waitFor();
     const lefuCard = page.locator("section.claim", { has: page.getByRole("heading", { name: /69[.,]30 kg/ }) });
     await lefuCard.getByLabel(/This scale user is this member/).uncheck();
+    page.once("dialog", (d) => void d.accept()); // discard asks first
     await lefuCard.getByRole("button", { name: "Discard" }).click();
-    await page.getByText("Discarded (kept, marked discarded).").waitFor();
+    await page.getByText("Discarded the weighing of 69.30 kg.").waitFor();
     await page.getByText("Nothing to claim.").waitFor();
   });
 
@@ -300,7 +301,7 @@ describe("staff page", () => {
     await card.getByLabel("Member", { exact: true }).fill("Alex");
     await card.getByRole("radio", { name: /Alex Example/ }).check();
     await card.getByRole("button", { name: "Assign", exact: true }).click(); // linking the Torre user is ticked by default
-    await page.getByText("Linked: this scale user's weighings go to the member from now on (1 assigned).").waitFor();
+    await page.getByText(/Linked to Alex Example \(G-1001\): this scale user's weighings go to them from now on \(1 assigned\)/).waitFor();
     // the next weighing of that Torre user is Alex's at once, no claim
     const again = await fetch(`${server.url}/lefu/wifi/torre/record`, {
       method: "POST",

@@ -11,6 +11,7 @@ import m003 from "./003_devices.sql" with { type: "text" };
 import m004 from "./004_youjiu.sql" with { type: "text" };
 import m005 from "./005_yolanda.sql" with { type: "text" };
 import m006 from "./006_staff_sessions.sql" with { type: "text" };
+import m011 from "./011_gym_profile.sql" with { type: "text" };
 
 export interface Migration {
   version: number;
@@ -25,6 +26,8 @@ export const MIGRATIONS: readonly Migration[] = [
   { version: 4, name: "youjiu", sql: m004 },
   { version: 5, name: "yolanda", sql: m005 },
   { version: 6, name: "staff_sessions", sql: m006 },
+  // 7–10 are other branches' (merged later); 11 is the staff page's (issue 16).
+  { version: 11, name: "gym_profile", sql: m011 },
 ];
 
 export const LATEST_VERSION = MIGRATIONS.reduce((v, m) => Math.max(v, m.version), 0);

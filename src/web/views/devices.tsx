@@ -1,8 +1,8 @@
 /** Devices: rename, notes, allow/block, per-device options; captured requests to unknown endpoints. */
 import { useEffect, useState } from "preact/hooks";
 import { api, call, errorText } from "../api.ts";
-import { dateTime, num, t } from "../i18n/index.ts";
-import { Check, ErrorMsg, Field, MemberPicker, Msg, Select, useLoad, useSubmit, type MemberLite } from "../ui.tsx";
+import { dateTime, num, t, tx } from "../i18n/index.ts";
+import { Check, ErrorMsg, Field, MemberPicker, Msg, Select, memberLabel, useLoad, useSubmit, type MemberLite } from "../ui.tsx";
 import { DeviceState, firmware } from "./dashboard.tsx";
 
 type Device = NonNullable<Awaited<ReturnType<typeof api.devices.get>>["data"]>[number];
@@ -55,18 +55,28 @@ function DeviceCard({ d, onSaved }: { d: Device; onSaved: () => void }) {
   const [approved, setApproved] = useState(d.approved);
   const [blocked, setBlocked] = useState(d.blocked);
   const [mode, setMode] = useState(d.impedanceMode ?? "encrypted");
-  const [defaultMember, setDefaultMember] = useState(d.defaultMemberId == null ? "" : String(d.defaultMemberId));
+  // The default member is picked by name (a member picker), never typed as an id.
+  const [defaultMember, setDefaultMember] = useState<MemberLite | null>(null);
+  const [pickerRound, setPickerRound] = useState(0);
+  useEffect(() => {
+    if (d.defaultMemberId == null) return setDefaultMember(null);
+    call(() => api.members({ id: d.defaultMemberId! }).get()).then(setDefaultMember, () => setDefaultMember(null));
+  }, [d.defaultMemberId]);
   const { msg, err, submit: save } = useSubmit(async () => {
-    await call(() =>
-      api.devices({ id: d.id }).patch({
-        name: name.trim() || null,
-        notes: notes.trim() || null,
-        approved,
-        blocked,
-        ...(d.vendor === "lefu" ? { impedanceMode: mode as "encrypted" | "ohms", defaultMemberId: defaultMember.trim() ? Number(defaultMember) : null } : {}),
-      }),
-    );
+    const wanted = {
+      name: name.trim() || null,
+      notes: notes.trim() || null,
+      approved,
+      blocked,
+      ...(d.vendor === "lefu" ? { impedanceMode: mode as "encrypted" | "ohms", defaultMemberId: defaultMember?.id ?? null } : {}),
+    };
+    // Only what changed is sent; "Saved." only when the server then holds it.
+    const patch = Object.fromEntries(Object.entries(wanted).filter(([k, v]) => (d as Record<string, unknown>)[k] !== v)) as Partial<typeof wanted>;
+    if (Object.keys(patch).length === 0) return t("set.unchanged");
+    const r = await call(() => api.devices({ id: d.id }).patch(patch));
     onSaved();
+    const stored = Object.entries(patch).every(([k, v]) => (r as Record<string, unknown>)[k] === v);
+    if (!stored) throw t("dev.notStored");
     return t("common.saved");
   });
   const reset = useSubmit(async () => {
@@ -94,13 +104,33 @@ function DeviceCard({ d, onSaved }: { d: Device; onSaved: () => void }) {
             onChange={(v) => setMode(v as "encrypted" | "ohms")}
             name="impedanceMode"
             options={[
-              ["encrypted", "encrypted"],
-              ["ohms", "ohms"],
+              ["encrypted", t("dev.mode.encrypted")],
+              ["ohms", t("dev.mode.ohms")],
             ]}
           />
         )}
         {d.vendor === "lefu" && (
-          <Field label={t("dev.defaultMember")} value={defaultMember} onInput={setDefaultMember} name="defaultMemberId" inputMode="numeric" hint={t("dev.defaultMemberHint")} />
+          <div class="field default-member">
+            <span class="label">{t("dev.defaultMember")}</span>
+            <p>
+              <b data-default-member>{defaultMember ? memberLabel(defaultMember) : t("dev.noDefaultMember")}</b>{" "}
+              {defaultMember && (
+                <button type="button" class="link" onClick={() => setDefaultMember(null)}>
+                  {t("dev.clearDefault")}
+                </button>
+              )}
+            </p>
+            <MemberPicker
+              key={pickerRound}
+              label={t("dev.pickDefault")}
+              selected={defaultMember}
+              onSelect={(m) => {
+                setDefaultMember(m);
+                setPickerRound((n) => n + 1);
+              }}
+            />
+            <small class="hint">{t("dev.defaultMemberHint")}</small>
+          </div>
         )}
         <button type="submit">{t("common.save")}</button>
       </form>
@@ -149,8 +179,12 @@ function YolandaSlots({ mac }: { mac: string }) {
             <tr key={x.userIndex}>
               <th>{x.userIndex}</th>
               <td>
-                <a href={`/members/${x.memberId}`}>{x.memberName ?? `#${x.memberId}`}</a>
-                {!x.sentToYolanda && <span class="muted small"> · {x.problems.join("; ")}</span>}
+                <a href={`/members/${x.memberId}`}>{x.memberName ?? t("common.unknownMember")}</a>
+                {!x.sentToYolanda && (
+                  <div class="muted small slot-problems">
+                    {t("slot.notSent")}: {x.problems.map((p) => tx(`slot.${p}`, p)).join("; ")}
+                  </div>
+                )}
               </td>
               <td>
                 <button type="button" onClick={() => act(() => call(() => api.yolanda.scales({ mac }).slots({ index: x.userIndex }).delete()))}>

@@ -1,8 +1,8 @@
 /** Members: search with paging, create, CSV import (per-row report) and export. */
 import { useState } from "preact/hooks";
 import { api, ApiError, call, me, postBytes } from "../api.ts";
-import { fieldLabel, t, tx, type Key } from "../i18n/index.ts";
-import { navigate } from "../router.ts";
+import { dateOnly, dateTime, fieldLabel, t, tx, type Key } from "../i18n/index.ts";
+import { navigate, route } from "../router.ts";
 import { ErrorMsg, Field, Msg, Pager, Select, memberLabel, useId, useLoad } from "../ui.tsx";
 import { MemberForm } from "./memberform.tsx";
 
@@ -13,10 +13,28 @@ export function Members() {
   const [query, setQuery] = useState("");
   const [offset, setOffset] = useState(0);
   const [creating, setCreating] = useState(false);
-  const list = useLoad(() => call(() => api.members.get({ query: { q: query || undefined, limit: LIMIT, offset } })), [query, offset]);
+  const [status, setStatus] = useState("");
+  const [measured, setMeasured] = useState("");
+  const list = useLoad(() => {
+    const [kind, days] = measured.split(":");
+    return call(() =>
+      api.members.get({
+        query: {
+          q: query || undefined,
+          limit: LIMIT,
+          offset,
+          status: (status || undefined) as "active" | "suspended" | undefined,
+          measuredWithinDays: kind === "in" ? Number(days) : undefined,
+          notMeasuredForDays: kind === "not" ? Number(days) : undefined,
+        },
+      }),
+    );
+  }, [query, offset, status, measured]);
+  const deleted = route.value.query.get("deleted");
   return (
     <div class="stack">
       <h1>{t("mem.title")}</h1>
+      {deleted && <Msg kind="ok">{t("mem.deleted", { member: deleted })}</Msg>}
       <section class="card">
         <form
           class="row"
@@ -37,6 +55,39 @@ export function Members() {
             {t("mem.export")}
           </a>
         </form>
+        <div class="row filters">
+          <Select
+            label={t("mem.status")}
+            name="status-filter"
+            value={status}
+            onChange={(v) => {
+              setOffset(0);
+              setStatus(v);
+            }}
+            options={[
+              ["", t("mem.anyStatus")],
+              ["active", t("mem.active")],
+              ["suspended", t("mem.suspended")],
+            ]}
+          />
+          <Select
+            label={t("mem.lastMeasured")}
+            name="measured-filter"
+            value={measured}
+            onChange={(v) => {
+              setOffset(0);
+              setMeasured(v);
+            }}
+            options={[
+              ["", t("mem.anyTime")],
+              ["in:7", t("mem.measuredIn", { n: 7 })],
+              ["in:30", t("mem.measuredIn", { n: 30 })],
+              ["in:90", t("mem.measuredIn", { n: 90 })],
+              ["not:30", t("mem.notMeasuredIn", { n: 30 })],
+              ["not:90", t("mem.notMeasuredIn", { n: 90 })],
+            ]}
+          />
+        </div>
         {creating && (
           <div class="panel">
             <h2>{t("mem.new")}</h2>
@@ -54,22 +105,24 @@ export function Members() {
           <table>
             <thead>
               <tr>
-                <th>#</th>
                 <th>{t("mem.name")}</th>
                 <th>{t("mem.memberNo")}</th>
                 <th>{t("mem.phone")}</th>
+                <th>{t("mem.lastMeasured")}</th>
                 <th>{t("mem.status")}</th>
               </tr>
             </thead>
             <tbody>
               {(list.data?.items ?? []).map((m) => (
                 <tr key={m.id} class={m.status === "suspended" ? "blocked" : ""}>
-                  <td>{m.id}</td>
                   <td>
                     <a href={`/members/${m.id}`}>{m.name}</a>
                   </td>
                   <td>{m.memberNo ?? ""}</td>
                   <td>{m.phone ?? ""}</td>
+                  <td title={m.lastMeasuredAt ? dateTime(m.lastMeasuredAt) : undefined} data-last={m.lastMeasuredAt ?? ""}>
+                    {m.lastMeasuredAt ? dateOnly(m.lastMeasuredAt) : <span class="muted">{t("mem.neverMeasured")}</span>}
+                  </td>
                   <td>{m.status === "active" ? t("mem.active") : t("mem.suspended")}</td>
                 </tr>
               ))}
