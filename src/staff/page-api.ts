@@ -2,6 +2,7 @@
  * Staff API for what the front desk and the owner need from the page (issue 16):
  *   GET    /api/v1/measurements/export.csv ?from&to&memberId&tz   measurements for Excel (UTF-8 with BOM)
  *   GET    /api/v1/members/:id/compare                             a member's first and latest measurement
+ *   GET    /api/v1/box                                             this box's LAN addresses (a new gym's first steps)
  *   GET    /api/v1/gym                                             the gym's name and whether it has a logo
  *   PUT    /api/v1/gym {name}                                      (admin) the name on the sheets
  *   PUT    /api/v1/gym/logo  (PNG or JPEG bytes, ≤ 512 KB)         (admin) the logo on the sheets
@@ -9,6 +10,7 @@
  *   GET    /api/v1/gym/logo                                        the logo image
  */
 import { Elysia, t } from "elysia";
+import { networkInterfaces } from "node:os";
 import type { Deps } from "../deps.ts";
 import { AppError } from "../http/errors.ts";
 import { auditRepo } from "../store/audit-repo.ts";
@@ -117,6 +119,19 @@ export const pageApi = (deps: Deps) => {
         return { member, first: first ? measurementView(first) : null, latest: latest ? measurementView(latest) : null };
       },
       { params: t.Object({ id: t.Integer({ minimum: 1 }) }), detail: { summary: "A member's first and latest measurement (the comparison sheet)", tags: ["measurements"] } },
+    )
+    .get(
+      "/box",
+      () => ({
+        addresses: Object.values(networkInterfaces())
+          .flat()
+          .filter((a) => a && !a.internal && a.family === "IPv4")
+          .map((a) => a!.address),
+      }),
+      {
+        response: t.Object({ addresses: t.Array(t.String()) }),
+        detail: { summary: "This box's LAN addresses (for the devices' server setting; the page adds its port)", tags: ["gym"] },
+      },
     )
     .get("/gym", () => gymView(), {
       response: t.Object({ name: t.Union([t.String(), t.Null()]), hasLogo: t.Boolean(), logoVersion: t.Integer() }),

@@ -81,8 +81,8 @@ export function errorText(e: unknown): string {
 }
 
 /** A POST of raw bytes (a file as uploaded) with the same session handling as call(): call(() => postBytes(...)). */
-export async function postBytes<T>(path: string, body: ArrayBuffer, contentType: string): Promise<TreatyResult<T>> {
-  const r = await fetch(path, { method: "POST", body, headers: { "content-type": contentType }, credentials: "same-origin" });
+export async function postBytes<T>(path: string, body: ArrayBuffer | Blob, contentType: string, method = "POST"): Promise<TreatyResult<T>> {
+  const r = await fetch(path, { method, body, headers: { "content-type": contentType }, credentials: "same-origin" });
   const text = await r.text();
   let value: unknown = text;
   try {

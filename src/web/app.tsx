@@ -52,6 +52,8 @@ const Claims = lazyView(() => import("./views/claims.tsx").then((m) => m.Claims)
 const Devices = lazyView(() => import("./views/devices.tsx").then((m) => m.Devices));
 const Settings = lazyView(() => import("./views/settings.tsx").then((m) => m.Settings));
 const Account = lazyView(() => import("./views/account.tsx").then((m) => m.Account));
+const Compare = lazyView<{ id: number }>(() => import("./views/compare.tsx").then((m) => m.Compare));
+const Installer = lazyView(() => import("./views/installer.tsx").then((m) => m.Installer));
 
 type Boot = "loading" | "setup" | "ready" | { error: unknown };
 
@@ -66,6 +68,8 @@ function View() {
   if (path === "/devices") return <Devices />;
   if (path === "/settings") return <Settings />;
   if (path === "/account") return <Account />;
+  if ((m = path.match(/^\/compare\/(\d+)$/))) return <Compare id={Number(m[1])} key={m[1]} />;
+  if (path === "/installer") return <Installer />;
   return <Dashboard />;
 }
 

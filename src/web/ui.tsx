@@ -24,10 +24,15 @@ type InputProps = {
 };
 export function Field({ label, value, onInput, hint, ...rest }: InputProps) {
   const id = useId();
+  const ref = useRef<HTMLInputElement>(null);
+  // autofocus also when the field appears after the page loaded (a dialog, a view)
+  useEffect(() => {
+    if (rest.autoFocus) ref.current?.focus();
+  }, []);
   return (
     <div class="field">
       <label for={id}>{label}</label>
-      <input id={id} value={value} onInput={(e) => onInput((e.currentTarget as HTMLInputElement).value)} aria-describedby={hint ? id + "h" : undefined} {...(rest as Record<string, unknown>)} />
+      <input id={id} ref={ref} value={value} onInput={(e) => onInput((e.currentTarget as HTMLInputElement).value)} aria-describedby={hint ? id + "h" : undefined} {...(rest as Record<string, unknown>)} />
       {hint && (
         <small id={id + "h"} class="hint">
           {hint}

@@ -252,7 +252,7 @@ describe("staff page", () => {
     await page.getByRole("heading", { name: "Devices" }).waitFor();
     await page.getByRole("cell", { name: /CFE8050813BA/ }).waitFor();
     await page.getByRole("cell", { name: /3398182015544/ }).first().waitFor();
-    await page.getByText(/online · /).first().waitFor();
+    await page.locator("[data-state=online]").first().waitFor();
     // live: a XONE that opens its push-login screen shows up within a second, without a reload
     await page.getByText("live", { exact: true }).waitFor();
     const xone = simulatedXone(server.url, "3398182015777");
@@ -315,8 +315,9 @@ describe("staff page", () => {
 
   test("settings: XONE token mode, a staff account, the audit log", async () => {
     await page.getByRole("link", { name: "Settings" }).click();
-    const row = page.locator("form.setting", { has: page.getByLabel(/youjiu.requireToken/) });
-    await row.getByLabel(/youjiu.requireToken/).selectOption("true");
+    const row = page.locator("form.setting", { has: page.getByLabel("XONE / U+ must prove who they are") });
+    await row.getByText("youjiu.requireToken").waitFor(); // the raw key, small
+    await row.getByLabel("XONE / U+ must prove who they are").selectOption("true");
     await row.getByRole("button", { name: "Save" }).click();
     await row.getByText("Saved.").waitFor();
     await page.getByLabel("Username").fill("front-desk");
@@ -324,12 +325,12 @@ describe("staff page", () => {
     await page.getByRole("button", { name: "Create" }).click();
     await page.getByRole("cell", { name: "front-desk", exact: true }).waitFor();
     await page.reload();
-    await page.getByText("setting.update").first().waitFor();
-    await page.getByText("staff.create").first().waitFor();
+    await page.getByText("boss changed a setting: XONE / U+ must prove who they are.").first().waitFor();
+    await page.getByText("boss created the staff account front-desk.").first().waitFor();
     await shot("10-settings");
     // back to the default, so devices without tokens keep working
-    const row2 = page.locator("form.setting", { has: page.getByLabel(/youjiu.requireToken/) });
-    await row2.getByLabel(/youjiu.requireToken/).selectOption("false");
+    const row2 = page.locator("form.setting", { has: page.getByLabel("XONE / U+ must prove who they are") });
+    await row2.getByLabel("XONE / U+ must prove who they are").selectOption("false");
     await row2.getByRole("button", { name: "Save" }).click();
     await row2.getByText("Saved.").waitFor();
   });
@@ -384,7 +385,7 @@ describe("staff page", () => {
     await page.getByRole("button", { name: "Save" }).click();
     const dialog = page.getByRole("dialog");
     await dialog.getByText("Your session ended").waitFor();
-    await dialog.getByLabel("Username").fill("boss");
+    expect(await dialog.getByLabel("Username").inputValue()).toBe("boss"); // pre-filled: the same person signs in again
     await dialog.getByLabel("Password").fill("correct horse battery");
     await dialog.getByRole("button", { name: "Sign in" }).click();
     // the save is retried after signing in
@@ -418,7 +419,7 @@ describe("staff page", () => {
       xone.start(400);
       try {
         await p.goto(server.url + "/push?member=1&sn=3398182015544");
-        await p.getByText("Member: Alex Example #1").waitFor();
+        await p.getByText("Member: Alex Example (G-1001)").waitFor();
         await p.locator("input[name=scene]:checked").waitFor();
         await p.getByRole("button", { name: "Push to device" }).click();
         await p.locator("[data-status=delivered]").waitFor({ timeout: 5000 });

@@ -91,6 +91,11 @@ export function dateTime(ms: number | null | undefined): string {
   if (!ms) return "–";
   return fmt("dt", (l) => new Intl.DateTimeFormat(l, { dateStyle: "medium", timeStyle: "short" })).format(ms);
 }
+/** Date and time in few characters (the sheet's history box). */
+export function dateTimeShort(ms: number | null | undefined): string {
+  if (!ms) return "–";
+  return fmt("dts", (l) => new Intl.DateTimeFormat(l, { year: "2-digit", month: "2-digit", day: "2-digit", hour: "2-digit", minute: "2-digit" })).format(ms);
+}
 export function dateOnly(ms: number | null | undefined): string {
   if (!ms) return "–";
   return fmt("d", (l) => new Intl.DateTimeFormat(l, { dateStyle: "medium" })).format(ms);

@@ -3,13 +3,14 @@ import { useEffect, useState } from "preact/hooks";
 import { api, call, errorText } from "../api.ts";
 import { dateTime, num, t, tx } from "../i18n/index.ts";
 import { Check, ErrorMsg, Field, MemberPicker, Msg, Select, memberLabel, useLoad, useSubmit, type MemberLite } from "../ui.tsx";
-import { DeviceState, firmware } from "./dashboard.tsx";
+import { DeviceState, firmware, sortDevices, useBoxNow } from "./dashboard.tsx";
 
 type Device = NonNullable<Awaited<ReturnType<typeof api.devices.get>>["data"]>[number];
 
 export function Devices() {
   const list = useLoad(() => call(() => api.devices.get({ query: {} })), []);
   const caps = useLoad(() => call(() => api["device-captures"].get({ query: { limit: 50 } })), []);
+  const now = useBoxNow(undefined);
   // /devices#d12 (from the dashboard): show that device
   useEffect(() => {
     if (list.data && location.hash) document.getElementById(location.hash.slice(1))?.scrollIntoView();
@@ -19,8 +20,8 @@ export function Devices() {
       <h1>{t("nav.devices")}</h1>
       <ErrorMsg error={list.error} />
       {list.data?.length === 0 && <p class="muted">{t("common.none")}</p>}
-      {(list.data ?? []).map((d) => (
-        <DeviceCard key={d.id} d={d} onSaved={list.reload} />
+      {sortDevices(list.data ?? []).map((d) => (
+        <DeviceCard key={d.id} d={d} onSaved={list.reload} now={now} />
       ))}
       <section class="card" aria-labelledby="cap-h">
         <h2 id="cap-h">{t("dev.captures")}</h2>
@@ -49,7 +50,7 @@ export function Devices() {
   );
 }
 
-function DeviceCard({ d, onSaved }: { d: Device; onSaved: () => void }) {
+function DeviceCard({ d, onSaved, now }: { d: Device; onSaved: () => void; now: number }) {
   const [name, setName] = useState(d.name ?? "");
   const [notes, setNotes] = useState(d.notes ?? "");
   const [approved, setApproved] = useState(d.approved);
@@ -87,7 +88,7 @@ function DeviceCard({ d, onSaved }: { d: Device; onSaved: () => void }) {
   return (
     <section class="card" id={`d${d.id}`} aria-labelledby={`dh${d.id}`}>
       <h2 id={`dh${d.id}`}>
-        {d.name ?? d.sn ?? d.mac ?? d.key} <span class="muted small">{d.vendor} · {d.model ?? d.family}</span> <DeviceState online={d.online} lastSeen={d.lastSeen} />
+        {d.name ?? d.sn ?? d.mac ?? d.key} <span class="muted small">{d.vendor} · {d.model ?? d.family}</span> <DeviceState vendor={d.vendor} lastSeen={d.lastSeen} now={now} />
       </h2>
       <p class="muted small">
         SN {d.sn ?? "–"} · MAC {d.mac ?? "–"} · {t("dev.ip")} {d.lastIp ?? "–"} · {t("dev.battery")} {d.battery == null ? "–" : `${num(d.battery * 100, 0)} %`} · {t("dev.firmware")} {firmware(d.versions)}

@@ -1,6 +1,6 @@
 /** Settings (admin): Yolanda WSP Mini, XONE token mode and other device settings, retention, staff accounts, audit log. */
 import { useState } from "preact/hooks";
-import { api, call, errorText, me } from "../api.ts";
+import { api, call, errorText, me, postBytes } from "../api.ts";
 import { dateTime, num, t, tx } from "../i18n/index.ts";
 import { ErrorMsg, Field, Msg, Pager, Select, useId, useLoad, useSubmit } from "../ui.tsx";
 
@@ -9,11 +9,78 @@ export function Settings() {
   return (
     <div class="stack">
       <h1>{t("set.title")}</h1>
+      <Gym />
       <YolandaMini />
       <General />
       <Staff />
       <Audit />
     </div>
+  );
+}
+
+/** The gym's name and logo (stored in the database), heading every printed sheet. */
+function Gym() {
+  const g = useLoad(() => call(() => api.gym.get()), []);
+  const [name, setName] = useState<string | null>(null);
+  const fileId = useId();
+  const [logoErr, setLogoErr] = useState<string | null>(null);
+  const [logoMsg, setLogoMsg] = useState<string | null>(null);
+  const { msg, err, submit: save } = useSubmit(async () => {
+    const wanted = (name ?? g.data?.name ?? "").trim() || null;
+    if (wanted === (g.data?.name ?? null)) return t("set.unchanged");
+    const r = await call(() => api.gym.put({ name: wanted }));
+    g.reload();
+    return r.name === wanted ? t("common.saved") : t("set.unchanged");
+  });
+  const upload = async (e: Event) => {
+    const input = e.currentTarget as HTMLInputElement;
+    const f = input.files?.[0];
+    input.value = "";
+    setLogoErr(null);
+    setLogoMsg(null);
+    if (!f) return;
+    try {
+      await call(() => postBytes(`/api/v1/gym/logo`, f, f.type || "application/octet-stream", "PUT"));
+      g.reload();
+      setLogoMsg(t("common.saved"));
+    } catch (x) {
+      setLogoErr(errorText(x));
+    }
+  };
+  const removeLogo = async () => {
+    try {
+      await call(() => api.gym.logo.delete());
+      g.reload();
+    } catch (x) {
+      setLogoErr(errorText(x));
+    }
+  };
+  return (
+    <section class="card" aria-labelledby="gym-h">
+      <h2 id="gym-h">{t("gym.title")}</h2>
+      <p class="muted">{t("gym.intro")}</p>
+      <form class="row" onSubmit={save}>
+        <Field label={t("gym.name")} value={name ?? g.data?.name ?? ""} onInput={setName} name="gym-name" />
+        <button type="submit">{t("common.save")}</button>
+        {msg && <span class="muted">{msg}</span>}
+      </form>
+      {err && <Msg kind="error">{err}</Msg>}
+      <div class="row">
+        {g.data?.hasLogo && <img class="gym-logo" src={`/api/v1/gym/logo?v=${g.data.logoVersion}`} alt={t("gym.logo")} />}
+        <div class="field">
+          <label for={fileId}>{t("gym.logo")}</label>
+          <input id={fileId} type="file" accept="image/png,image/jpeg" onChange={upload} />
+          <small class="hint">{t("gym.logoHint")}</small>
+        </div>
+        {g.data?.hasLogo && (
+          <button type="button" onClick={removeLogo}>
+            {t("gym.removeLogo")}
+          </button>
+        )}
+      </div>
+      {logoMsg && <Msg kind="ok">{logoMsg}</Msg>}
+      {logoErr && <Msg kind="error">{logoErr}</Msg>}
+    </section>
   );
 }
 
