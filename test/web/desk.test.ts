@@ -4,7 +4,10 @@
  * claims, history and the sheet. A box of its own, with Chinese member names.
  */
 import { afterAll, beforeAll, describe, expect, setDefaultTimeout, test } from "bun:test";
+import { Database } from "bun:sqlite";
+import { SignJWT } from "jose";
 import { join } from "node:path";
+import en from "../../src/web/i18n/en.ts";
 import type { Browser, BrowserContext, Page } from "playwright-core";
 import { ARTIFACTS, ensureBinary, launchBrowser, simulatedXone, startServer, type Server } from "./harness.ts";
 
@@ -14,6 +17,7 @@ let browser: Browser;
 let ctx: BrowserContext;
 let page: Page;
 const USER = "wangfang";
+const SECRET = "desk-test-wsp-mini-secret-0123456789";
 const PASS = "front desk password 1";
 
 /** A JSON API call with the browser context's session (and the Origin the guard wants). */
@@ -43,7 +47,7 @@ async function readCard(p: Page, number: string) {
 
 beforeAll(async () => {
   await ensureBinary();
-  server = await startServer();
+  server = await startServer({ BODYDOCK_YOLANDA_MINI_JWT_SECRET: SECRET });
   browser = await launchBrowser();
   ctx = await browser.newContext({ viewport: { width: 1280, height: 800 }, locale: "en-GB" });
   page = await ctx.newPage();
@@ -65,6 +69,19 @@ beforeAll(async () => {
 afterAll(async () => {
   await browser?.close();
   await server?.stop();
+});
+
+describe("6. a new box", () => {
+  test("the empty dashboard says what to do next: this box's address for each kind of device, and the installer's guide", async () => {
+    await page.goto(server.url + "/");
+    const first = page.locator(".first-steps");
+    await first.getByRole("heading", { name: "Connect your first device" }).waitFor();
+    const box = (await apiCall<{ addresses: string[] }>("GET", "/box")).body.addresses;
+    expect(await first.innerText()).toContain(`http://${box[0] ?? "127.0.0.1"}:${server.port}/youjiu`);
+    await shot("desk-empty-dashboard");
+    await first.getByRole("link", { name: /installer's guide/ }).click();
+    await page.getByText("Lefu Wi-Fi scales (V2.0/V3.0 and Torre)").waitFor();
+  });
 });
 
 describe("1. card reader at the desk", () => {
@@ -177,5 +194,185 @@ describe("2. member CSV files from Chinese Excel", () => {
     await page.getByLabel("CSV file").setInputFiles({ name: "mixed.csv", mimeType: "text/csv", buffer: Buffer.from(mixed) });
     await page.getByRole("button", { name: "Import the good rows" }).click();
     await page.getByText("1 created, 0 updated, 1 rows left out").waitFor();
+  });
+});
+
+// ---- devices and weighings for the rest --------------------------------------------------------
+
+const nowS = () => Math.floor(Date.now() / 1000);
+async function lefuUpload(items: Array<{ memberid: string; weight: number; ago: number }>, sn = "CFE8050813BA", mac = "CF:E8:05:08:13:BA") {
+  const r = await fetch(`${server.url}/lefu/wifi/torre/record`, {
+    method: "POST",
+    headers: { "content-type": "application/json" },
+    body: JSON.stringify({
+      bat: "0.8",
+      mac,
+      scaleType: 5,
+      sn,
+      type: "LEFU-CF577",
+      wifiVersion: "v2.1.0",
+      firmwareVersion: "V1.0.3",
+      list: items.map((i, n) => ({ data: [{ impedance: "920589" }], memberid: i.memberid, userid: `u${n}`, timestamp: nowS() - i.ago, weight: i.weight })),
+    }),
+  });
+  expect(r.status).toBe(200);
+}
+async function wspMini(userIndex: number, weight: number, bodyfat: number) {
+  const jwt = await new SignJWT({ appid: "wx-test" }).setProtectedHeader({ alg: "HS256", typ: "JWT" }).setIssuer("wsp-mini").setIssuedAt(nowS()).sign(new TextEncoder().encode(SECRET));
+  const r = await fetch(`${server.url}/wsp-mini/measurements`, {
+    method: "POST",
+    headers: { "content-type": "application/json", authorization: `Bearer ${jwt}` },
+    body: JSON.stringify({ mac: "A8:48:FA:35:14:56", measurements: [{ user_index: userIndex, timestamp: nowS() - 20, definite_flag: false, weight, bodyfat, bmi: 24.1, sinew: 50.2, visfat: 6, score: 84 }] }),
+  });
+  expect(r.status).toBe(200);
+}
+const memberId = async (memberNo: string) => (await apiCall<{ items: Array<{ id: number }> }>("GET", `/members?q=${memberNo}`)).body.items[0]!.id;
+
+describe("4. people, not ids", () => {
+  test("member page: name and member number, no internal id; admins delete a member after confirming", async () => {
+    const id = await memberId("A-003");
+    await page.goto(`${server.url}/members/${id}`);
+    await page.getByRole("heading", { name: "张伟 A-003" }).waitFor();
+    expect(await page.locator("h1").innerText()).not.toContain(`#${id}`);
+    // the history comes right after the member's details
+    const order = await page.locator("main h2").allInnerTexts();
+    expect(order[0]).toBe("History");
+    // delete (no measurements): asks first
+    let asked = "";
+    page.once("dialog", (d) => {
+      asked = d.message();
+      void d.accept();
+    });
+    await page.getByRole("button", { name: "Delete member" }).click();
+    await page.getByText("张伟 (A-003) was deleted.").waitFor();
+    expect(asked).toContain("张伟 (A-003)");
+    expect((await apiCall("GET", `/members/${id}`)).status).toBe(404);
+  });
+
+  test("a push names the device by the name staff gave it and the member by name and number", async () => {
+    const xone = simulatedXone(server.url, "3398182016001");
+    await xone.poll();
+    const dev = (await apiCall<Array<{ id: number; sn: string | null }>>("GET", "/devices")).body.find((d) => d.sn === "3398182016001")!;
+    expect((await apiCall("PATCH", `/devices/${dev.id}`, { name: "XONE (lobby)" })).status).toBe(200);
+    xone.start(400);
+    try {
+      await page.goto(server.url + "/push");
+      await page.getByText("XONE (lobby)").first().waitFor();
+      await readCard(page, "3456789012");
+      await page.locator("#push-member").getByText("王芳 (A-001)").waitFor();
+      await page.keyboard.press("Enter");
+      await page.getByText("Delivered: XONE (lobby) is measuring 王芳 (A-001).").waitFor({ timeout: 5000 });
+    } finally {
+      xone.stop();
+    }
+  });
+
+  test("a Lefu scale's default member is picked by name; Saved. only when something was stored", async () => {
+    await lefuUpload([{ memberid: "torre-li", weight: 55.2, ago: 30 }]);
+    await page.goto(server.url + "/devices");
+    const card = page.locator("section.card", { has: page.getByRole("heading", { name: /CFE8050813BA/ }) });
+    await card.getByText("none: weighings wait in Claims").waitFor();
+    await card.getByLabel("Choose the default member").fill("李娜");
+    await card.getByRole("radio", { name: /李娜/ }).check();
+    await card.locator("[data-default-member]").getByText("李娜 (A-002)").waitFor();
+    await card.getByRole("button", { name: "Save" }).click();
+    await card.getByText("Saved.").waitFor();
+    const dev = (await apiCall<Array<{ sn: string | null; defaultMemberId: number | null }>>("GET", "/devices")).body.find((d) => d.sn === "CFE8050813BA")!;
+    expect(dev.defaultMemberId).toBe(await memberId("A-002"));
+    await page.reload();
+    const again = page.locator("section.card", { has: page.getByRole("heading", { name: /CFE8050813BA/ }) });
+    await again.locator("[data-default-member]").getByText("李娜 (A-002)").waitFor();
+    await again.getByRole("button", { name: "Save" }).click();
+    await again.getByText("Nothing changed.").waitFor();
+    expect(await again.getByText("Saved.").count()).toBe(0);
+    // back to none, so the weighings below wait in Claims
+    await again.getByRole("button", { name: "No default member" }).click();
+    await again.getByRole("button", { name: "Save" }).click();
+    await again.getByText("Saved.").waitFor();
+  });
+});
+
+describe("7. claims staff can decide", () => {
+  test("weight, body fat, time, device name and suggested members; filters; discard asks first and can be undone", async () => {
+    await wspMini(3, 61.9, 27.4); // near 王芳's last weight? no: nobody has one yet; suggestions come from reference weights
+    await lefuUpload([{ memberid: "torre-unknown", weight: 72.5, ago: 60 }]);
+    await page.goto(server.url + "/claims");
+    const yo = page.locator("section.claim", { has: page.getByRole("heading", { name: /61[.,]90 kg/ }) });
+    await yo.getByRole("heading", { name: /Body fat 27[.,]4 %/ }).waitFor();
+    expect(await yo.innerText()).toContain("Yolanda (WSP Mini)");
+    await page.getByLabel("Source").selectOption("yolanda-mini");
+    await page.locator("section.claim", { has: page.getByRole("heading", { name: /72[.,]50 kg/ }) }).waitFor({ state: "detached" });
+    await page.getByLabel("Source").selectOption("");
+    const lefu = page.locator("section.claim", { has: page.getByRole("heading", { name: /72[.,]50 kg/ }) });
+    await lefu.waitFor();
+    // discard asks first; cancel keeps it
+    page.once("dialog", (d) => void d.dismiss());
+    await lefu.getByRole("button", { name: "Discard" }).click();
+    await lefu.waitFor();
+    page.once("dialog", (d) => void d.accept());
+    await lefu.getByRole("button", { name: "Discard" }).click();
+    await page.getByText("Discarded the weighing of 72.50 kg.").waitFor();
+    await lefu.waitFor({ state: "detached" });
+    await shot("desk-claims-undo");
+    await page.getByRole("button", { name: "Undo" }).click();
+    await page.getByText("The weighing is back in the list.").waitFor();
+    await page.locator("section.claim", { has: page.getByRole("heading", { name: /72[.,]50 kg/ }) }).waitFor();
+  });
+
+  test("suggested members are named, and one click assigns", async () => {
+    // 王芳 gets a reference weight near the Yolanda weighing: she is suggested by name and number
+    await apiCall("PATCH", `/members/${await memberId("A-001")}`, { referenceWeightKg: 62 });
+    await wspMini(4, 62.3, 26.9);
+    await page.goto(server.url + "/claims");
+    const card = page.locator("section.claim", { has: page.getByRole("heading", { name: /62[.,]30 kg/ }) });
+    await card.getByRole("button", { name: "Assign → 王芳 (A-001)" }).click();
+    await page.getByText("Assigned to 王芳 (A-001).").waitFor();
+  });
+
+  test("the dashboard's today: measured today, newest first, with paging", async () => {
+    // 12 weighings of one Torre user, made today, then linked to 李娜 (all assigned)
+    await lefuUpload(Array.from({ length: 12 }, (_, i) => ({ memberid: "torre-li-2", weight: 55 + i / 10, ago: 12 - i })));
+    await apiCall("PUT", "/lefu-identities/torre-li-2", { memberId: await memberId("A-002"), assignPending: true });
+    await page.goto(server.url + "/");
+    const today = page.locator("section", { has: page.getByRole("heading", { name: "Today's measurements" }) });
+    await today.getByText(/1–10 of 1\d/).waitFor();
+    const first = await today.locator("tbody tr").first().innerText();
+    expect(first).toContain("56.10 kg"); // the newest (i = 11)
+    expect(first).toContain("李娜 (A-002)");
+    await today.getByRole("button", { name: "Next" }).click();
+    await today.getByText(/11–1\d of 1\d/).waitFor();
+  });
+});
+
+describe("6. devices that tell the truth", () => {
+  test("stable order by name; firmware as version numbers; a XONE that stops polling is offline within 10 s; a sleeping Lefu scale says when it last weighed", async () => {
+    await page.goto(server.url + "/");
+    const rows = page.locator("section", { has: page.getByRole("heading", { name: "Devices" }) }).locator("tbody tr");
+    await rows.first().waitFor();
+    const names = (await rows.allInnerTexts()).map((r) => r.split("\n")[0]!.trim());
+    expect(names).toEqual([...names].sort(new Intl.Collator("zh-u-co-pinyin", { numeric: true, sensitivity: "base" }).compare));
+    const lefu = page.locator("tr", { hasText: "CFE8050813BA" });
+    expect(await lefu.innerText()).toContain("Firmware 1.0.3");
+    expect(await lefu.innerText()).toContain("Wi-Fi 2.1.0");
+    // XONE: one poll, then silence
+    const xone = simulatedXone(server.url, "3398182016009");
+    await xone.poll();
+    await page.reload();
+    const row = page.locator("tr", { hasText: "3398182016009" });
+    await row.locator("[data-state=online]").waitFor();
+    const t0 = Date.now();
+    await row.locator("[data-state=offline]").waitFor({ timeout: 15000 });
+    expect(Date.now() - t0).toBeLessThan(12000);
+    // the Lefu scale, last heard of 2 h ago (its last weighing): not a fault, a time
+    const db = new Database(join(server.dataDir, "bodydock.sqlite"));
+    try {
+      db.run("PRAGMA busy_timeout = 5000");
+      db.run("UPDATE devices SET last_seen = last_seen - 7200000 WHERE sn = 'CFE8050813BA'");
+    } finally {
+      db.close();
+    }
+    await page.reload();
+    await page.locator("tr", { hasText: "CFE8050813BA" }).getByText("last weighing 2 hours ago").waitFor();
+    await shot("desk-dashboard-devices");
   });
 });

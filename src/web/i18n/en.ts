@@ -362,11 +362,6 @@ const en = {
   "src.lefu-torre": "Lefu Torre scale",
   "src.lefu-v2": "Lefu scale",
   "src.lefu-unknown-path": "Lefu scale",
-  "src.wsp-mini": "Yolanda (WSP Mini)",
-  "src.wsp-docker": "Yolanda relay",
-  "src.wsp-lite": "Yolanda relay",
-  "src.wsp-full": "Yolanda relay",
-  "src.youjiu": "Youjiu analyzer",
   "dev.mode.encrypted": "encrypted (weight and BMI only)",
   "dev.mode.ohms": "ohms (full body composition)",
   "slot.member_inactive": "the member is disabled",
@@ -514,6 +509,10 @@ const en = {
   "gym.logo": "Logo",
   "gym.logoHint": "A PNG or JPEG image of at most 512 KB; it is kept in this box's database.",
   "gym.removeLogo": "Remove the logo",
+  "src.yolanda-mini": "Yolanda (WSP Mini)",
+  "src.yolanda-lite": "Yolanda relay (WSP-Lite)",
+  "src.yolanda-docker": "Yolanda relay (WSP Docker)",
+  "src.yolanda-full": "Yolanda relay (WSP-Full)",
 } as const;
 export default en;
 export type Key = keyof typeof en;

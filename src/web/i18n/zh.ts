@@ -363,11 +363,6 @@ const zh: Record<Key, string> = {
   "src.lefu-torre": "Lefu Torre 体脂秤",
   "src.lefu-v2": "Lefu 体脂秤",
   "src.lefu-unknown-path": "Lefu 体脂秤",
-  "src.wsp-mini": "Yolanda（WSP Mini）",
-  "src.wsp-docker": "Yolanda 中继",
-  "src.wsp-lite": "Yolanda 中继",
-  "src.wsp-full": "Yolanda 中继",
-  "src.youjiu": "Youjiu 分析仪",
   "dev.mode.encrypted": "加密（仅体重和 BMI）",
   "dev.mode.ohms": "欧姆（完整人体成分）",
   "slot.member_inactive": "会员已停用",
@@ -515,5 +510,9 @@ const zh: Record<Key, string> = {
   "gym.logo": "标志",
   "gym.logoHint": "不超过 512 KB 的 PNG 或 JPEG 图片；保存在本机的数据库中。",
   "gym.removeLogo": "删除标志",
+  "src.yolanda-mini": "Yolanda（WSP Mini）",
+  "src.yolanda-lite": "Yolanda 中继（WSP-Lite）",
+  "src.yolanda-docker": "Yolanda 中继（WSP Docker）",
+  "src.yolanda-full": "Yolanda 中继（WSP-Full）",
 };
 export default zh;

@@ -58,7 +58,6 @@ function DeviceCard({ d, onSaved, now }: { d: Device; onSaved: () => void; now: 
   const [mode, setMode] = useState(d.impedanceMode ?? "encrypted");
   // The default member is picked by name (a member picker), never typed as an id.
   const [defaultMember, setDefaultMember] = useState<MemberLite | null>(null);
-  const [pickerRound, setPickerRound] = useState(0);
   useEffect(() => {
     if (d.defaultMemberId == null) return setDefaultMember(null);
     call(() => api.members({ id: d.defaultMemberId! }).get()).then(setDefaultMember, () => setDefaultMember(null));
@@ -121,15 +120,7 @@ function DeviceCard({ d, onSaved, now }: { d: Device; onSaved: () => void; now: 
                 </button>
               )}
             </p>
-            <MemberPicker
-              key={pickerRound}
-              label={t("dev.pickDefault")}
-              selected={defaultMember}
-              onSelect={(m) => {
-                setDefaultMember(m);
-                setPickerRound((n) => n + 1);
-              }}
-            />
+            <MemberPicker label={t("dev.pickDefault")} selected={defaultMember} onSelect={setDefaultMember} status={null} />
             <small class="hint">{t("dev.defaultMemberHint")}</small>
           </div>
         )}
