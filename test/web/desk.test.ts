@@ -376,3 +376,283 @@ describe("6. devices that tell the truth", () => {
     await shot("desk-dashboard-devices");
   });
 });
+
+const PNG_1PX = Buffer.from("iVBORw0KGgoAAAANSUhEUgAAAAEAAAABCAYAAAAfFcSJAAAADUlEQVR42mNkYPhfDwAChwGA60e6kgAAAABJRU5ErkJggg==", "base64");
+
+describe("8. history and the sheet", () => {
+  test("chart date labels never overlap; hover shows the value and date", async () => {
+    // 李娜 has weighings over months: the x axis has many dates
+    const li = await memberId("A-002");
+    await page.goto(`${server.url}/members/${li}`);
+    await page.getByLabel("Range").selectOption("365");
+    const chart = page.locator(".chart [role=img]").first();
+    await chart.locator("canvas").waitFor();
+    await page.waitForFunction(() => !!(document.querySelector(".chart [role=img]") as { uplot?: unknown } | null)?.uplot);
+    for (const width of [1280, 768]) {
+      await page.setViewportSize({ width, height: 900 });
+      await page.reload();
+      await page.getByLabel("Range").selectOption("365");
+      await page.waitForFunction(() => !!(document.querySelector(".chart [role=img]") as { uplot?: unknown } | null)?.uplot);
+      const gaps = await page.evaluate(() => {
+        const u = (document.querySelector(".chart [role=img]") as unknown as { uplot: any }).uplot;
+        const ax = u.axes[0];
+        const ctx = document.createElement("canvas").getContext("2d")!;
+        ctx.font = "11px system-ui";
+        const xs: number[] = ax._splits.map((v: number) => u.valToPos(v, "x"));
+        const ws: number[] = ax._values.map((s: string) => ctx.measureText(s).width);
+        return xs.slice(1).map((x, i) => x - xs[i]! - (ws[i]! + ws[i + 1]!) / 2);
+      });
+      expect(gaps.length).toBeGreaterThan(0);
+      for (const g of gaps) expect(g).toBeGreaterThan(4); // at least 4 px between neighbouring labels
+    }
+    await page.setViewportSize({ width: 1280, height: 800 });
+    await page.reload();
+    await page.waitForFunction(() => !!(document.querySelector(".chart [role=img]") as { uplot?: unknown } | null)?.uplot);
+    // over the latest point
+    const at = await page.evaluate(() => {
+      const u = (document.querySelector(".chart [role=img]") as unknown as { uplot: any }).uplot;
+      const r = u.over.getBoundingClientRect();
+      const xs = u.data[0];
+      return { x: r.left + u.valToPos(xs[xs.length - 1], "x"), y: r.top + r.height / 2 };
+    });
+    await page.mouse.move(at.x - 5, at.y);
+    await page.mouse.move(at.x, at.y);
+    const legend = page.locator(".chart .u-legend").first();
+    await page.waitForFunction(() => /kg/.test(document.querySelector(".chart .u-legend")?.textContent ?? ""));
+    const text = await legend.innerText();
+    expect(text).toMatch(/\d{1,2}:\d{2}/); // the date and time under the cursor
+    expect(text).toMatch(/\d+[.,]\d kg/); // the value
+    await shot("desk-history-hover");
+  });
+
+  test("the gym's name and logo (uploaded by an admin) head the sheet; the sheet's history box shows times", async () => {
+    await page.goto(server.url + "/settings");
+    await page.getByLabel("Gym name").fill("力量健身 · 南山店");
+    await page.locator("section", { has: page.getByRole("heading", { name: "Your gym on the sheets" }) }).getByRole("button", { name: "Save" }).click();
+    await page.getByText("Saved.").first().waitFor();
+    await page.getByLabel("Logo").setInputFiles({ name: "logo.png", mimeType: "image/png", buffer: PNG_1PX });
+    await page.locator("img.gym-logo").waitFor();
+    await page.getByLabel("Logo").setInputFiles({ name: "logo.svg", mimeType: "image/svg+xml", buffer: Buffer.from("<svg/>") });
+    await page.getByText("The logo must be a PNG or JPEG image of at most 512 KB.").waitFor();
+    const li = await memberId("A-002");
+    const hist = (await apiCall<Array<{ id: number }>>("GET", `/members/${li}/measurements`)).body;
+    await page.goto(`${server.url}/report/${hist[0]!.id}`);
+    await page.locator(".rep-head .gym-name").getByText("力量健身 · 南山店").waitFor();
+    await page.waitForFunction(() => (document.querySelector(".rep-head img.gym-logo") as HTMLImageElement | null)?.naturalWidth === 1);
+    const times = await page.locator("table.hist tbody td:first-child").allInnerTexts();
+    expect(times.length).toBeGreaterThan(1);
+    for (const x of times) expect(x).toMatch(/\d{2}:\d{2}/);
+    expect(await page.locator(".rep-head").innerText()).toContain("李娜 (A-002)");
+    await shot("desk-report-gym");
+  });
+
+  test("a first-vs-latest comparison sheet on one A4 page", async () => {
+    const li = await memberId("A-002");
+    await page.goto(`${server.url}/members/${li}`);
+    await page.getByRole("link", { name: "First vs latest" }).click();
+    await page.getByRole("heading", { name: "First vs latest measurement" }).waitFor();
+    const w = page.locator("tr[data-figure=weight]");
+    expect(await w.innerText()).toMatch(/55[.,]0 kg\s+56[.,]1 kg\s+\+1[.,]1 kg/);
+    await shot("desk-compare");
+    await page.emulateMedia({ media: "print" });
+    const pdf = await page.pdf({ format: "A4", printBackground: true });
+    await Bun.write(join(ARTIFACTS, "desk-compare.pdf"), pdf);
+    expect((new TextDecoder("latin1").decode(pdf).match(/\/Type\s*\/Page[^s]/g) ?? []).length).toBe(1);
+    await page.emulateMedia({ media: "screen" });
+  });
+
+  test("measurements export as CSV for Excel (UTF-8 with BOM), per member and for a date range", async () => {
+    const li = await memberId("A-002");
+    await page.goto(`${server.url}/members/${li}`);
+    const href = await page.getByRole("link", { name: "Measurements as CSV (Excel)" }).getAttribute("href");
+    const one = await page.evaluate(async (h) => new Uint8Array(await (await fetch(h!)).arrayBuffer()).slice(0, 3).join(","), href);
+    expect(one).toBe("239,187,191"); // the BOM
+    const text = await page.evaluate(async (h) => (await fetch(h!)).text(), href);
+    expect(text).toContain("A-002,李娜,");
+    expect(text).not.toContain("王芳");
+    await page.goto(`${server.url}/members`);
+    const range = await page.locator("#measurements-export").getAttribute("href");
+    expect(range).toMatch(/from=\d+&to=\d+/);
+    const all = await page.evaluate(async (h) => (await fetch(h!)).text(), range);
+    expect(all).toContain("王芳");
+    expect(all).toContain("李娜");
+  });
+
+  test("the member list has a last-measured column and filters", async () => {
+    await page.goto(`${server.url}/members`);
+    const row = (name: string) => page.locator("tbody tr", { has: page.getByRole("link", { name, exact: true }) });
+    await row("李娜").waitFor();
+    expect(await row("李娜").locator("td[data-last]").getAttribute("data-last")).not.toBe("");
+    expect(await row("陈静").innerText()).toContain("never");
+    await page.getByLabel("Last measured").selectOption("in:7");
+    await row("陈静").waitFor({ state: "detached" });
+    await row("李娜").waitFor();
+    await page.getByLabel("Last measured").selectOption("not:30");
+    await row("李娜").waitFor({ state: "detached" });
+    await row("陈静").waitFor();
+    await page.getByLabel("Last measured").selectOption("");
+    await page.getByLabel("Status").selectOption("suspended");
+    await page.getByText("Nothing here yet.").waitFor();
+  });
+});
+
+describe("5. settings in words", () => {
+  test("each setting: a label and a one-line explanation, the raw key small; the audit log reads as sentences, with filters", async () => {
+    await page.goto(server.url + "/settings");
+    const row = page.locator("form.setting", { has: page.getByLabel("A card nobody has, tapped on a XONE / U+") });
+    await row.getByText("Refuse at once, or let the device wait up to 60 seconds").waitFor();
+    expect(await row.locator("code.key").innerText()).toBe("youjiu.unknownCardMode");
+    expect(await row.locator("option").allInnerTexts()).toEqual(["refuse at once", "wait up to 60 s for staff"]);
+    // every setting has words (no raw key as its label)
+    for (const label of await page.locator("form.setting label").allInnerTexts()) expect(label).not.toMatch(/^[a-z]+\.[a-zA-Z.]+$/);
+    const audit = page.locator("section", { has: page.getByRole("heading", { name: "Audit log" }) });
+    await audit.getByText(/changed a setting|added the member|pushed/).first().waitFor();
+    await audit.getByLabel("Kind").selectOption("member.");
+    await audit.getByText(`${USER} imported a member file: 2 new, 0 updated, 0 rows left out.`).waitFor();
+    await audit.getByText(`${USER} deleted the member 张伟 (A-003).`).waitFor();
+    await audit.getByLabel("Kind").selectOption("claim.");
+    await audit.getByText(`${USER} gave a weighing of 62.30 kg to 王芳 (A-001).`).first().waitFor();
+    await audit.getByText(/imported a member file/).first().waitFor({ state: "detached" });
+    expect(await audit.locator("tbody tr").count()).toBeGreaterThan(0);
+    for (const a of await audit.locator("tbody tr").evaluateAll((rs) => rs.map((r) => r.getAttribute("data-action")))) expect(a).toMatch(/^claim\./);
+    await audit.getByLabel("Who").selectOption(USER);
+    await shot("desk-settings");
+  });
+});
+
+describe("3. complete 简体中文", () => {
+  /** Text on the page that is English or an untranslated key: what a Chinese-reading desk would trip over. */
+  async function untranslated(p: Page): Promise<string[]> {
+    const keys = Object.keys(en).filter((k) => k.includes("."));
+    return p.evaluate((keys) => {
+      const texts: string[] = [];
+      const walker = document.createTreeWalker(document.body, NodeFilter.SHOW_TEXT);
+      for (let n = walker.nextNode(); n; n = walker.nextNode()) {
+        const el = n.parentElement!;
+        // allowed: raw setting keys shown small, the installer's README (English by design), device request captures, the language's own name
+        if (el.closest("code, pre, script, style, option[value=en], .capture, [lang=en]")) continue;
+        if (el.closest("[hidden]") || getComputedStyle(el).display === "none") continue;
+        texts.push(n.textContent ?? "");
+      }
+      for (const el of document.querySelectorAll("[title], [aria-label], [placeholder]")) {
+        for (const a of ["title", "aria-label", "placeholder"]) if (el.getAttribute(a)) texts.push(el.getAttribute(a)!);
+      }
+      const all = texts.join("\n");
+      const found: string[] = [];
+      for (const k of keys) if (all.includes(k)) found.push(`key ${k}`);
+      // three or more English words in a row is a sentence nobody translated
+      for (const m of all.matchAll(/[A-Za-z][a-z']+(?:[ ,]+[A-Za-z][a-z']+){2,}/g)) found.push(`english "${m[0]}"`);
+      // raw codes (no_weight, DEVICE_NOT_WAITING)
+      for (const m of all.matchAll(/\b[a-z]+_[a-z_]+\b|\b[A-Z]+_[A-Z_]+\b/g)) found.push(`code "${m[0]}"`);
+      return found;
+    }, keys);
+  }
+
+  test("every view in 中文: no untranslated key, English sentence or raw code (settings, devices, slot problems, claims, errors)", async () => {
+    // a Yolanda scale slot with a member who has no weight yet: its problem is said in words
+    await apiCall("POST", "/members", { name: "刘洋", memberNo: "A-009", sex: "male", birthday: "1992-02-02", heightCm: 180 });
+    await apiCall("POST", "/yolanda/scales/A8:48:FA:35:14:56/slots", { memberId: await memberId("A-009") });
+    await page.goto(server.url + "/");
+    await page.getByLabel("Language").selectOption("zh");
+    const li = await memberId("A-002");
+    const hist = (await apiCall<Array<{ id: number }>>("GET", `/members/${li}/measurements`)).body;
+    const views: Array<[string, string]> = [
+      ["/", "总览"],
+      ["/push", "推送登录"],
+      ["/members", "会员"],
+      [`/members/${li}`, "历史记录"],
+      [`/report/${hist[0]!.id}`, "人体成分分析报告"],
+      [`/compare/${li}`, "首次与最近一次测量对比"],
+      ["/claims", "待认领"],
+      ["/devices", "设备"],
+      ["/settings", "设置"],
+      ["/account", "我的账号"],
+      ["/installer", "安装指南"],
+    ];
+    const problems: string[] = [];
+    for (const [path, heading] of views) {
+      await page.goto(server.url + path);
+      await page.locator("main h1, main h2").first().waitFor({ timeout: 5000 });
+      if (!(await page.getByText(heading).count())) problems.push(`${path}: no "${heading}"`);
+      await page.waitForLoadState("networkidle");
+      if (path === "/members") await page.getByRole("button", { name: "新建会员" }).click();
+      for (const f of await untranslated(page)) problems.push(`${path}: ${f}`);
+    }
+    // server messages, said by code: a wrong password, a card someone else has, a push to a device that left
+    await page.goto(`${server.url}/members/${li}`);
+    await page.getByLabel("卡号或码").fill("3456789012");
+    await page.getByRole("button", { name: "添加", exact: true }).click();
+    await page.getByText("已属于 王芳 (A-001)").waitFor();
+    for (const f of await untranslated(page)) problems.push(`card conflict: ${f}`);
+    const devPage = await ctx.newPage();
+    try {
+      await devPage.goto(server.url + "/devices");
+      await devPage.getByText("没有体重").first().waitFor(); // Yolanda slot problem no_weight, in words with a hint
+      expect(await devPage.getByText("请在会员页面填写参考体重").count()).toBeGreaterThan(0);
+    } finally {
+      await devPage.close();
+    }
+    const anon = await browser.newContext({ locale: "zh-CN" });
+    try {
+      const p = await anon.newPage();
+      await p.goto(server.url + "/");
+      await p.getByLabel("用户名").fill(USER);
+      await p.getByLabel("密码", { exact: true }).fill("not the password");
+      await p.getByRole("button", { name: "登录" }).click();
+      await p.getByText("用户名或密码错误。").waitFor();
+      for (const f of await untranslated(p)) problems.push(`sign-in: ${f}`);
+      await p.keyboard.press("Tab");
+      await p.locator("a.skip").count(); // "Skip to content" only exists signed in: checked on every view above
+    } finally {
+      await anon.close();
+    }
+    await Bun.write(join(ARTIFACTS, "zh-untranslated.txt"), problems.join("\n"));
+    await page.goto(server.url + "/");
+    await page.getByLabel("语言").selectOption("en");
+    expect(problems).toEqual([]);
+  });
+
+  test("'Skip to content' is translated", async () => {
+    await page.goto(server.url + "/");
+    await page.getByLabel("Language").selectOption("zh");
+    expect(await page.locator("a.skip").innerText()).toBe("跳到主要内容");
+    await page.getByLabel("语言").selectOption("en");
+  });
+});
+
+describe("screenshots (test-artifacts/)", () => {
+  test("every view in English and 中文 at 1280×800 and 768×1024", async () => {
+    const li = await memberId("A-002");
+    const hist = (await apiCall<Array<{ id: number }>>("GET", `/members/${li}/measurements`)).body;
+    const views: Array<[string, string]> = [
+      ["dashboard", "/"],
+      ["push", "/push"],
+      ["members", "/members"],
+      ["member", `/members/${li}`],
+      ["report", `/report/${hist[0]!.id}`],
+      ["compare", `/compare/${li}`],
+      ["claims", "/claims"],
+      ["devices", "/devices"],
+      ["settings", "/settings"],
+    ];
+    for (const lang of ["en", "zh"] as const) {
+      await page.goto(server.url + "/");
+      await page.getByLabel(lang === "en" ? "语言" : "Language").selectOption(lang).catch(() => undefined);
+      await page.evaluate((l) => localStorage.setItem("bodydock.lang", l), lang);
+      for (const [w, h] of [
+        [1280, 800],
+        [768, 1024],
+      ] as const) {
+        await page.setViewportSize({ width: w, height: h });
+        for (const [name, path] of views) {
+          await page.goto(server.url + path);
+          await page.locator("main h1, main h2").first().waitFor();
+          await page.waitForLoadState("networkidle");
+          await page.screenshot({ path: join(ARTIFACTS, "views", `${name}-${lang}-${w}x${h}.png`) });
+        }
+      }
+    }
+    await page.evaluate(() => localStorage.setItem("bodydock.lang", "en"));
+    await page.setViewportSize({ width: 1280, height: 800 });
+  }, 120_000);
+});

@@ -372,7 +372,7 @@ describe("staff page", () => {
     await page.getByRole("link", { name: "Alex Example" }).click();
     await page.locator("tr", { hasText: "78.90 kg" }).getByRole("link", { name: "Report" }).click();
     await page.getByRole("heading", { name: "Body composition result sheet" }).waitFor();
-    await page.getByText("Weight, BMI and the weight-based fields only. composition unavailable: impedance is encrypted").waitFor();
+    await page.getByText("Weight, BMI and the weight-based fields only. Composition unavailable: this scale sends its impedance encrypted.").waitFor();
     await page.getByText(/24[.,]1 kg\/m²/).waitFor(); // BMI of 78.9 kg at 181 cm
     await shot("07-report-weight-only");
   });

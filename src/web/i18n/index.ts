@@ -110,3 +110,29 @@ export function ago(ms: number | null | undefined, now = Date.now()): string {
   if (a < 86400) return rtf.format(Math.round(s / 3600), "hour");
   return rtf.format(Math.round(s / 86400), "day");
 }
+
+/** The server's notes on a measurement (why there is no full report) in the page's language. */
+const NOTES: Array<[RegExp, Key]> = [
+  [/^composition unavailable: impedance is encrypted$/, "note.encrypted"],
+  [/^composition unavailable: weight-only weighing$/, "note.noImpedance"],
+  [/^composition unavailable: the member's sex is not set$/, "note.noSex"],
+  [/^composition unavailable: the member's birthday is not set$/, "note.noBirthday"],
+  [/^composition unavailable: the member's height is not set$/, "note.noHeight"],
+  [/^composition unavailable: an impedance is not a number of ohms$/, "note.notOhms"],
+  [/^composition unavailable: an 8-electrode reading needs 10 impedances, got (?<n>\d+)$/, "note.eight"],
+  [/^composition unavailable: (?<n>\d+) impedances without a scaleType$/, "note.noScaleType"],
+  [/^no report yet: WSP-Lite sends weight only/, "note.lite"],
+  [/^no report: the relay matched no stored user$/, "note.unknown"],
+  [/^several candidates:/, "note.multi"],
+  [/^no report for this member: the relay computed reports only for the other candidates$/, "note.otherCandidates"],
+  [/^report computed for another profile/, "note.otherProfile"],
+  [/^no report yet: (?<detail>.*)$/, "note.notYet"],
+];
+export function noteText(note: string | null | undefined): string {
+  if (!note) return "";
+  for (const [re, key] of NOTES) {
+    const m = re.exec(note);
+    if (m) return t(key, m.groups as Record<string, string> | undefined);
+  }
+  return note;
+}

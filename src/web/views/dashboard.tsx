@@ -1,7 +1,7 @@
 /** Dashboard: every device with its state (by kind), XONE devices waiting for a push (live), today's measurements (paged), the claim queue; a new box's first steps. */
 import { useEffect, useState } from "preact/hooks";
 import { api, call } from "../api.ts";
-import { ago, dateTime, num, t, tx } from "../i18n/index.ts";
+import { ago, dateTime, noteText, num, t, tx } from "../i18n/index.ts";
 import { liveConnected, useLive, youjiuDevices } from "../live.ts";
 import { ErrorMsg, Pager, memberLabel, useLoad } from "../ui.tsx";
 
@@ -275,7 +275,7 @@ export function MeasurementTable({ rows, showMember }: { rows: MRow[]; showMembe
                 <div class="muted small">{r.device.name ?? r.device.model ?? ""}</div>
               </td>
               <td class="r">{num(r.weightKg, 2)} kg</td>
-              <td class="r" title={r.report ? undefined : (r.reportNote ?? undefined)}>
+              <td class="r" title={r.report ? undefined : noteText(r.reportNote) || undefined}>
                 {rnum(r.report, "bodyfat") == null ? "–" : `${num(rnum(r.report, "bodyfat"))} %`}
               </td>
               <td class="r">{rnum(r.report, "sinew") == null ? "–" : `${num(rnum(r.report, "sinew"))} kg`}</td>

@@ -83,9 +83,14 @@ export function MemberPage({ id }: { id: number }) {
                 {t("nav.push")}
               </a>
               {member.measurementCount > 0 && (
-                <a class="button" href={`/compare/${member.id}`}>
-                  {t("cmp.open")}
-                </a>
+                <>
+                  <a class="button" href={`/compare/${member.id}`}>
+                    {t("cmp.open")}
+                  </a>
+                  <a class="button" href={`/api/v1/measurements/export.csv?memberId=${member.id}&tz=${-new Date().getTimezoneOffset()}`} download>
+                    {t("meas.exportCsv")}
+                  </a>
+                </>
               )}
               {me.value?.role === "admin" && (
                 <button type="button" class="danger" onClick={remove}>

@@ -132,8 +132,34 @@ export function Members() {
         {list.data && list.data.total === 0 && <p class="muted">{t("common.none")}</p>}
         {list.data && <Pager offset={offset} limit={LIMIT} total={list.data.total} onOffset={setOffset} />}
       </section>
+      <MeasurementsExport />
       {me.value?.role === "admin" && <CsvImport onDone={list.reload} />}
     </div>
+  );
+}
+
+/** Measurements of a date range as CSV for Excel (UTF-8 with BOM), in the gym's time zone. */
+function MeasurementsExport() {
+  const day = (d: Date) => `${d.getFullYear()}-${String(d.getMonth() + 1).padStart(2, "0")}-${String(d.getDate()).padStart(2, "0")}`;
+  const [from, setFrom] = useState(day(new Date(Date.now() - 30 * 86400000)));
+  const [to, setTo] = useState(day(new Date()));
+  const ms = (s: string, end: boolean) => {
+    const d = new Date(s + "T00:00:00");
+    if (end) d.setDate(d.getDate() + 1);
+    return d.getTime();
+  };
+  const href = `/api/v1/measurements/export.csv?${new URLSearchParams({ from: String(ms(from, false)), to: String(ms(to, true)), tz: String(-new Date().getTimezoneOffset()) })}`;
+  return (
+    <section class="card" aria-labelledby="mexp-h">
+      <h2 id="mexp-h">{t("meas.exportTitle")}</h2>
+      <div class="row">
+        <Field label={t("meas.from")} value={from} onInput={setFrom} type="date" name="export-from" />
+        <Field label={t("meas.to")} value={to} onInput={setTo} type="date" name="export-to" />
+        <a class="button" id="measurements-export" href={href} download>
+          {t("meas.exportCsv")}
+        </a>
+      </div>
+    </section>
   );
 }
 

@@ -5,7 +5,7 @@
  * are those of §10.
  */
 import { api, call } from "../api.ts";
-import { dateTime, dateTimeShort, num, t, tx } from "../i18n/index.ts";
+import { dateTime, dateTimeShort, noteText, num, t, tx } from "../i18n/index.ts";
 import { ErrorMsg, memberLabel, useLoad } from "../ui.tsx";
 import { rnum } from "./dashboard.tsx";
 
@@ -177,8 +177,8 @@ export function Report({ id }: { id: number }) {
           <dd>{m.device.name ?? m.device.model ?? tx(`src.${m.source}`, m.source)}</dd>
         </dl>
       </header>
-      {!rep && <p class="msg info">{t("rep.noReport", { note: m.reportNote ?? "" })}</p>}
-      {rep && rep.algorithm === "weight-only" && <p class="msg info">{t("rep.partial", { note: m.reportNote ?? "" })}</p>}
+      {!rep && <p class="msg info">{t("rep.noReport", { note: noteText(m.reportNote) })}</p>}
+      {rep && rep.algorithm === "weight-only" && <p class="msg info">{t("rep.partial", { note: noteText(m.reportNote) })}</p>}
       <div class="rep-grid">
         <section class="rep-box" aria-labelledby="comp-h">
           <h2 id="comp-h">{t("rep.composition")}</h2>
