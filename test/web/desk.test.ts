@@ -540,8 +540,11 @@ describe("3. complete 简体中文", () => {
       const all = texts.join("\n");
       const found: string[] = [];
       for (const k of keys) if (all.includes(k)) found.push(`key ${k}`);
-      // three or more English words in a row is a sentence nobody translated
-      for (const m of all.matchAll(/[A-Za-z][a-z']+(?:[ ,]+[A-Za-z][a-z']+){2,}/g)) found.push(`english "${m[0]}"`);
+      // two or more English words in a row (brand and format names aside) are words nobody translated
+      const names = new Set(["Lefu", "Torre", "Yolanda", "WSP", "Mini", "Youjiu", "XONE", "Docker", "Lite", "Full", "Excel", "Windows", "Unicode", "English", "Wi", "Fi", "bodydock", "lobby"]);
+      for (const m of all.matchAll(/[A-Za-z][A-Za-z']+(?:[ ,]+[A-Za-z][A-Za-z']+)+/g)) {
+        if (m[0].split(/[ ,]+/).filter((w) => !names.has(w)).length >= 2) found.push(`english "${m[0]}"`);
+      }
       // raw codes (no_weight, DEVICE_NOT_WAITING)
       for (const m of all.matchAll(/\b[a-z]+_[a-z_]+\b|\b[A-Z]+_[A-Z_]+\b/g)) found.push(`code "${m[0]}"`);
       return found;
