@@ -153,7 +153,7 @@ const en = {
   "mem.importDone": "{created} created, {updated} updated, {failed} rows left out",
   "mem.importRow": "Line",
   "mem.importField": "Field",
-  "mem.importHint": "A header row with the names of the export (only name is required). Rows are matched by member number, else id. With any bad row nothing is written until you say so.",
+  "mem.importHint": "A CSV file from Excel (GBK, UTF-8 or UTF-16) with a header row: the export's column names or 姓名, 会员号, 手机, 性别, 生日, 身高, 卡号. Rows are matched by member number. You see a preview first; nothing is written until you confirm.",
   "mem.importStopped": "Nothing was imported. Problems found: {failed}. Fix the file, or import only the good rows.",
   "mem.importGood": "Import the good rows",
   "mem.importError": "Error",

@@ -154,7 +154,7 @@ const zh: Record<Key, string> = {
   "mem.importDone": "新建 {created} 个，更新 {updated} 个，跳过 {failed} 行",
   "mem.importRow": "行号",
   "mem.importField": "字段",
-  "mem.importHint": "首行为表头，列名与导出文件相同（只有姓名必填）。按会员号匹配，其次按编号。只要有错误行，就不会写入，除非您确认。",
+  "mem.importHint": "Excel 导出的 CSV 文件（GBK、UTF-8 或 UTF-16），第一行为表头：导出文件的列名，或 姓名、会员号、手机、性别、生日、身高、卡号。按会员号匹配。会先显示预览；确认之前不会写入任何内容。",
   "mem.importStopped": "未导入任何内容。发现问题：{failed} 处。请修改文件，或只导入正确的行。",
   "mem.importGood": "只导入正确的行",
   "mem.importError": "错误",
