@@ -33,7 +33,7 @@ function toHttp(e: unknown): never {
   throw e;
 }
 
-export function claimView(r: MeasurementRow & { device_name?: string | null; device_sn?: string | null; device_model?: string | null }) {
+export function claimView(r: MeasurementRow & { device_name?: string | null; device_sn?: string | null; device_mac?: string | null; device_model?: string | null }) {
   return {
     id: r.id,
     source: r.source,
@@ -49,7 +49,7 @@ export function claimView(r: MeasurementRow & { device_name?: string | null; dev
     suggestedMemberId: r.suggested_member_id,
     candidates: r.candidates_json ? (JSON.parse(r.candidates_json) as number[]) : [],
     lefuMemberid: r.lefu_memberid,
-    device: { id: r.device_id, name: r.device_name ?? null, sn: r.device_sn ?? null, model: r.device_model ?? null },
+    device: { id: r.device_id, name: r.device_name ?? null, sn: r.device_sn ?? null, mac: r.device_mac ?? null, model: r.device_model ?? null },
     reportNote: r.indicators_note,
     hasReport: r.indicators_json !== null,
     bodyfat: bodyfatOf(r.indicators_json),

@@ -9,6 +9,7 @@ import type { LefuIdentityRow, MeasurementRow } from "./measurements-repo.ts";
 export interface ClaimListItem extends MeasurementRow {
   device_name: string | null;
   device_sn: string | null;
+  device_mac: string | null;
   device_model: string | null;
 }
 
@@ -41,7 +42,7 @@ export class ClaimsRepo {
 
   constructor(private readonly db: Database) {
     this.listStmt = db.query(`
-      SELECT m.*, d.name AS device_name, d.sn AS device_sn, d.model AS device_model
+      SELECT m.*, d.name AS device_name, d.sn AS device_sn, d.mac AS device_mac, d.model AS device_model
       FROM measurements m LEFT JOIN devices d ON d.id = m.device_id
       WHERE m.status = ? ORDER BY m.measured_at DESC, m.id DESC LIMIT ? OFFSET ?`);
     this.countStmt = db.query("SELECT COUNT(*) AS n FROM measurements WHERE status = ?");
@@ -75,7 +76,7 @@ export class ClaimsRepo {
     const w = where.join(" AND ");
     const items = this.db
       .query(
-        `SELECT m.*, d.name AS device_name, d.sn AS device_sn, d.model AS device_model FROM measurements m LEFT JOIN devices d ON d.id = m.device_id
+        `SELECT m.*, d.name AS device_name, d.sn AS device_sn, d.mac AS device_mac, d.model AS device_model FROM measurements m LEFT JOIN devices d ON d.id = m.device_id
          WHERE ${w} ORDER BY m.measured_at DESC, m.id DESC LIMIT $limit OFFSET $offset`,
       )
       .all({ ...p, $limit: limit, $offset: offset } as never) as ClaimListItem[];

@@ -300,6 +300,7 @@ describe("7. claims staff can decide", () => {
     const yo = page.locator("section.claim", { has: page.getByRole("heading", { name: /61[.,]90 kg/ }) });
     await yo.getByRole("heading", { name: /Body fat 27[.,]4 %/ }).waitFor();
     expect(await yo.innerText()).toContain("Yolanda (WSP Mini)");
+    expect(await yo.innerText()).toContain("A8:48:FA:35:14:56"); // the scale (it has no name yet)
     await page.getByLabel("Source").selectOption("yolanda-mini");
     await page.locator("section.claim", { has: page.getByRole("heading", { name: /72[.,]50 kg/ }) }).waitFor({ state: "detached" });
     await page.getByLabel("Source").selectOption("");

@@ -94,7 +94,7 @@ interface Claim {
   bodyfat: number | null;
   impedanceCount: number;
   lefuMemberid: string | null;
-  device: { name: string | null; sn: string | null; model: string | null };
+  device: { name: string | null; sn: string | null; mac?: string | null; model: string | null };
   suggestions: Array<{ id: number; name: string; memberNo: string | null; status: string }>;
 }
 
@@ -103,7 +103,8 @@ function ClaimCard({ claim: c, onDone }: { claim: Claim; onDone: (msg: string, u
   const [err, setErr] = useState<string | null>(null);
   // A Torre user id nobody is linked to yet: link it, so this person's later weighings are theirs at once.
   const [link, setLink] = useState(c.lefuMemberid !== null);
-  const deviceName = c.device.name ?? c.device.model ?? c.device.sn;
+  // the name staff gave the device, else what identifies it (a WSP Mini scale has only its MAC)
+  const deviceName = c.device.name ?? (c.device.model && c.device.sn ? `${c.device.model} ${c.device.sn}` : (c.device.model ?? c.device.sn ?? c.device.mac));
   const assign = async (m: { id: number; name: string; memberNo: string | null }) => {
     setErr(null);
     try {
