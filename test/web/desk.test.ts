@@ -140,6 +140,16 @@ function gbk(s: string): Buffer {
   return Buffer.from(out);
 }
 
+test("1. a card read into a search box that has text already: the card counts, not the text", async () => {
+  await page.goto(server.url + "/push");
+  const box = page.getByLabel("Find a member");
+  await hasFocus(box);
+  await page.keyboard.type("wang", { delay: 120 }); // someone started typing by hand
+  await readCard(page, "1234567890");
+  await page.locator("#push-member").getByText("李娜 (A-002)").waitFor();
+  expect(await box.inputValue()).toBe("1234567890");
+});
+
 describe("2. member CSV files from Chinese Excel", () => {
   const count = async () => (await apiCall<{ total: number }>("GET", "/members?limit=1")).body.total;
 
