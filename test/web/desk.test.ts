@@ -77,7 +77,7 @@ describe("6. a new box", () => {
     const first = page.locator(".first-steps");
     await first.getByRole("heading", { name: "Connect your first device" }).waitFor();
     const box = (await apiCall<{ addresses: string[] }>("GET", "/box")).body.addresses;
-    expect(await first.innerText()).toContain(`http://${box[0] ?? "127.0.0.1"}:${server.port}/youjiu`);
+    await first.getByText(`http://${box[0] ?? "127.0.0.1"}:${server.port}/youjiu`).waitFor(); // once /box has answered
     await shot("desk-empty-dashboard");
     await first.getByRole("link", { name: /installer's guide/ }).click();
     await page.getByText("Lefu Wi-Fi scales (V2.0/V3.0 and Torre)").waitFor();

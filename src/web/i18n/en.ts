@@ -531,6 +531,7 @@ const en = {
   "note.otherCandidates": "No report for this member: the relay computed reports only for the other candidates.",
   "note.otherProfile": "The report was computed for another profile: only weight and heart rate apply to this member.",
   "note.notYet": "No report yet ({detail}).",
+  "dev.quarantine": "kept aside: could not be read",
 } as const;
 export default en;
 export type Key = keyof typeof en;

@@ -532,5 +532,6 @@ const zh: Record<Key, string> = {
   "note.otherCandidates": "此会员没有报告：中继只为其他候选人计算了报告。",
   "note.otherProfile": "报告是为另一个档案计算的：只有体重和心率适用于此会员。",
   "note.notYet": "暂无报告（{detail}）。",
+  "dev.quarantine": "已隔离：无法读取",
 };
 export default zh;

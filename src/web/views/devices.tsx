@@ -30,7 +30,7 @@ export function Devices() {
         {(caps.data ?? []).map((c) => (
           <details key={c.id} class="capture">
             <summary>
-              {dateTime(c.receivedAt)} · {c.method} <code>{c.path}</code> · {c.remoteIp ?? ""} → {c.responseStatus ?? ""} {c.quarantine ? "(quarantine)" : ""}
+              {dateTime(c.receivedAt)} · {c.method} <code>{c.path}</code> · {c.remoteIp ?? ""} → {c.responseStatus ?? ""} {c.quarantine ? `(${t("dev.quarantine")})` : ""}
             </summary>
             <pre>{JSON.stringify(c.headers, null, 1)}</pre>
             <pre>{c.body ?? ""}</pre>
