@@ -41,6 +41,7 @@ import { integrationsApi } from "./staff/integrations.ts";
 import { yolandaStaffApi } from "./staff/yolanda.ts";
 import { youjiuStaffApi } from "./staff/youjiu.ts";
 import { webSupportApi } from "./staff/web-support.ts";
+import { pageApi } from "./staff/page-api.ts";
 import { webPlugin } from "./web/plugin.ts";
 
 /** Headers of every answer under /api (issue 13, point 10); Elysia adds set.headers to returned Responses too. */
@@ -127,7 +128,8 @@ export function createApp(deps: Deps) {
         .use(devicesApi(deps, staffOptions))
         .use(youjiuStaffApi(deps, staffOptions))
         .use(yolandaStaffApi(deps, staffOptions))
-        .use(webSupportApi(deps)),
+        .use(webSupportApi(deps))
+        .use(pageApi(deps)),
     )
     .use(docsPlugin(deps, () => root!))
     .use(webPlugin(deps));

@@ -11,3 +11,7 @@ declare module "*.bin" {
   const path: string;
   export default path;
 }
+declare module "*.md" {
+  const text: string;
+  export default text;
+}

@@ -7,6 +7,9 @@ import { Elysia, t } from "elysia";
 import type { Deps } from "../deps.ts";
 import { auditRepo, type AuditRow } from "../store/audit-repo.ts";
 import { staffGuard } from "./guard.ts";
+import { MembersRepo } from "../store/members-repo.ts";
+import { DevicesRepo } from "../store/devices-repo.ts";
+import { who } from "./member-csv.ts";
 
 function parse(text: string | null): unknown {
   if (text === null) return null;
@@ -19,6 +22,49 @@ function parse(text: string | null): unknown {
 
 export function auditView(r: AuditRow) {
   return { id: r.id, at: r.at, actor: r.actor, action: r.action, entity: r.entity, entityId: r.entity_id, before: parse(r.before_json), after: parse(r.after_json) };
+}
+
+type Obj = Record<string, unknown>;
+const obj = (v: unknown): Obj => (v && typeof v === "object" && !Array.isArray(v) ? (v as Obj) : {});
+
+/**
+ * What the page needs to say an entry as a sentence ("王芳 imported 30 members"): the people and
+ * devices involved by name (members with their member number), never internal ids.
+ */
+export function auditWords(e: ReturnType<typeof auditView>, members: MembersRepo, devices: DevicesRepo): Record<string, string | number> {
+  const b = obj(e.before);
+  const a = obj(e.after);
+  const w: Record<string, string | number> = {};
+  const member = (id: unknown) => {
+    const m = typeof id === "number" ? members.get(id) : null;
+    return m ? who(m) : typeof id === "number" ? `#${id}` : "";
+  };
+  const x = Object.keys(a).length ? a : b;
+  if (e.entity === "member") {
+    w.member = typeof x.name === "string" ? who(x as { name: string; memberNo: string | null }) : member(Number(e.entityId));
+  } else if (e.entity === "measurement") {
+    w.member = member(a.memberId ?? b.memberId);
+    if (typeof x.weightKg === "number") w.weight = x.weightKg;
+    const d = obj(x.device);
+    w.device = String(d.name ?? d.sn ?? d.model ?? "");
+  } else if (e.entity === "staff") {
+    w.account = String(x.username ?? "");
+    if (typeof x.role === "string") w.role = x.role;
+  } else if (e.entity === "device") {
+    const d = /^\d+$/.test(e.entityId ?? "") ? devices.byId(Number(e.entityId)) : null;
+    w.device = String(x.name ?? d?.name ?? d?.sn ?? d?.mac ?? e.entityId ?? "");
+    if (a.memberId !== undefined) w.member = member(a.memberId);
+  } else if (e.entity === "yolanda_slot") {
+    w.member = member(x.memberId);
+    w.slot = Number(x.userIndex ?? 0);
+    w.device = String(x.mac ?? "");
+  } else if (e.entity === "setting") {
+    w.key = e.entityId ?? "";
+  } else if (e.entity === "lefu_identity") {
+    w.member = member(a.member_id);
+  }
+  if (e.action === "member.import") for (const k of ["rows", "created", "updated", "unchanged", "rejected"]) w[k] = Number(a[k] ?? 0);
+  return w;
 }
 
 export const AuditEntry = t.Object({
@@ -34,7 +80,16 @@ export const AuditEntry = t.Object({
 
 export const auditApi = (deps: Deps) => {
   const audit = auditRepo(deps);
-  return new Elysia({ name: "staff-audit", prefix: "/api/v1" }).use(staffGuard(deps)).get(
+  const members = new MembersRepo(deps.db);
+  const devices = new DevicesRepo(deps.db);
+  return new Elysia({ name: "staff-audit", prefix: "/api/v1" })
+    .use(staffGuard(deps))
+    .get("/audit/actors", () => ({ actors: audit.actors() }), {
+      admin: true,
+      response: t.Object({ actors: t.Array(t.String()) }),
+      detail: { summary: "Everyone who appears in the audit log (admin), for its filter", tags: ["audit"] },
+    })
+    .get(
     "/audit",
     ({ query }) => {
       const limit = query.limit ?? 50;
@@ -44,7 +99,7 @@ export const auditApi = (deps: Deps) => {
         limit,
         offset,
       );
-      return { items: items.map(auditView), total, limit, offset };
+      return { items: items.map((r) => auditView(r)).map((e) => ({ ...e, words: auditWords(e, members, devices) })), total, limit, offset };
     },
     {
       admin: true,
@@ -58,7 +113,12 @@ export const auditApi = (deps: Deps) => {
         limit: t.Optional(t.Integer({ minimum: 1, maximum: 500 })),
         offset: t.Optional(t.Integer({ minimum: 0 })),
       }),
-      response: t.Object({ items: t.Array(AuditEntry), total: t.Integer(), limit: t.Integer(), offset: t.Integer() }),
+      response: t.Object({
+        items: t.Array(t.Composite([AuditEntry, t.Object({ words: t.Record(t.String(), t.Union([t.String(), t.Number()]), { description: "names for a sentence: member (name and number), device, account, weight, counts" }) })])),
+        total: t.Integer(),
+        limit: t.Integer(),
+        offset: t.Integer(),
+      }),
       detail: { summary: "The audit log, newest first (admin)", tags: ["audit"] },
     },
   );

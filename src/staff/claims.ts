@@ -3,6 +3,8 @@
  *   GET  /api/v1/claims                      measurements waiting to be claimed (with suggestions)
  *   POST /api/v1/claims/:id/assign {memberId} assign one (report recomputed with that member's profile)
  *   POST /api/v1/claims/:id/discard           tombstone it (kept, never deleted)
+ *   POST /api/v1/claims/:id/restore           undo a discard (it waits to be claimed again)
+ *   GET  /api/v1/claims/facets                the devices and sources claims come from (filters)
  *   GET  /api/v1/lefu-identities             Lefu memberids seen, with pending counts (?unlinked=true)
  *   PUT  /api/v1/lefu-identities/:memberid {memberId, assignPending?}  link once; optionally assign all its pending rows
  * Paths avoid the device routers' shapes (§1.3: never /lefu/wifi/...).
@@ -11,6 +13,7 @@ import { Elysia, t } from "elysia";
 import type { Deps } from "../deps.ts";
 import { AppError } from "../http/errors.ts";
 import { ClaimError, ClaimsRepo } from "../store/claims-repo.ts";
+import { MembersRepo } from "../store/members-repo.ts";
 import type { MeasurementRow } from "../store/measurements-repo.ts";
 
 export interface ClaimsOptions {
@@ -30,7 +33,7 @@ function toHttp(e: unknown): never {
   throw e;
 }
 
-export function claimView(r: MeasurementRow & { device_name?: string | null; device_sn?: string | null; device_model?: string | null }) {
+export function claimView(r: MeasurementRow & { device_name?: string | null; device_sn?: string | null; device_mac?: string | null; device_model?: string | null }) {
   return {
     id: r.id,
     source: r.source,
@@ -46,10 +49,21 @@ export function claimView(r: MeasurementRow & { device_name?: string | null; dev
     suggestedMemberId: r.suggested_member_id,
     candidates: r.candidates_json ? (JSON.parse(r.candidates_json) as number[]) : [],
     lefuMemberid: r.lefu_memberid,
-    device: { id: r.device_id, name: r.device_name ?? null, sn: r.device_sn ?? null, model: r.device_model ?? null },
+    device: { id: r.device_id, name: r.device_name ?? null, sn: r.device_sn ?? null, mac: r.device_mac ?? null, model: r.device_model ?? null },
     reportNote: r.indicators_note,
     hasReport: r.indicators_json !== null,
+    bodyfat: bodyfatOf(r.indicators_json),
   };
+}
+
+function bodyfatOf(json: string | null): number | null {
+  if (!json) return null;
+  try {
+    const v = (JSON.parse(json) as { bodyfat?: unknown }).bodyfat;
+    return typeof v === "number" ? v : null;
+  } catch {
+    return null;
+  }
 }
 
 const Paging = t.Object({
@@ -59,16 +73,52 @@ const Paging = t.Object({
 
 export const claimsApi = (deps: Deps, opts: ClaimsOptions) => {
   const claims = new ClaimsRepo(deps.db);
+  const members = new MembersRepo(deps.db);
+  /** The suggested members by name and member number (the README promises suggestions staff can read). */
+  const suggestions = (c: ReturnType<typeof claimView>) =>
+    [...new Set([...(c.suggestedMemberId ? [c.suggestedMemberId] : []), ...c.candidates])].flatMap((id) => {
+      const m = members.get(id);
+      return m ? [{ id: m.id, name: m.name, memberNo: m.memberNo, status: m.status }] : [];
+    });
   return new Elysia({ name: "staff-claims", prefix: "/api/v1" })
     .get(
       "/claims",
       ({ query }) => {
-        const { items, total } = claims.list(query.status ?? "unassigned", query.limit ?? 50, query.offset ?? 0);
-        return { items: items.map(claimView), total };
+        const { items, total } = claims.list(query.status ?? "unassigned", query.limit ?? 50, query.offset ?? 0, { deviceId: query.deviceId, source: query.source });
+        return { items: items.map(claimView).map((c) => ({ ...c, suggestions: suggestions(c) })), total };
       },
       {
-        query: t.Composite([Paging, t.Object({ status: t.Optional(t.Union([t.Literal("unassigned"), t.Literal("discarded")])) })]),
-        detail: { summary: "Measurements waiting to be claimed", tags: ["claims"] },
+        query: t.Composite([
+          Paging,
+          t.Object({
+            status: t.Optional(t.Union([t.Literal("unassigned"), t.Literal("discarded")])),
+            deviceId: t.Optional(t.Integer({ minimum: 1, description: "only this device's" })),
+            source: t.Optional(t.String({ maxLength: 40, description: "only this source's (lefu-torre, wsp-mini, …)" })),
+          }),
+        ]),
+        detail: { summary: "Measurements waiting to be claimed, with the suggested members by name", tags: ["claims"] },
+      },
+    )
+    .get("/claims/facets", ({ query }) => claims.facets(query.status ?? "unassigned"), {
+      query: t.Object({ status: t.Optional(t.Union([t.Literal("unassigned"), t.Literal("discarded")])) }),
+      detail: { summary: "The devices and sources of the claims, for filters", tags: ["claims"] },
+    })
+    .post(
+      "/claims/:id/restore",
+      async (ctx) => {
+        const by = opts.actor(ctx);
+        const { after } = await deps.writes
+          .enqueue(() => {
+            const r = claims.restore(ctx.params.id);
+            opts.audit(by, "claim.restore", "measurement", String(ctx.params.id), claimView(r.before), claimView(r.after));
+            return r;
+          })
+          .catch(toHttp);
+        return claimView(after);
+      },
+      {
+        params: t.Object({ id: t.Integer({ minimum: 1 }) }),
+        detail: { summary: "Undo a discard: the measurement waits to be claimed again", tags: ["claims"] },
       },
     )
     .post(

@@ -15,7 +15,7 @@
 import { cardForms, codeNorm, phoneDigits } from "../core/members.ts";
 import type { AuditRepo } from "../store/audit-repo.ts";
 import { MEMBER_FIELDS, type Member, type MemberInput, type MembersRepo } from "../store/members-repo.ts";
-import { FieldError, MemberPatch, cleanMember, schemaError, withDefaults } from "./member-input.ts";
+import { FieldError, MemberFieldSchemas, MemberPatch, cleanMember, schemaError, withDefaults } from "./member-input.ts";
 
 // ---- RFC 4180 ---------------------------------------------------------------------------------
 
@@ -29,6 +29,8 @@ export class CsvSyntaxError extends Error {
   constructor(
     readonly line: number,
     message: string,
+    /** csv_quote_inside | csv_text_after_quote | csv_unclosed, for the page's own words */
+    readonly code = "csv_syntax",
   ) {
     super(message);
   }
@@ -74,7 +76,7 @@ export function parseCsv(input: string): CsvRow[] {
       continue;
     }
     if (c === '"') {
-      if (cell.trim() !== "" || wasQuoted) throw new CsvSyntaxError(line, 'a quote (") inside an unquoted field; quote the whole field and double inner quotes');
+      if (cell.trim() !== "" || wasQuoted) throw new CsvSyntaxError(line, 'a quote (") inside an unquoted field; quote the whole field and double inner quotes', "csv_quote_inside");
       cell = "";
       quoted = true;
       wasQuoted = true;
@@ -93,11 +95,11 @@ export function parseCsv(input: string): CsvRow[] {
       rowLine = line;
       continue;
     }
-    if (wasQuoted && c !== " " && c !== "\t") throw new CsvSyntaxError(line, "text after a closing quote");
+    if (wasQuoted && c !== " " && c !== "\t") throw new CsvSyntaxError(line, "text after a closing quote", "csv_text_after_quote");
     if (!wasQuoted) cell += c;
     i++;
   }
-  if (quoted) throw new CsvSyntaxError(rowLine, "a quoted field is not closed");
+  if (quoted) throw new CsvSyntaxError(rowLine, "a quoted field is not closed", "csv_unclosed");
   if (cell !== "" || cells.length > 0 || wasQuoted) endRow();
   return rows;
 }
@@ -184,10 +186,19 @@ export function exportCsvStream(members: MembersRepo): ReadableStream<Uint8Array
 
 // ---- import -----------------------------------------------------------------------------------
 
+/**
+ * One problem of one row. `code` and `params` let the page say it in its own language;
+ * `message` is the English sentence. `name` and `memberNo` are the row's own (as the file has
+ * them), so staff see whom a problem is about.
+ */
 export interface RowError {
   line: number;
   field: string;
+  code: string;
+  params: Record<string, string | number>;
   message: string;
+  name: string | null;
+  memberNo: string | null;
 }
 
 export interface ImportResult {
@@ -195,12 +206,18 @@ export interface ImportResult {
   written: boolean;
   dryRun: boolean;
   partial: boolean;
+  /** The file's text encoding, and whether it was detected (false: the caller chose it). */
+  encoding: string;
+  encodingDetected: boolean;
+  /** Characters that could not be read in that encoding (a sign of the wrong one). */
+  unreadable: number;
   rows: number;
   created: number;
   updated: number;
   unchanged: number;
   /** Bad rows left out (partial imports), or that stopped the import. */
   rejected: number;
+  /** Every problem of every bad row (a row can have several). */
   errors: RowError[];
 }
 
@@ -214,13 +231,40 @@ export interface ImportOptions {
   dryRun: boolean;
   /** Audit action prefix of each written member: "member.import" (CSV, the default) or "member.sync" (the sync API). */
   action?: "member.import" | "member.sync";
+  encoding?: string;
+  encodingDetected?: boolean;
+  unreadable?: number;
 }
 
 const NUMBER_FIELDS = new Set(["heightCm", "referenceWeightKg", "goalWeightKg"]);
-const KNOWN = new Map<string, string>(
-  [...EXPORT_COLUMNS].map((c) => [c.toLowerCase(), c]),
-);
+/** Header names: the export's, and the Chinese ones a gym's own spreadsheet tends to have. */
+const ALIASES: Record<string, string> = {
+  姓名: "name",
+  名字: "name",
+  会员号: "memberNo",
+  会员编号: "memberNo",
+  会员卡号: "cards",
+  卡号: "cards",
+  昵称: "nickname",
+  手机: "phone",
+  手机号: "phone",
+  手机号码: "phone",
+  电话: "phone",
+  邮箱: "email",
+  电子邮件: "email",
+  性别: "sex",
+  生日: "birthday",
+  出生日期: "birthday",
+  身高: "heightCm",
+  "身高(cm)": "heightCm",
+  "身高（cm）": "heightCm",
+  备注: "notes",
+  状态: "status",
+};
+const KNOWN = new Map<string, string>([...[...EXPORT_COLUMNS].map((c) => [c.toLowerCase(), c] as [string, string]), ...Object.entries(ALIASES)]);
 const IGNORED = new Set(["createdAt", "updatedAt"]);
+const SEX: Record<string, string> = { 男: "male", 女: "female", m: "male", f: "female", 未知: "unspecified" };
+const STATUS: Record<string, "active" | "suspended"> = { active: "active", suspended: "suspended", 正常: "active", 有效: "active", 停用: "suspended", 禁用: "suspended" };
 
 export type Plan =
   | { line: number; op: "create"; id: number | null; input: MemberInput; status: "active" | "suspended" | undefined; cards: string[]; codes: string[] }
@@ -229,7 +273,7 @@ export type Plan =
 
 function splitList(s: string): string[] {
   return s
-    .split(";")
+    .split(/[;；]/)
     .map((x) => x.trim())
     .filter((x) => x !== "");
 }
@@ -250,28 +294,85 @@ export class RowFail extends Error {
   }
 }
 
+/** Excel writes dates its own way (1990/4/1 on Chinese Windows): YYYY/M/D, YYYY.M.D, YYYY-M-D become YYYY-MM-DD. */
+function excelDate(v: string): string {
+  const m = /^(\d{4})[-/.年](\d{1,2})[-/.月](\d{1,2})日?$/.exec(v.trim());
+  return m ? `${m[1]}-${m[2]!.padStart(2, "0")}-${m[3]!.padStart(2, "0")}` : v;
+}
+
+/** A member as a message names them: name and member number, never the internal id. */
+export function who(m: { name: string; memberNo: string | null }): string {
+  return m.memberNo ? `${m.name} (${m.memberNo})` : m.name;
+}
+
+class Problem {
+  constructor(
+    readonly field: string,
+    readonly code: string,
+    readonly params: Record<string, string | number>,
+    readonly message: string,
+  ) {}
+}
+
+/** The schema's complaint about one field, as a problem with a code the page can translate. */
+function schemaProblem(field: string, value: unknown): Problem | null {
+  const e = schemaError(MemberPatch, { [field]: value });
+  if (!e) return null;
+  const lim = (MemberFieldSchemas as Record<string, unknown>)[field] as { anyOf?: Array<{ maxLength?: number; minimum?: number; maximum?: number }>; maxLength?: number };
+  const inner = lim?.anyOf?.[0] ?? (lim as { maxLength?: number; minimum?: number; maximum?: number });
+  if (typeof value === "string" && inner?.maxLength !== undefined && value.length > inner.maxLength) return new Problem(field, "too_long", { max: inner.maxLength }, `longer than ${inner.maxLength} characters`);
+  if (typeof value === "number" && inner?.minimum !== undefined) return new Problem(field, "out_of_range", { min: inner.minimum, max: inner.maximum ?? "" }, `must be between ${inner.minimum} and ${inner.maximum}`);
+  if (field === "sex") return new Problem(field, "bad_sex", { value: String(value) }, `must be male, female or unspecified (男/女), not ${String(value)}`);
+  if (field === "name" && value === "") return new Problem(field, "name_required", {}, "a name is required");
+  return new Problem(field, "bad_format", { value: String(value) }, e.message);
+}
+
+const FIELD_CODES: Record<string, string> = {
+  "a name is required": "name_required",
+  "not a real date (YYYY-MM-DD)": "bad_date",
+  "is in the future": "future_date",
+  "is before 1900": "date_before_1900",
+  "has no digits": "no_digits",
+};
+
 export function importCsv(text: string, o: ImportOptions): ImportResult {
-  const result: ImportResult = { written: false, dryRun: o.dryRun, partial: o.partial, rows: 0, created: 0, updated: 0, unchanged: 0, rejected: 0, errors: [] };
+  const result: ImportResult = {
+    written: false,
+    dryRun: o.dryRun,
+    partial: o.partial,
+    encoding: o.encoding ?? "utf-8",
+    encodingDetected: o.encodingDetected ?? true,
+    unreadable: o.unreadable ?? 0,
+    rows: 0,
+    created: 0,
+    updated: 0,
+    unchanged: 0,
+    rejected: 0,
+    errors: [],
+  };
+  const fileError = (line: number, field: string, code: string, params: Record<string, string | number>, message: string) =>
+    result.errors.push({ line, field, code, params, message, name: null, memberNo: null });
   let rows: CsvRow[];
   try {
     rows = parseCsv(text);
   } catch (e) {
     if (!(e instanceof CsvSyntaxError)) throw e;
-    result.errors.push({ line: e.line, field: "file", message: e.message });
+    fileError(e.line, "file", e.code, {}, e.message);
     return result;
   }
   const header = rows.shift();
   if (!header || header.cells.every((c) => c.trim() === "")) {
-    result.errors.push({ line: 1, field: "file", message: "the file is empty: it needs a header row (e.g. memberNo,name,phone)" });
+    fileError(1, "file", "empty_file", {}, "the file is empty: it needs a header row (e.g. memberNo,name,phone)");
     return result;
   }
   const columns: string[] = [];
   for (const raw of header.cells) {
-    const name = KNOWN.get(raw.trim().toLowerCase());
+    const key = raw.trim().replace(/^\ufeff/, "");
+    const name = KNOWN.get(key.toLowerCase()) ?? KNOWN.get(key);
     if (!name) {
-      result.errors.push({ line: header.line, field: raw.trim() || "(blank)", message: `unknown column; known columns are ${EXPORT_COLUMNS.join(", ")}` });
+      fileError(header.line, key || "(blank)", "unknown_column", { column: key || "(blank)", known: EXPORT_COLUMNS.join(", ") }, `unknown column; known columns are ${EXPORT_COLUMNS.join(", ")}`);
     } else if (columns.includes(name)) {
-      result.errors.push({ line: header.line, field: name, message: "this column appears twice" });
+      fileError(header.line, name, "duplicate_column", { column: name }, "this column appears twice");
     }
     columns.push(name ?? "");
   }
@@ -283,15 +384,18 @@ export function importCsv(text: string, o: ImportOptions): ImportResult {
   for (const row of rows) {
     if (row.cells.every((c) => c.trim() === "")) continue;
     result.rows++;
-    try {
-      plans.push(planRow(row, columns, o, seen));
-    } catch (e) {
-      if (e instanceof RowFail) result.errors.push({ line: row.line, field: e.field, message: e.message });
-      else if (e instanceof FieldError) result.errors.push({ line: row.line, field: e.field, message: e.reason });
-      else throw e;
-    }
+    const problems: Problem[] = [];
+    const plan = planRow(row, columns, o, seen, problems);
+    if (problems.length) {
+      const cell = (col: string) => {
+        const i = columns.indexOf(col);
+        const v = i >= 0 ? (row.cells[i] ?? "").trim() : "";
+        return v === "" ? null : v;
+      };
+      for (const p of problems) result.errors.push({ line: row.line, field: p.field, code: p.code, params: p.params, message: p.message, name: cell("name"), memberNo: cell("memberNo") });
+      result.rejected++;
+    } else if (plan) plans.push(plan);
   }
-  result.rejected = result.errors.length;
   for (const p of plans) result[p.op === "create" ? "created" : p.op === "update" ? "updated" : "unchanged"]++;
   if (o.dryRun || (result.errors.length && !o.partial)) return result;
 
@@ -315,52 +419,74 @@ export function newSeen(): Seen {
   return { memberNo: new Map(), id: new Map(), card: new Map(), code: new Map(), member: new Map(), contact: new Map() };
 }
 
-function planRow(row: CsvRow, columns: string[], o: ImportOptions, seen: Seen): Plan {
+/** The plan for one row, or null; every problem found is pushed (a row is checked to the end). */
+function planRow(row: CsvRow, columns: string[], o: ImportOptions, seen: Seen, problems: Problem[]): Plan | null {
+  const fail = (field: string, code: string, params: Record<string, string | number>, message: string) => problems.push(new Problem(field, code, params, message));
   if (row.cells.length > columns.length && row.cells.slice(columns.length).some((c) => c.trim() !== "")) {
-    throw new RowFail("row", `has ${row.cells.length} fields but the header has ${columns.length}`);
+    fail("row", "too_many_fields", { fields: row.cells.length, columns: columns.length }, `has ${row.cells.length} fields but the header has ${columns.length}`);
   }
   const raw: Record<string, string> = {};
   columns.forEach((c, i) => {
     if (!IGNORED.has(c)) raw[c] = unSpreadsheet((row.cells[i] ?? "").trim());
   });
 
-  // Text to typed values, then the API's own schema and checks.
-  const body: Record<string, unknown> = {};
+  // Text to typed values, then the API's own schema and checks, field by field (so every problem is found).
+  const clean: Partial<MemberInput> = {};
   for (const f of MEMBER_FIELDS) {
     if (!(f in raw)) continue;
     const v = raw[f]!.trim();
+    let value: unknown;
     if (NUMBER_FIELDS.has(f)) {
-      if (v === "") body[f] = null;
+      if (v === "") value = null;
       else {
         const n = Number(v.replace(",", "."));
-        if (!Number.isFinite(n)) throw new RowFail(f, `not a number: ${v}`);
-        body[f] = n;
+        if (!Number.isFinite(n)) {
+          fail(f, "not_number", { value: v }, `not a number: ${v}`);
+          continue;
+        }
+        value = n;
       }
     } else if (f === "athlete") {
       const b = bool(v);
-      if (b === null) throw new RowFail(f, `not true/false: ${v}`);
-      body[f] = b;
+      if (b === null) {
+        fail(f, "not_boolean", { value: v }, `not true/false: ${v}`);
+        continue;
+      }
+      value = b;
     } else if (f === "sex") {
-      body[f] = v === "" ? "unspecified" : v.toLowerCase();
+      value = v === "" ? "unspecified" : (SEX[v.toLowerCase()] ?? v.toLowerCase());
+    } else if (f === "birthday") {
+      value = excelDate(v);
     } else if (f === "notes") {
-      body[f] = raw[f]!;
+      value = raw[f]!;
     } else {
-      body[f] = v;
+      value = v;
+    }
+    const bad = schemaProblem(f, value);
+    if (bad) {
+      problems.push(bad);
+      continue;
+    }
+    try {
+      Object.assign(clean, cleanMember({ [f]: value }, o.today));
+    } catch (e) {
+      if (!(e instanceof FieldError)) throw e;
+      fail(e.field, FIELD_CODES[e.reason] ?? "bad_format", { value: String(value) }, e.reason);
     }
   }
   let id: number | null = null;
   if (raw.id !== undefined && raw.id.trim() !== "") {
     const v = raw.id.trim();
-    if (!/^\d{1,15}$/.test(v) || Number(v) < 1) throw new RowFail("id", `not a member id: ${v}`);
-    id = Number(v);
+    if (!/^\d{1,15}$/.test(v) || Number(v) < 1) fail("id", "bad_id", { value: v }, `not a member id: ${v}`);
+    else id = Number(v);
   }
   let status: "active" | "suspended" | undefined;
   if (raw.status !== undefined && raw.status.trim() !== "") {
-    const v = raw.status.trim().toLowerCase();
-    if (v !== "active" && v !== "suspended") throw new RowFail("status", `must be active or suspended, not ${raw.status.trim()}`);
-    status = v;
+    const v = STATUS[raw.status.trim().toLowerCase()];
+    if (!v) fail("status", "bad_status", { value: raw.status.trim() }, `must be active or suspended, not ${raw.status.trim()}`);
+    else status = v;
   }
-  return planMember({ line: row.line, body, id, status, cards: raw.cards === undefined ? [] : splitList(raw.cards), codes: raw.codes === undefined ? [] : splitList(raw.codes) }, o, seen);
+  return matchMember({ line: row.line, clean, id, status, cards: raw.cards === undefined ? [] : splitList(raw.cards), codes: raw.codes === undefined ? [] : splitList(raw.codes) }, o, seen, problems);
 }
 
 /** One member record, typed (from a CSV row or a sync request). */
@@ -376,27 +502,55 @@ export interface MemberRecord {
 }
 
 /**
- * Validates one record and decides what it does (the matching and checks of the CSV import, shared
- * by the member sync API). Throws RowFail or FieldError for a bad record. Writes nothing.
+ * Validates one record of the member sync API and decides what it does, with the checks and matching of
+ * the CSV import. Throws RowFail (the first problem) for a bad record. Writes nothing.
  */
 export function planMember(rec: MemberRecord, o: Pick<ImportOptions, "members" | "today">, seen: Seen): Plan {
-  const { body, id, status } = rec;
+  const problems: Problem[] = [];
+  const clean: Partial<MemberInput> = {};
+  for (const [f, value] of Object.entries(rec.body)) {
+    const bad = schemaProblem(f, value);
+    if (bad) {
+      problems.push(bad);
+      continue;
+    }
+    try {
+      Object.assign(clean, cleanMember({ [f]: value }, o.today));
+    } catch (e) {
+      if (!(e instanceof FieldError)) throw e;
+      problems.push(new Problem(e.field, FIELD_CODES[e.reason] ?? "bad_format", { value: String(value) }, e.reason));
+    }
+  }
+  const plan = problems.length ? null : matchMember({ line: rec.line, clean, id: rec.id, status: rec.status, cards: rec.cards, codes: rec.codes }, o, seen, problems);
+  if (!plan) {
+    const first = problems[0]!;
+    throw new RowFail(first.field, first.message);
+  }
+  return plan;
+}
+
+/** Which member a checked record is, and what it changes: the CSV import's and the sync's matching. */
+function matchMember(
+  rec: { line: number; clean: Partial<MemberInput>; id: number | null; status: "active" | "suspended" | undefined; cards: string[]; codes: string[] },
+  o: Pick<ImportOptions, "members" | "today">,
+  seen: Seen,
+  problems: Problem[],
+): Plan | null {
+  const fail = (field: string, code: string, params: Record<string, string | number>, message: string) => problems.push(new Problem(field, code, params, message));
+  const { clean, id, status } = rec;
   const row = { line: rec.line };
-  const bad = schemaError(MemberPatch, body);
-  if (bad) throw new RowFail(bad.field, bad.message);
-  const clean = cleanMember(body, o.today);
 
   const cards: string[] = [];
   for (const c of rec.cards) {
     const f = cardForms(c);
-    if (!f) throw new RowFail("cards", `not a card number (decimal, or hex): ${c}`);
-    cards.push(f.dec);
+    if (!f) fail("cards", "bad_card", { value: c }, `not a card number (decimal, or hex): ${c}`);
+    else cards.push(f.dec);
   }
   const codes: string[] = [];
   for (const c of rec.codes) {
     const n = codeNorm(c);
-    if (!n || n.length > 500) throw new RowFail("codes", "a code has 1–500 characters");
-    codes.push(n);
+    if (!n || n.length > 500) fail("codes", "bad_code", {}, "a code has 1–500 characters");
+    else codes.push(n);
   }
 
   // Which existing member this row is.
@@ -407,39 +561,45 @@ export function planMember(rec: MemberRecord, o: Pick<ImportOptions, "members" |
   const contactKey = !clean.memberNo && id === null ? contactKeyOf(clean) : null;
   if (!existing && contactKey) {
     const found = sameNameAndContact(m, clean);
-    if (found.length > 1) throw new RowFail("name", `members ${found.map((x) => x.id).join(", ")} have this name and phone or e-mail; add a memberNo or id column to say which`);
-    existing = found[0] ?? null;
+    if (found.length > 1) {
+      const names = found.map(who).join(", ");
+      fail("name", "ambiguous_contact", { members: names }, `members ${names} have this name and phone or e-mail; add a memberNo or id column to say which`);
+    } else existing = found[0] ?? null;
   }
   if (existing && clean.memberNo) {
     const other = m.byMemberNo(clean.memberNo);
-    if (other && other.id !== existing.id) throw new RowFail("memberNo", `member number ${clean.memberNo} belongs to member ${other.id}`);
+    if (other && other.id !== existing.id) fail("memberNo", "member_no_taken", { value: clean.memberNo, owner: who(other) }, `member number ${clean.memberNo} belongs to ${who(other)}`);
   }
-  if (existing && id !== null && existing.id !== id) throw new RowFail("id", `member number ${clean.memberNo} belongs to member ${existing.id}, not to ${id}`);
+  if (existing && id !== null && existing.id !== id) fail("id", "id_mismatch", { value: clean.memberNo ?? "", owner: who(existing) }, `member number ${clean.memberNo} belongs to ${who(existing)}, not to the member with id ${id}`);
 
   // The same member, number, card or code twice in one file.
-  const once = <K>(map: Map<K, number>, key: K, field: string, what: string) => {
+  const once = <K>(map: Map<K, number>, key: K, field: string, what: string, value: string) => {
     const first = map.get(key);
-    if (first !== undefined) throw new RowFail(field, `${what} is also on line ${first}`);
+    if (first !== undefined) fail(field, "twice_in_file", { what: field, value, line: first }, `${what} is also on line ${first}`);
   };
-  if (clean.memberNo) once(seen.memberNo, clean.memberNo.toLowerCase(), "memberNo", `member number ${clean.memberNo}`);
-  if (id !== null) once(seen.id, id, "id", `id ${id}`);
-  if (existing) once(seen.member, existing.id, existing.memberNo ? "memberNo" : "id", `member ${existing.id}`);
-  if (contactKey) once(seen.contact, contactKey, "name", "the same name with the same phone or e-mail");
-  for (const c of cards) once(seen.card, c, "cards", `card ${c}`);
-  for (const c of codes) once(seen.code, c.toLowerCase(), "codes", `code ${c}`);
+  if (clean.memberNo) once(seen.memberNo, clean.memberNo.toLowerCase(), "memberNo", `member number ${clean.memberNo}`, clean.memberNo);
+  if (id !== null) once(seen.id, id, "id", `id ${id}`, String(id));
+  if (existing && !clean.memberNo) once(seen.member, existing.id, existing.memberNo ? "memberNo" : "id", who(existing), who(existing));
+  if (contactKey) once(seen.contact, contactKey, "name", "the same name with the same phone or e-mail", clean.name ?? "");
+  for (const c of cards) once(seen.card, c, "cards", `card ${c}`, c);
+  for (const c of codes) once(seen.code, c.toLowerCase(), "codes", `code ${c}`, c);
 
   // Credentials held by someone else.
   const newCards: string[] = [];
   for (const c of cards) {
     const owner = m.ownerOfCard(c);
-    if (owner && owner.memberId !== existing?.id) throw new RowFail("cards", `card ${c} belongs to member ${owner.memberId}`);
-    if (!owner) newCards.push(c);
+    if (owner && owner.memberId !== existing?.id) {
+      const o2 = m.get(owner.memberId);
+      fail("cards", "card_taken", { value: c, owner: o2 ? who(o2) : "?" }, `card ${c} belongs to ${o2 ? who(o2) : "another member"}`);
+    } else if (!owner) newCards.push(c);
   }
   const newCodes: string[] = [];
   for (const c of codes) {
     const owner = m.ownerOfCode(c);
-    if (owner && owner.memberId !== existing?.id) throw new RowFail("codes", `code ${c} belongs to member ${owner.memberId}`);
-    if (!owner) newCodes.push(c);
+    if (owner && owner.memberId !== existing?.id) {
+      const o2 = m.get(owner.memberId);
+      fail("codes", "code_taken", { value: c, owner: o2 ? who(o2) : "?" }, `code ${c} belongs to ${o2 ? who(o2) : "another member"}`);
+    } else if (!owner) newCodes.push(c);
   }
 
   if (clean.memberNo) seen.memberNo.set(clean.memberNo.toLowerCase(), row.line);
@@ -449,8 +609,9 @@ export function planMember(rec: MemberRecord, o: Pick<ImportOptions, "members" |
   for (const c of cards) seen.card.set(c, row.line);
   for (const c of codes) seen.code.set(c.toLowerCase(), row.line);
 
+  if (!existing && !clean.name && !problems.some((p) => p.field === "name")) fail("name", "name_required", {}, "a new member needs a name");
+  if (problems.length) return null;
   if (!existing) {
-    if (!clean.name) throw new RowFail("name", "a new member needs a name");
     return { line: row.line, op: "create", id, input: withDefaults(clean as Partial<MemberInput> & { name: string }), status, cards: newCards, codes: newCodes };
   }
   const patch: Partial<MemberInput> = {};

@@ -21,6 +21,7 @@ import { MemberError, MembersRepo, type Credential, type Member, type MemberInpu
 import { actor, staffGuard } from "./guard.ts";
 import { FieldError, MemberCreate, MemberFieldSchemas, MemberPatch, MemberView, cleanMember, isoDay, rejectUnknownFields, withDefaults } from "./member-input.ts";
 import { exportCsvStream, importCsv, type ImportResult } from "./member-csv.ts";
+import { ENCODINGS, decodeCsv } from "./csv-encoding.ts";
 
 export function memberErrorToHttp(e: unknown): never {
   if (e instanceof FieldError) throw new AppError(422, "validation_failed", e.message, { field: e.field });
@@ -76,18 +77,29 @@ export const membersApi = (deps: Deps) => {
       ({ query }) => {
         const limit = query.limit ?? 50;
         const offset = query.offset ?? 0;
-        const { items, total } = members.search(query.q ?? null, query.status ?? null, limit, offset, countryCode());
+        const day = 86400000;
+        const { items, total } = members.search(query.q ?? null, query.status ?? null, limit, offset, countryCode(), {
+          measuredSince: query.measuredWithinDays !== undefined ? deps.now() - query.measuredWithinDays * day : undefined,
+          notMeasuredSince: query.notMeasuredForDays !== undefined ? deps.now() - query.notMeasuredForDays * day : undefined,
+        });
         return { items, total, limit, offset };
       },
       {
         query: t.Object({
           q: t.Optional(t.String({ maxLength: 200, description: "name, nickname, phone, member number, card (decimal or hex), code or e-mail" })),
           status: t.Optional(t.Union([t.Literal("active"), t.Literal("suspended")])),
+          measuredWithinDays: t.Optional(t.Integer({ minimum: 1, maximum: 3650, description: "only members measured in the last N days" })),
+          notMeasuredForDays: t.Optional(t.Integer({ minimum: 1, maximum: 3650, description: "only members not measured in the last N days (or never)" })),
           limit: t.Optional(t.Integer({ minimum: 1, maximum: 500, default: 50 })),
           offset: t.Optional(t.Integer({ minimum: 0, default: 0 })),
         }),
-        response: t.Object({ items: t.Array(MemberView), total: t.Integer(), limit: t.Integer(), offset: t.Integer() }),
-        detail: { summary: "Search members (paged, sorted by name)", tags: ["members"] },
+        response: t.Object({
+          items: t.Array(t.Composite([MemberView, t.Object({ lastMeasuredAt: t.Union([t.Integer(), t.Null()], { description: "epoch ms of the last assigned measurement" }) })])),
+          total: t.Integer(),
+          limit: t.Integer(),
+          offset: t.Integer(),
+        }),
+        detail: { summary: "Search members (paged, sorted by name; Chinese names by pinyin), with when each was last measured", tags: ["members"] },
       },
     )
     .post(
@@ -132,9 +144,20 @@ export const membersApi = (deps: Deps) => {
     .post(
       "/members/import",
       async (ctx) => {
-        const text = await ctx.request.text();
+        const d = decodeCsv(new Uint8Array(await ctx.request.arrayBuffer()), ctx.query.encoding ?? "auto");
         const result: ImportResult = await deps.writes.enqueue(() =>
-          importCsv(text, { members, audit, actor: actor(ctx), now: deps.now(), today: today(deps), partial: ctx.query.partial === true, dryRun: ctx.query.dryRun === true }),
+          importCsv(d.text, {
+            members,
+            audit,
+            actor: actor(ctx),
+            now: deps.now(),
+            today: today(deps),
+            partial: ctx.query.partial === true,
+            dryRun: ctx.query.dryRun === true,
+            encoding: d.encoding,
+            encodingDetected: d.detected,
+            unreadable: d.unreadable,
+          }),
         );
         if (!result.written && result.errors.length) ctx.set.status = 422;
         return result;
@@ -144,14 +167,19 @@ export const membersApi = (deps: Deps) => {
         parse: "none",
         query: t.Object({
           partial: t.Optional(t.Boolean({ description: "write the good rows even when some are bad" })),
-          dryRun: t.Optional(t.Boolean({ description: "validate and report; write nothing" })),
+          dryRun: t.Optional(t.Boolean({ description: "validate and report; write nothing (the page's preview)" })),
+          encoding: t.Optional(
+            t.Union([t.Literal("auto"), ...ENCODINGS.map((e) => t.Literal(e))], {
+              description: "the file's text encoding; auto (default): a BOM, else UTF-16 by its zero bytes, else UTF-8 when valid, else GB18030 (Excel's CSV on Chinese Windows)",
+            }),
+          ),
         }),
         detail: {
           summary: "Import members from CSV (admin)",
           description:
-            "Body: CSV text with a header row (UTF-8, BOM optional), header names as in export.csv; only `name` is required. " +
+            "Body: the CSV file's bytes with a header row (UTF-8, GBK/GB18030 or UTF-16; see `encoding`), header names as in export.csv (or the usual Chinese ones: 姓名, 会员号, 手机, 性别, 生日, 身高, 卡号, 备注); only `name` is required. " +
             "Rows are matched by memberNo, else by id; unmatched rows are created. Every row is validated first; with any bad row " +
-            "nothing is written (422 with errors[{line, field, message}]) unless partial=true. Importing the same file again changes nothing.",
+            "nothing is written (422 with errors[{line, field, code, params, message, name, memberNo}], every problem of every bad row) unless partial=true. Importing the same file again changes nothing.",
           tags: ["members"],
           requestBody: { required: true, content: { "text/csv": { schema: { type: "string" } } } },
         },

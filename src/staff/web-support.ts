@@ -2,7 +2,7 @@
  * What the staff page needs from /api/v1 that no other staff plugin serves (issue 8):
  *   GET /api/v1/members/:id/measurements   ?from&to&limit  a member's history from every source
  *   GET /api/v1/measurements/:id           one measurement with its report, its member and their last ones
- *   GET /api/v1/dashboard                  ?since  measurements received since then (default: the last 24 h), the claim queue size
+ *   GET /api/v1/dashboard                  ?since&limit&offset  measurements made that day (newest first, paged), the claim queue size
  *   GET /api/v1/settings                   (admin) every setting in SETTING_DEFS with its schema (secrets masked)
  *   PUT /api/v1/settings/:key              (admin) change any of them: validated against its schema, audited (secrets as set/unset only)
  */
@@ -11,6 +11,7 @@ import type { Deps } from "../deps.ts";
 import { AppError } from "../http/errors.ts";
 import { auditRepo } from "../store/audit-repo.ts";
 import { MembersRepo } from "../store/members-repo.ts";
+import { PageRepo } from "../store/page-repo.ts";
 import type { MeasurementRow } from "../store/measurements-repo.ts";
 import { SECRET_MASK, SettingError } from "../store/settings-repo.ts";
 import { SETTING_DEFS, isSettingKey, settingDef, type SettingKey } from "../config/settings.ts";
@@ -77,11 +78,7 @@ export const webSupportApi = (deps: Deps) => {
      WHERE m.member_id = ? AND m.status = 'assigned' AND m.measured_at >= ? AND m.measured_at < ? ORDER BY m.measured_at DESC LIMIT ?`,
   );
   const oneStmt = deps.db.query<MeasurementRow, [number]>(`${withDevice} WHERE m.id = ?`);
-  const todayStmt = deps.db.query<MeasurementRow & { member_name: string | null }, [number]>(
-    `SELECT m.*, d.name AS device_name, d.model AS device_model, mb.name AS member_name FROM measurements m
-     LEFT JOIN devices d ON d.id = m.device_id LEFT JOIN members mb ON mb.id = m.member_id
-     WHERE m.received_at >= ? AND m.status != 'discarded' ORDER BY m.received_at DESC LIMIT 50`,
-  );
+  const page = new PageRepo(deps.db);
   const pendingStmt = deps.db.query<{ n: number }, []>("SELECT COUNT(*) AS n FROM measurements WHERE status = 'unassigned'");
 
   return new Elysia({ name: "web-support", prefix: "/api/v1" })
@@ -121,13 +118,27 @@ export const webSupportApi = (deps: Deps) => {
       "/dashboard",
       ({ query }) => {
         const since = query.since ?? deps.now() - 24 * 3600 * 1000;
+        const limit = query.limit ?? 50;
+        const offset = query.offset ?? 0;
+        // measured (not received) since then, newest first: a scale's backlog of old weighings is not "today's"
+        const m = page.measured(since, since + 24 * 3600 * 1000 + 3600 * 1000, limit, offset);
         return {
           now: deps.now(),
           pendingClaims: pendingStmt.get()!.n,
-          today: todayStmt.all(since).map((r) => ({ ...measurementView(r), memberName: r.member_name })),
+          today: m.items.map((r) => ({ ...measurementView(r), memberName: r.member_name, memberNo: r.member_no })),
+          todayTotal: m.total,
+          limit,
+          offset,
         };
       },
-      { query: t.Object({ since: t.Optional(t.Number()) }), detail: { summary: "Measurements of the last 24 hours and the claim queue size", tags: ["dashboard"] } },
+      {
+        query: t.Object({
+          since: t.Optional(t.Number({ description: "epoch ms; the page sends local midnight (default: 24 h ago)" })),
+          limit: t.Optional(t.Integer({ minimum: 1, maximum: 500 })),
+          offset: t.Optional(t.Integer({ minimum: 0 })),
+        }),
+        detail: { summary: "Measurements made since `since` (one day: newest first, paged) and the claim queue size", tags: ["dashboard"] },
+      },
     )
     .get(
       "/settings",

@@ -60,6 +60,11 @@ export class AuditRepo {
     } as never);
   }
 
+  /** Everyone who has done something, for the audit log's filter. */
+  actors(): string[] {
+    return (this.db.query("SELECT DISTINCT actor FROM audit ORDER BY actor COLLATE NOCASE").all() as Array<{ actor: string }>).map((r) => r.actor);
+  }
+
   list(filter: AuditFilter, limit: number, offset: number): { items: AuditRow[]; total: number } {
     const where: string[] = [];
     const p: Record<string, string | number> = {};

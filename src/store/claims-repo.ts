@@ -10,6 +10,7 @@ import { outboxRepo } from "./outbox-repo.ts";
 export interface ClaimListItem extends MeasurementRow {
   device_name: string | null;
   device_sn: string | null;
+  device_mac: string | null;
   device_model: string | null;
 }
 
@@ -22,7 +23,7 @@ export type ListStatus = "unassigned" | "discarded";
 
 export class ClaimError extends Error {
   constructor(
-    readonly code: "not_found" | "not_pending" | "no_member" | "member_inactive",
+    readonly code: "not_found" | "not_pending" | "not_discarded" | "no_member" | "member_inactive",
     message: string,
   ) {
     super(message);
@@ -47,7 +48,7 @@ export class ClaimsRepo {
     // The status is written into each statement, so that the partial index for it (migration 009) is used.
     const list = (status: ListStatus) =>
       db.query<ClaimListItem, [number, number]>(`
-        SELECT m.*, d.name AS device_name, d.sn AS device_sn, d.model AS device_model
+        SELECT m.*, d.name AS device_name, d.sn AS device_sn, d.mac AS device_mac, d.model AS device_model
         FROM measurements m LEFT JOIN devices d ON d.id = m.device_id
         WHERE m.status = '${status}' ORDER BY m.measured_at DESC, m.id DESC LIMIT ? OFFSET ?`);
     const count = (status: ListStatus) => db.query<{ n: number }, []>(`SELECT COUNT(*) AS n FROM measurements WHERE status = '${status}'`);
@@ -85,10 +86,27 @@ export class ClaimsRepo {
    * candidates, then up to 3 active members whose last weight is within 3 kg, nearest first — except for
    * an ambiguous Yolanda group, whose candidates are exactly the relay's records.
    */
-  list(status: ListStatus, limit: number, offset: number): { items: ClaimListItem[]; total: number } {
-    const items = this.listStmt[status].all(limit, offset);
+  list(status: ListStatus, limit: number, offset: number, filter: { deviceId?: number; source?: string } = {}): { items: ClaimListItem[]; total: number } {
+    const { items, total } = filter.deviceId === undefined && filter.source === undefined ? { items: this.listStmt[status].all(limit, offset), total: this.countStmt[status].get()!.n } : this.filtered(status, limit, offset, filter);
     if (status === "unassigned") for (const item of items) this.addSuggestions(item);
-    return { items, total: this.countStmt[status].get()!.n };
+    return { items, total };
+  }
+
+  /** Claims of one status, newest first, of one device and/or one source (the claim page's filters). */
+  private filtered(status: ListStatus, limit: number, offset: number, filter: { deviceId?: number; source?: string }): { items: ClaimListItem[]; total: number } {
+    const where = [`m.status = '${status}'`];
+    const p: Record<string, string | number> = {};
+    if (filter.deviceId !== undefined) (where.push("m.device_id = $deviceId"), (p.$deviceId = filter.deviceId));
+    if (filter.source !== undefined) (where.push("m.source = $source"), (p.$source = filter.source));
+    const w = where.join(" AND ");
+    const items = this.db
+      .query(
+        `SELECT m.*, d.name AS device_name, d.sn AS device_sn, d.mac AS device_mac, d.model AS device_model FROM measurements m LEFT JOIN devices d ON d.id = m.device_id
+         WHERE ${w} ORDER BY m.measured_at DESC, m.id DESC LIMIT $limit OFFSET $offset`,
+      )
+      .all({ ...p, $limit: limit, $offset: offset } as never) as ClaimListItem[];
+    const total = (this.db.query(`SELECT COUNT(*) AS n FROM measurements m WHERE ${w}`).get(p as never) as { n: number }).n;
+    return { items, total };
   }
 
   private addSuggestions(item: ClaimListItem): void {
@@ -101,6 +119,28 @@ export class ClaimsRepo {
     if (item.claim_reason !== "ambiguous") for (const id of this.measurements.suggest(item.weight_kg)) add(id);
     item.candidates_json = out.length ? JSON.stringify(out) : null;
     item.suggested_member_id = item.suggested_member_id ?? (item.claim_reason === "ambiguous" ? null : (out[0] ?? null));
+  }
+
+  /** The devices and sources claims of a status come from, for the claim page's filters. */
+  facets(status: "unassigned" | "discarded"): { devices: Array<{ id: number; name: string | null; sn: string | null; mac: string | null; model: string | null; n: number }>; sources: Array<{ source: string; n: number }> } {
+    return {
+      devices: this.db
+        .query(
+          `SELECT d.id, d.name, d.sn, d.mac, d.model, COUNT(*) AS n FROM measurements m JOIN devices d ON d.id = m.device_id
+           WHERE m.status = ? GROUP BY d.id ORDER BY coalesce(d.name, d.sn, d.mac) COLLATE NOCASE`,
+        )
+        .all(status) as Array<{ id: number; name: string | null; sn: string | null; mac: string | null; model: string | null; n: number }>,
+      sources: this.db.query("SELECT source, COUNT(*) AS n FROM measurements WHERE status = ? GROUP BY source ORDER BY source").all(status) as Array<{ source: string; n: number }>,
+    };
+  }
+
+  /** A discarded measurement back in the queue (staff undo a discard). Call inside a write job. */
+  restore(id: number): { before: MeasurementRow; after: MeasurementRow } {
+    const before = this.byIdStmt.get(id);
+    if (!before) throw new ClaimError("not_found", `measurement ${id} does not exist`);
+    if (before.status !== "discarded") throw new ClaimError("not_discarded", `measurement ${id} is ${before.status}, not discarded`);
+    const after = this.db.query("UPDATE measurements SET status = 'unassigned', assigned_by = NULL, assigned_at = NULL WHERE id = ? RETURNING *").get(id) as MeasurementRow;
+    return { before, after };
   }
 
   byId(id: number): MeasurementRow | null {

@@ -144,6 +144,14 @@ const toCredential = (r: CredentialRow): Credential => ({
   createdAt: r.created_at,
 });
 
+/** Names as people sort them: Chinese by pinyin, numbers in a name by value, case ignored. */
+const byName = new Intl.Collator("zh-u-co-pinyin", { sensitivity: "base", numeric: true });
+
+/** A member as staff know them: name and member number. */
+export function ownerLabel(m: { name: string; memberNo: string | null }): string {
+  return m.memberNo ? `${m.name} (${m.memberNo})` : m.name;
+}
+
 export class MemberError extends Error {
   constructor(
     readonly code: "not_found" | "conflict" | "has_measurements" | "invalid",
@@ -223,7 +231,7 @@ export class MembersRepo {
     if (!memberNo) return;
     const other = this.byMemberNo(memberNo);
     if (other && other.id !== self) {
-      throw new MemberError("conflict", `member number ${memberNo} belongs to member ${other.id}`, { field: "memberNo", ownerId: other.id });
+      throw new MemberError("conflict", `member number ${memberNo} belongs to ${ownerLabel(other)}`, { field: "memberNo", ownerId: other.id, owner: ownerLabel(other) });
     }
   }
 
@@ -282,25 +290,68 @@ export class MembersRepo {
    * (digits, leading zeros and the country code ignored as the devices match),
    * e-mail (substring, case-insensitive), card number (decimal or hex) and code.
    */
-  search(q: string | null, status: MemberStatus | null, limit: number, offset: number, countryCode: string | null = null): { items: Member[]; total: number } {
+  /**
+   * Members matching a search, sorted by name as people read it (Chinese names by pinyin, with
+   * Intl.Collator('zh-u-co-pinyin'); SQLite cannot collate so), each with the time of their last
+   * measurement. `measuredSince` keeps those measured since then; `notMeasuredSince` those who were not.
+   */
+  search(
+    q: string | null,
+    status: MemberStatus | null,
+    limit: number,
+    offset: number,
+    countryCode: string | null = null,
+    opts: { measuredSince?: number; notMeasuredSince?: number } = {},
+  ): { items: Array<Member & { lastMeasuredAt: number | null }>; total: number } {
+    const where: string[] = [];
+    const p: Record<string, string | number> = {};
+    if (status) {
+      where.push("m.status = $status");
+      p.$status = status;
+    }
     const text = q?.trim();
+    const last = "(SELECT MAX(x.measured_at) FROM measurements x WHERE x.member_id = m.id AND x.status = 'assigned')";
+    const filtered = opts.measuredSince !== undefined || opts.notMeasuredSince !== undefined;
+    const lastOf = this.db.query<{ last_measured: number | null }, [number]>(`SELECT ${last} AS last_measured FROM members m WHERE m.id = ?`);
     if (text) {
       // Substring matches read every member: in memory (member-search.ts), not with a LIKE per row.
       const phones = /^[+\d\s().-]+$/.test(text) ? phoneVariants(text, countryCode).filter((v) => v.length >= 3) : [];
       const owners = new Set<number>();
       for (const c of [cardForms(text, "dec"), cardForms(text, "hex")]) if (c) for (const r of this.credCardStmt.all(c.dec, c.hex)) owners.add(r.member_id);
       for (const r of this.credCodeAllStmt.all(text)) owners.add(r.member_id);
-      const { ids, total } = this.searchIndex.search({ text, phones, owners }, status, limit, offset);
-      const items = ids.map((id) => this.byIdStmt.get(id)).filter((r) => r !== null).map(toMember);
-      return { items, total };
+      const withLast = (id: number) => {
+        const r = this.byIdStmt.get(id);
+        return r ? { ...toMember(r), lastMeasuredAt: lastOf.get(id)?.last_measured ?? null } : null;
+      };
+      if (!filtered) {
+        const { ids, total } = this.searchIndex.search({ text, phones, owners }, status, limit, offset);
+        return { items: ids.map(withLast).filter((m) => m !== null), total };
+      }
+      // With the "measured in the last N days" filters: every match, filtered, then the page.
+      const all = this.searchIndex.search({ text, phones, owners }, status, 1_000_000, 0).ids.map(withLast).filter((m) => m !== null);
+      const kept = all.filter((m) =>
+        opts.measuredSince !== undefined ? (m.lastMeasuredAt ?? -1) >= opts.measuredSince : (m.lastMeasuredAt ?? 0) < opts.notMeasuredSince!,
+      );
+      return { items: kept.slice(offset, offset + limit), total: kept.length };
     }
-    const where = status ? "WHERE m.status = $status" : "";
-    const p: Record<string, string | number> = status ? { $status: status } : {};
-    const total = (this.db.query(`SELECT COUNT(*) AS n FROM members m ${where}`).get(p as never) as { n: number }).n;
+    if (opts.measuredSince !== undefined) {
+      where.push(`${last} >= $measuredSince`);
+      p.$measuredSince = opts.measuredSince;
+    }
+    if (opts.notMeasuredSince !== undefined) {
+      where.push(`coalesce(${last}, 0) < $notMeasuredSince`);
+      p.$notMeasuredSince = opts.notMeasuredSince;
+    }
+    const w = where.length ? `WHERE ${where.join(" AND ")}` : "";
+    const keys = this.db.query(`SELECT m.id, m.name FROM members m ${w}`).all(p as never) as Array<{ id: number; name: string }>;
+    keys.sort((a, b) => byName.compare(a.name, b.name) || a.id - b.id);
+    const page = keys.slice(offset, offset + limit).map((k) => k.id);
+    if (page.length === 0) return { items: [], total: keys.length };
     const rows = this.db
-      .query(`SELECT m.* FROM members m ${where} ORDER BY m.name COLLATE NOCASE, m.id LIMIT $limit OFFSET $offset`)
-      .all({ ...p, $limit: limit, $offset: offset } as never) as MemberRow[];
-    return { items: rows.map(toMember), total };
+      .query(`SELECT m.*, ${last} AS last_measured FROM members m WHERE m.id IN (${page.map(() => "?").join(",")})`)
+      .all(...page) as Array<MemberRow & { last_measured: number | null }>;
+    const byId = new Map(rows.map((r) => [r.id, { ...toMember(r), lastMeasuredAt: r.last_measured }]));
+    return { items: page.map((id) => byId.get(id)!), total: keys.length };
   }
 
   measurementCount(id: number): number {
@@ -342,6 +393,13 @@ export class MembersRepo {
     return r ? toCredential(r) : null;
   }
 
+  /** A credential someone else holds: the error names them (name and member number; the id for integrations). */
+  private taken(kind: "card" | "code", ownerId: number): MemberError {
+    const o = this.get(ownerId);
+    const owner = o ? ownerLabel(o) : `member ${ownerId}`;
+    return new MemberError("conflict", `this ${kind} belongs to ${owner}`, { field: "value", ownerId, owner });
+  }
+
   /** Call inside a write job. A credential belongs to one member only: a conflict names the owner. */
   addCredential(memberId: number, kind: "card" | "code", value: string, label: string | null, now: number, cardAs: "auto" | "dec" | "hex" = "auto"): Credential {
     this.require(memberId);
@@ -349,13 +407,13 @@ export class MembersRepo {
       const f = cardForms(value, cardAs);
       if (!f) throw new MemberError("invalid", "value: not a card number (decimal, or hex up to 16 digits)", { field: "value" });
       const owner = this.credCardStmt.get(f.dec, f.hex);
-      if (owner) throw new MemberError("conflict", `this card belongs to member ${owner.member_id}`, { field: "value", ownerId: owner.member_id });
+      if (owner) throw this.taken("card", owner.member_id);
       return toCredential(this.insertCredStmt.get({ memberId, kind, dec: f.dec, hex: f.hex, code: null, label, now } as never)!);
     }
     const c = codeNorm(value);
     if (!c || c.length > 500) throw new MemberError("invalid", "value: a code has 1–500 characters", { field: "value" });
     const owner = this.credCodeStmt.get(c);
-    if (owner) throw new MemberError("conflict", `this code belongs to member ${owner.member_id}`, { field: "value", ownerId: owner.member_id });
+    if (owner) throw this.taken("code", owner.member_id);
     return toCredential(this.insertCredStmt.get({ memberId, kind, dec: null, hex: null, code: c, label, now } as never)!);
   }
 

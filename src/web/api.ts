@@ -9,6 +9,7 @@
 import { treaty } from "@elysiajs/eden";
 import { signal } from "@preact/signals";
 import type { App } from "../app.ts";
+import { fieldLabel, hasKey, t, type Key } from "./i18n/index.ts";
 
 export const api = treaty<App>(location.origin, { fetch: { credentials: "same-origin" }, parseDate: false }).api.v1;
 
@@ -61,7 +62,33 @@ export async function call<T>(fn: () => Promise<TreatyResult<T>>): Promise<Exclu
   }
 }
 
-/** A message for the user from anything thrown. */
+/**
+ * A message for the user from anything thrown. Server errors are said in the page's language by
+ * their `code` (`err.<code>`, with the answer's fields as parameters); a validation error names the
+ * field by its label. Only a code the page does not know yet shows the server's English sentence.
+ */
 export function errorText(e: unknown): string {
-  return e instanceof ApiError ? e.message : e instanceof Error ? e.message : String(e);
+  if (e instanceof ApiError) {
+    const body = (typeof e.body === "object" && e.body !== null ? ((e.body as { error?: Record<string, unknown> }).error ?? {}) : {}) as Record<string, string | number>;
+    const vars = { ...body, field: e.field ? fieldLabel(e.field) : "" };
+    if (e.code === "validation_failed") return e.field ? t("err.validation_failed_field", vars) : t("err.validation_failed");
+    if (hasKey(`err.${e.code}`)) return t(`err.${e.code}` as Key, vars);
+    if (e.status === 0 || e.status >= 500) return t("err.server", { status: e.status });
+    return e.message;
+  }
+  if (e instanceof TypeError) return t("err.network");
+  return e instanceof Error ? e.message : String(e);
+}
+
+/** A POST of raw bytes (a file as uploaded) with the same session handling as call(): call(() => postBytes(...)). */
+export async function postBytes<T>(path: string, body: ArrayBuffer | Blob, contentType: string, method = "POST"): Promise<TreatyResult<T>> {
+  const r = await fetch(path, { method, body, headers: { "content-type": contentType }, credentials: "same-origin" });
+  const text = await r.text();
+  let value: unknown = text;
+  try {
+    value = text ? JSON.parse(text) : null;
+  } catch {
+    /* not JSON */
+  }
+  return r.ok ? { data: value as T, error: null, status: r.status } : { data: null, error: { status: r.status, value }, status: r.status };
 }

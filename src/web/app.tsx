@@ -7,6 +7,7 @@ import { navigate, route } from "./router.ts";
 import { LoginDialog, LoginForm, Setup } from "./views/auth.tsx";
 import { Dashboard } from "./views/dashboard.tsx";
 import { ErrorMsg } from "./ui.tsx";
+import { announceScan, installScanner } from "./scan.ts";
 // uPlot's few rules go into the page's one stylesheet (lazy chunks would otherwise get CSS of their own).
 import "uplot/dist/uPlot.min.css";
 
@@ -51,6 +52,8 @@ const Claims = lazyView(() => import("./views/claims.tsx").then((m) => m.Claims)
 const Devices = lazyView(() => import("./views/devices.tsx").then((m) => m.Devices));
 const Settings = lazyView(() => import("./views/settings.tsx").then((m) => m.Settings));
 const Account = lazyView(() => import("./views/account.tsx").then((m) => m.Account));
+const Compare = lazyView<{ id: number }>(() => import("./views/compare.tsx").then((m) => m.Compare));
+const Installer = lazyView(() => import("./views/installer.tsx").then((m) => m.Installer));
 
 type Boot = "loading" | "setup" | "ready" | { error: unknown };
 
@@ -65,6 +68,8 @@ function View() {
   if (path === "/devices") return <Devices />;
   if (path === "/settings") return <Settings />;
   if (path === "/account") return <Account />;
+  if ((m = path.match(/^\/compare\/(\d+)$/))) return <Compare id={Number(m[1])} key={m[1]} />;
+  if (path === "/installer") return <Installer />;
   return <Dashboard />;
 }
 
@@ -116,7 +121,7 @@ function Shell() {
   return (
     <>
       <a class="skip" href="#main">
-        Skip to content
+        {t("nav.skip")}
       </a>
       <header class="top">
         <a href="/" class="brand">
@@ -132,7 +137,7 @@ function Shell() {
         <div class="who">
           <LangSelect />
           <a href="/account" class="muted">
-            {t("nav.signedInAs", { user: user.username, role: user.role })}
+            {t("nav.signedInAs", { user: user.username, role: t(`role.${user.role}`) })}
           </a>
           <button type="button" onClick={logout}>
             {t("nav.signOut")}
@@ -191,5 +196,12 @@ function Root() {
   if (route.value.path === "/login" || route.value.path === "/setup") navigate("/", true);
   return <Shell />;
 }
+
+// A card read while no field has focus, on any view, opens the push page with that card's member.
+installScanner((code) => {
+  if (!me.value || needLogin.value) return;
+  announceScan(code);
+  if (route.value.path !== "/push") navigate("/push");
+});
 
 render(<Root />, document.getElementById("app")!);

@@ -7,7 +7,7 @@ import type uPlot from "uplot";
 
 let loading: Promise<typeof uPlot> | null = null;
 const loadUplot = () => (loading ??= import("uplot").then((m) => m.default));
-import { dateOnly, num } from "./i18n/index.ts";
+import { dateOnly, dateTime, num, t } from "./i18n/index.ts";
 
 export function TrendChart({ title, unit, points, color, from }: { title: string; unit: string; points: Array<[number, number]>; color: string; from: number }) {
   const el = useRef<HTMLDivElement>(null);
@@ -24,7 +24,8 @@ export function TrendChart({ title, unit, points, color, from }: { title: string
         {
           width,
           height: 180,
-          legend: { show: false },
+          // the legend under the chart shows the value and date under the cursor (hover)
+          legend: { show: true, live: true },
           cursor: { drag: { x: false, y: false } },
           // The x axis spans the chosen range (or the data with a day either side), never uPlot's guess for one point.
           scales: {
@@ -44,20 +45,26 @@ export function TrendChart({ title, unit, points, color, from }: { title: string
             },
           },
           axes: [
-            { values: (_u, ticks) => ticks.map((s) => dateOnly(s * 1000)), size: 30, font: "11px system-ui" },
+            // at least 96 px between date labels, so they never overlap (a label is at most ~80 px wide)
+            { space: 96, values: (_u, ticks) => ticks.map((s) => dateOnly(s * 1000)), size: 30, font: "11px system-ui" },
             { values: (_u, ticks) => ticks.map((v) => num(v, 1)), size: 44, font: "11px system-ui" },
           ],
-          series: [{}, { label: title, stroke: color, width: 2, points: { show: true, size: 5 } }],
+          series: [
+            { label: t("meas.time"), value: (_u, v) => (v == null ? "–" : dateTime(v * 1000)) },
+            { label: title, stroke: color, width: 2, points: { show: true, size: 5 }, value: (_u, v) => (v == null ? "–" : `${num(v)}${unit ? ` ${unit}` : ""}`) },
+          ],
         },
         data,
         el.current,
       );
+      // for the browser tests (label overlap, hover): the chart's uPlot instance
+      (el.current as HTMLDivElement & { uplot?: uPlot }).uplot = plot;
     });
     return () => {
       live = false;
       plot?.destroy();
     };
-  }, [points, title, from]);
+  }, [points, title, from, unit]);
   return (
     <figure class="chart">
       <figcaption>

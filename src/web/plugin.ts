@@ -66,7 +66,7 @@ async function loadAssets(): Promise<Map<string, Asset>> {
 }
 
 /** The page's client routes: an explicit list, so no device path or /api route is ever shadowed. */
-export const CLIENT_ROUTES = ["/", "/setup", "/login", "/push", "/members", "/members/:id", "/report/:id", "/claims", "/devices", "/settings", "/account"];
+export const CLIENT_ROUTES = ["/", "/setup", "/login", "/push", "/members", "/members/:id", "/report/:id", "/compare/:id", "/claims", "/devices", "/settings", "/account", "/installer"];
 
 export const webPlugin = (_deps: Deps) => {
   let assets: Promise<Map<string, Asset>> | null = null;

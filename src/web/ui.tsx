@@ -3,6 +3,7 @@ import type { ComponentChildren } from "preact";
 import { useEffect, useRef, useState } from "preact/hooks";
 import { api, call, errorText } from "./api.ts";
 import { t } from "./i18n/index.ts";
+import { lastBurst } from "./scan.ts";
 
 let nextId = 0;
 export const useId = (): string => useRef(`f${++nextId}`).current;
@@ -23,10 +24,15 @@ type InputProps = {
 };
 export function Field({ label, value, onInput, hint, ...rest }: InputProps) {
   const id = useId();
+  const ref = useRef<HTMLInputElement>(null);
+  // autofocus also when the field appears after the page loaded (a dialog, a view)
+  useEffect(() => {
+    if (rest.autoFocus) ref.current?.focus();
+  }, []);
   return (
     <div class="field">
       <label for={id}>{label}</label>
-      <input id={id} value={value} onInput={(e) => onInput((e.currentTarget as HTMLInputElement).value)} aria-describedby={hint ? id + "h" : undefined} {...(rest as Record<string, unknown>)} />
+      <input id={id} ref={ref} value={value} onInput={(e) => onInput((e.currentTarget as HTMLInputElement).value)} aria-describedby={hint ? id + "h" : undefined} {...(rest as Record<string, unknown>)} />
       {hint && (
         <small id={id + "h"} class="hint">
           {hint}
@@ -147,38 +153,126 @@ export interface MemberLite {
   status: string;
 }
 
-/** Search box + result list (radio group, so arrow keys work) to pick one member. */
-export function MemberPicker({ label, selected, onSelect, autoFocus }: { label: string; selected: MemberLite | null; onSelect: (m: MemberLite | null) => void; autoFocus?: boolean }) {
+/** A member as staff know them: the name and member number (never the internal id). */
+export function memberLabel(m: { name: string; memberNo?: string | null } | null | undefined): string {
+  if (!m) return "–";
+  return m.memberNo ? `${m.name} (${m.memberNo})` : m.name;
+}
+
+/**
+ * Search box + result list (radio group, so arrow keys work) to pick one member.
+ * Enter in the box searches at once; one match is picked (a card reader's scan ends with Enter) and
+ * `onPicked` runs. The Down arrow moves into the results. `scan` (with a changing `nonce`) fills the
+ * box from outside, e.g. a card read while no field had focus.
+ */
+export function MemberPicker({
+  label,
+  selected,
+  onSelect,
+  autoFocus,
+  inputRef,
+  scan,
+  onPicked,
+  status = "active",
+}: {
+  label: string;
+  selected: MemberLite | null;
+  onSelect: (m: MemberLite | null) => void;
+  autoFocus?: boolean;
+  inputRef?: { current: HTMLInputElement | null };
+  scan?: { text: string; nonce: number } | null;
+  onPicked?: (m: MemberLite) => void;
+  status?: "active" | null;
+}) {
   const [q, setQ] = useState("");
   const [items, setItems] = useState<MemberLite[] | null>(null);
   const [err, setErr] = useState<unknown>(null);
+  const seq = useRef(0);
+  const ownRef = useRef<HTMLInputElement | null>(null);
+  const input = inputRef ?? ownRef;
+  const listRef = useRef<HTMLFieldSetElement | null>(null);
+  const id = useId();
+  const run = (query: string, pick: boolean) => {
+    const n = ++seq.current;
+    return call(() => api.members.get({ query: { q: query, limit: 10, status: status ?? undefined } })).then(
+      (r) => {
+        if (n !== seq.current) return;
+        setItems(r.items);
+        setErr(null);
+        if (pick && r.items.length === 1) {
+          onSelect(r.items[0]!);
+          onPicked?.(r.items[0]!);
+        }
+      },
+      (e) => n === seq.current && setErr(e),
+    );
+  };
   useEffect(() => {
     const query = q.trim();
     if (!query) {
+      seq.current++;
       setItems(null);
       return;
     }
-    const h = setTimeout(() => {
-      call(() => api.members.get({ query: { q: query, limit: 10, status: "active" } }))
-        .then((r) => setItems(r.items))
-        .catch(setErr);
-    }, 200);
+    const h = setTimeout(() => void run(query, false), 200);
     return () => clearTimeout(h);
   }, [q]);
+  useEffect(() => {
+    if (!scan?.text) return;
+    setQ(scan.text);
+    void run(scan.text, true);
+  }, [scan?.nonce]);
+  useEffect(() => {
+    if (autoFocus) input.current?.focus();
+  }, []);
+  const onKeyDown = (e: KeyboardEvent) => {
+    if (e.key === "Enter") {
+      e.preventDefault(); // never submits the surrounding form (a push) by itself
+      let text = q.trim();
+      const b = lastBurst();
+      if (b && text !== b && text.endsWith(b)) {
+        text = b; // a card read into a box that had text already: the card counts
+        setQ(b);
+      }
+      if (text) void run(text, true);
+    } else if (e.key === "ArrowDown" && items && items.length > 0) {
+      e.preventDefault();
+      const radios = listRef.current?.querySelectorAll<HTMLInputElement>("input[type=radio]");
+      const on = [...(radios ?? [])].find((r) => r.checked) ?? radios?.[0];
+      on?.focus();
+      if (on && !on.checked) on.click();
+    }
+  };
   const group = useId();
   return (
     <div class="picker">
-      <Field label={label} value={q} onInput={setQ} hint={t("push.searchHint")} type="search" autoFocus={autoFocus} autoComplete="off" name="member-search" />
+      <div class="field">
+        <label for={id}>{label}</label>
+        <input
+          id={id}
+          ref={input}
+          value={q}
+          type="search"
+          name="member-search"
+          autoComplete="off"
+          aria-describedby={id + "h"}
+          onInput={(e) => setQ((e.currentTarget as HTMLInputElement).value)}
+          onKeyDown={onKeyDown}
+        />
+        <small id={id + "h"} class="hint">
+          {t("push.searchHint")}
+        </small>
+      </div>
       <ErrorMsg error={err} />
       {items && items.length === 0 && <p class="muted">{t("push.noMembers")}</p>}
       {items && items.length > 0 && (
-        <fieldset class="choices">
+        <fieldset class="choices" ref={listRef}>
           <legend class="sr">{label}</legend>
           {items.map((m) => (
             <label key={m.id} class={selected?.id === m.id ? "choice on" : "choice"}>
               <input type="radio" name={group} checked={selected?.id === m.id} onChange={() => onSelect(m)} />
               <span>
-                <b>{m.name}</b> <span class="muted">#{m.id}{m.memberNo ? ` · ${m.memberNo}` : ""}{m.phone ? ` · ${m.phone}` : ""}</span>
+                <b>{m.name}</b> <span class="muted">{[m.memberNo, m.phone].filter(Boolean).join(" · ")}</span>
               </span>
             </label>
           ))}

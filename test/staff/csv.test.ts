@@ -9,7 +9,7 @@ const fresh = runtimePerTest();
 async function setup() {
   const h = fresh();
   const admin = await signIn(h.rt, h.app);
-  const imp = (csv: string, query = "") => admin.call("POST", `/api/v1/members/import${query}`, csv);
+  const imp = (csv: string | Uint8Array, query = "") => admin.call("POST", `/api/v1/members/import${query}`, csv);
   const count = () => (h.rt.db.query("SELECT COUNT(*) AS n FROM members").get() as { n: number }).n;
   return { ...h, admin, imp, count };
 }
@@ -112,7 +112,7 @@ describe("import", () => {
     expect((await h.imp("name,phone,notes\nPat,0123456,hi\n")).body).toMatchObject({ created: 0, updated: 1 });
     // …and the same person twice in one such file is a bad row, not two members.
     const twice = await h.imp("name,phone\nSam,555 1234\nsam,5551234\n");
-    expect([twice.status, twice.body.errors]).toEqual([422, [{ line: 3, field: "name", message: expect.stringContaining("line 2") }]]);
+    expect([twice.status, twice.body.errors]).toEqual([422, [expect.objectContaining({ line: 3, field: "name", code: "twice_in_file", message: expect.stringContaining("line 2"), name: "sam" })]]);
     // Several members already match: say which with memberNo or id.
     await h.admin.call("POST", "/api/v1/members", { name: "Pat", phone: "0123456" });
     const which = await h.imp("name,phone,notes\nPat,0123456,again\n");
@@ -155,7 +155,9 @@ describe("import", () => {
       [13, "row"],
     ]);
     for (const e of r.body.errors) expect(e.message.length).toBeGreaterThan(3);
-    expect(r.body.errors.find((e: any) => e.line === 9).message).toContain(`member ${owner.id}`);
+    // people, not ids: the owner by name and member number; the row by its own name and number
+    expect(r.body.errors.find((e: any) => e.line === 9)).toMatchObject({ code: "card_taken", params: { value: "999", owner: "Owner (X9)" }, name: "Card", memberNo: "B7" });
+    expect(r.body.errors.find((e: any) => e.line === 9).message).toContain("Owner (X9)");
     expect(r.body.errors.find((e: any) => e.line === 10).message).toContain("line 2");
     expect(h.count()).toBe(1);
     // partial=true writes the good rows and reports the rest.
@@ -177,5 +179,82 @@ describe("import", () => {
     const staff = await signIn(h.rt, h.app, { role: "staff" });
     expect((await staff.call("POST", "/api/v1/members/import", "name\nA")).status).toBe(403);
     expect(h.count()).toBe(0);
+  });
+});
+
+describe("import from Chinese Excel", () => {
+  const ROWS = "姓名,会员号,手机,性别,生日,身高\r\n王芳,A-001,13800138000,女,1990/4/1,165\r\n李娜,A-002,13900139000,女,1988-12-3,158\r\n";
+  const gbk = (s: string) => {
+    // Excel's "CSV" on Chinese Windows: GBK bytes. Made here from the code points via TextDecoder's table, inverted.
+    const dec = new TextDecoder("gb18030");
+    const table = new Map<string, number[]>();
+    for (let a = 0x81; a <= 0xfe; a++) for (let b = 0x40; b <= 0xfe; b++) table.set(dec.decode(new Uint8Array([a, b])), [a, b]);
+    const out: number[] = [];
+    for (const c of s) out.push(...(c.charCodeAt(0) < 0x80 ? [c.charCodeAt(0)] : table.get(c)!));
+    return new Uint8Array(out);
+  };
+  const utf16le = (s: string, bom = true) => {
+    const out = new Uint8Array((s.length + (bom ? 1 : 0)) * 2);
+    const dv = new DataView(out.buffer);
+    let o = 0;
+    if (bom) (dv.setUint16(0, 0xfeff, true), (o = 2));
+    for (let i = 0; i < s.length; i++) dv.setUint16(o + i * 2, s.charCodeAt(i), true);
+    return out;
+  };
+
+  test("the runtime decodes GB18030 and UTF-16 (no extra decoder needed)", () => {
+    expect(new TextDecoder("gb18030").decode(new Uint8Array([0xcd, 0xf5, 0xb7, 0xbc]))).toBe("王芳");
+    expect(new TextDecoder("gbk").encoding).toBe("gbk");
+  });
+
+  test("GBK, UTF-8 (with and without BOM), UTF-16 LE with BOM and without: detected, names right, Chinese headers and Excel dates", async () => {
+    const files: Array<[string, Uint8Array, string]> = [
+      ["gbk", gbk(ROWS), "gb18030"],
+      ["utf-8", new TextEncoder().encode(ROWS), "utf-8"],
+      ["utf-8 bom", new TextEncoder().encode("\ufeff" + ROWS), "utf-8"],
+      ["utf-16 bom", utf16le(ROWS), "utf-16le"],
+      ["utf-16 no bom", utf16le(ROWS, false), "utf-16le"],
+    ];
+    for (const [what, bytes, enc] of files) {
+      const h = await setup();
+      const r = await h.imp(bytes, "?dryRun=true");
+      expect([what, r.body.encoding, r.body.encodingDetected, r.body.errors]).toEqual([what, enc, true, []]);
+      expect(r.body).toMatchObject({ written: false, created: 2 });
+      expect(h.count()).toBe(0); // a preview writes nothing
+      const w = await h.imp(bytes);
+      expect(w.body).toMatchObject({ written: true, created: 2 });
+      const items = (await h.admin.call("GET", "/api/v1/members")).body.items;
+      expect([what, items.map((m: any) => [m.name, m.memberNo, m.sex, m.birthday, m.heightCm])]).toEqual([
+        what,
+        [
+          ["李娜", "A-002", "female", "1988-12-03", 158],
+          ["王芳", "A-001", "female", "1990-04-01", 165],
+        ],
+      ]);
+    }
+  });
+
+  test("the encoding can be overridden; a wrong one shows unreadable characters", async () => {
+    const h = await setup();
+    const r = await h.imp(gbk(ROWS), "?dryRun=true&encoding=utf-8");
+    expect(r.body.encoding).toBe("utf-8");
+    expect(r.body.encodingDetected).toBe(false);
+    expect(r.body.unreadable).toBeGreaterThan(0);
+    expect((await h.imp(gbk(ROWS), "?dryRun=true&encoding=gb18030")).body).toMatchObject({ encoding: "gb18030", unreadable: 0, created: 2 });
+  });
+
+  test("every problem of a row is listed, each with a code and the row's name and member number", async () => {
+    const h = await setup();
+    const r = await h.imp("memberNo,name,birthday,heightCm,sex,email\nB1,赵六,1990-02-31,999,robot,not-an-email\nB2,好人,,,,\n");
+    expect(r.status).toBe(422);
+    const bad = r.body.errors.filter((e: any) => e.line === 2);
+    expect(bad.map((e: any) => [e.field, e.code])).toEqual([
+      ["email", "bad_format"],
+      ["sex", "bad_sex"],
+      ["birthday", "bad_date"],
+      ["heightCm", "out_of_range"],
+    ]);
+    for (const e of bad) expect([e.name, e.memberNo]).toEqual(["赵六", "B1"]);
+    expect(r.body).toMatchObject({ rows: 2, created: 1, rejected: 1 });
   });
 });

@@ -29,7 +29,7 @@ describe("API description", () => {
     expect(doc.paths["/api/v1/members/import"].post.requestBody.content["text/csv"]).toBeDefined();
     expect(doc.paths["/api/v1/members/export.csv"].get.responses["200"].content["text/csv"]).toBeDefined();
     expect(create.responses["201"]).toBeDefined();
-    expect(doc.paths["/api/v1/members"].get.parameters.map((p: any) => p.name)).toEqual(["q", "status", "limit", "offset"]);
+    expect(doc.paths["/api/v1/members"].get.parameters.map((p: any) => p.name)).toEqual(["q", "status", "measuredWithinDays", "notMeasuredForDays", "limit", "offset"]);
     // Sign-in and setup are public; everything else needs the session cookie.
     expect(doc.paths["/api/v1/auth/login"].post.security).toEqual([]);
     expect(doc.paths["/api/v1/audit"].get.security).toBeUndefined();

@@ -38,6 +38,10 @@ const ADMIN_ROUTES = [
   "POST /api/v1/members/import",
   "DELETE /api/v1/members/:id",
   "GET /api/v1/audit",
+  "GET /api/v1/audit/actors",
+  "PUT /api/v1/gym",
+  "PUT /api/v1/gym/logo",
+  "DELETE /api/v1/gym/logo",
   // the staff page's settings (src/staff/web-support.ts)
   "GET /api/v1/settings",
   "PUT /api/v1/settings/:key",

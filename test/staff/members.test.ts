@@ -179,13 +179,34 @@ describe("search and paging", () => {
     expect(await names("q=_")).toEqual([]);
   });
 
+  test("Chinese names sort by pinyin, not by code point; last measured and the measured-in-N-days filters", async () => {
+    const { h, q } = await world();
+    for (const name of ["张伟", "阿明", "陈静"]) await h.staff.call("POST", "/api/v1/members", { name });
+    const names = (await q("")).items.map((m: any) => m.name);
+    // a ming, chen jing, li hua, wang xiaoming, zhang wei (code point order would put 张 first)
+    expect(names.slice(0, 5)).toEqual(["阿明", "陈静", "李华", "王小明", "张伟"]);
+    const li = (await q("q=李华")).items[0];
+    expect(li.lastMeasuredAt).toBe(null);
+    const now = h.clock.now();
+    h.rt.db.run(
+      "INSERT INTO measurements (idem_key, source, status, member_id, measured_at, received_at, weight_kg) VALUES ('t1', 'lefu-torre', 'assigned', ?, ?, ?, 70)",
+      [li.id, now - 3 * 86400000, now],
+    );
+    expect((await q("q=李华")).items[0].lastMeasuredAt).toBe(now - 3 * 86400000);
+    expect((await q("measuredWithinDays=7")).items.map((m: any) => m.name)).toEqual(["李华"]);
+    expect((await q("measuredWithinDays=2")).items).toEqual([]);
+    expect((await q("notMeasuredForDays=7")).items.map((m: any) => m.name)).not.toContain("李华");
+    expect((await q("notMeasuredForDays=2")).total).toBe(7);
+  });
+
   test("paging: limit, offset, total; sorted by name", async () => {
     const { q } = await world();
     const all = await q("");
     expect(all.total).toBe(4);
-    expect(all.items.map((m: any) => m.name)).toEqual(["Ada Lovelace", "Zoe", "李华", "王小明"]);
+    // Chinese names by pinyin (Intl.Collator zh-u-co-pinyin: li < wang), then Latin ones
+    expect(all.items.map((m: any) => m.name)).toEqual(["李华", "王小明", "Ada Lovelace", "Zoe"]);
     const page = await q("limit=2&offset=1");
-    expect([page.total, page.limit, page.offset, page.items.map((m: any) => m.name)]).toEqual([4, 2, 1, ["Zoe", "李华"]]);
+    expect([page.total, page.limit, page.offset, page.items.map((m: any) => m.name)]).toEqual([4, 2, 1, ["王小明", "Ada Lovelace"]]);
     expect((await q("limit=2&offset=10")).items).toEqual([]);
     const { h } = await world();
     expect((await h.staff.call("GET", "/api/v1/members?limit=0")).status).toBe(422);
@@ -227,7 +248,8 @@ describe("credentials", () => {
     ]) {
       const r = await h.staff.call("POST", `/api/v1/members/${b.id}/credentials`, body);
       expect([r.status, r.body.error.code, r.body.error.ownerId]).toEqual([409, "conflict", a.id]);
-      expect(r.body.error.message).toContain(`member ${a.id}`);
+      expect(r.body.error.message).toContain("Ada Lovelace (G-1001)"); // people, not ids (ownerId stays for integrations)
+      expect(r.body.error.owner).toBe("Ada Lovelace (G-1001)");
     }
     // The same member enrolling it twice is a conflict too (it is already theirs).
     expect((await h.staff.call("POST", `/api/v1/members/${a.id}/credentials`, { kind: "code", value: "ADA-QR" })).status).toBe(409);

@@ -33,12 +33,12 @@ export interface Session {
 }
 
 export async function send(app: AnyElysia, method: string, path: string, body?: unknown, headers: Record<string, string> = {}): Promise<Reply> {
-  const isText = typeof body === "string";
+  const isText = typeof body === "string" || body instanceof Uint8Array; // bytes: a file as uploaded
   const res = await app.handle(
     new Request("http://localhost" + path, {
       method,
       headers: body === undefined ? headers : { "content-type": isText ? "text/csv" : "application/json", ...headers },
-      body: body === undefined ? undefined : isText ? body : JSON.stringify(body),
+      body: body === undefined ? undefined : isText ? (body as BodyInit) : JSON.stringify(body),
     }),
   );
   const text = await res.text();

@@ -27,9 +27,51 @@ export function t(key: Key, vars?: Record<string, string | number>): string {
   return s;
 }
 
-/** t() for keys built at run time (scenes, statuses); falls back to the raw value. */
-export function tx(key: string, fallback: string): string {
-  return key in en ? t(key as Key) : fallback;
+export type { Key };
+
+/** t() for keys built at run time (scenes, statuses, error codes); falls back to the raw value. */
+export function tx(key: string, fallback: string, vars?: Record<string, string | number>): string {
+  return key in en ? t(key as Key, vars) : fallback;
+}
+
+/** Whether a key exists (for text built from a server code). */
+export const hasKey = (key: string): key is Key => key in en;
+
+/** A member field's (or CSV column's) label in the page's language. */
+const FIELD_KEYS: Record<string, Key> = {
+  memberNo: "mem.memberNo",
+  name: "mem.name",
+  nickname: "mem.nickname",
+  phone: "mem.phone",
+  email: "mem.email",
+  sex: "mem.sex",
+  birthday: "mem.birthday",
+  heightCm: "mem.height",
+  referenceWeightKg: "mem.refWeight",
+  goalWeightKg: "mem.goalWeight",
+  athlete: "mem.athlete",
+  notes: "mem.notes",
+  status: "mem.status",
+  cards: "mem.cards",
+  codes: "mem.codes",
+  id: "mem.id",
+  extendData: "mem.extendData",
+  avatarUrl: "mem.avatarUrl",
+  row: "csv.row",
+  file: "csv.file",
+  username: "auth.username",
+  password: "auth.password",
+  currentPassword: "acct.current",
+  role: "set.role",
+  value: "mem.value",
+  memberId: "meas.member",
+  defaultMemberId: "dev.defaultMember",
+  secret: "set.secret",
+  mac: "dev.mac",
+};
+export function fieldLabel(field: string): string {
+  const k = FIELD_KEYS[field.split(".")[0]!];
+  return k ? t(k) : field;
 }
 
 const locale = () => (lang.value === "zh" ? "zh-CN" : "en-GB");
@@ -49,6 +91,11 @@ export function dateTime(ms: number | null | undefined): string {
   if (!ms) return "–";
   return fmt("dt", (l) => new Intl.DateTimeFormat(l, { dateStyle: "medium", timeStyle: "short" })).format(ms);
 }
+/** Date and time in few characters (the sheet's history box). */
+export function dateTimeShort(ms: number | null | undefined): string {
+  if (!ms) return "–";
+  return fmt("dts", (l) => new Intl.DateTimeFormat(l, { year: "2-digit", month: "2-digit", day: "2-digit", hour: "2-digit", minute: "2-digit" })).format(ms);
+}
 export function dateOnly(ms: number | null | undefined): string {
   if (!ms) return "–";
   return fmt("d", (l) => new Intl.DateTimeFormat(l, { dateStyle: "medium" })).format(ms);
@@ -62,4 +109,30 @@ export function ago(ms: number | null | undefined, now = Date.now()): string {
   if (a < 3600) return rtf.format(Math.round(s / 60), "minute");
   if (a < 86400) return rtf.format(Math.round(s / 3600), "hour");
   return rtf.format(Math.round(s / 86400), "day");
+}
+
+/** The server's notes on a measurement (why there is no full report) in the page's language. */
+const NOTES: Array<[RegExp, Key]> = [
+  [/^composition unavailable: impedance is encrypted$/, "note.encrypted"],
+  [/^composition unavailable: weight-only weighing$/, "note.noImpedance"],
+  [/^composition unavailable: the member's sex is not set$/, "note.noSex"],
+  [/^composition unavailable: the member's birthday is not set$/, "note.noBirthday"],
+  [/^composition unavailable: the member's height is not set$/, "note.noHeight"],
+  [/^composition unavailable: an impedance is not a number of ohms$/, "note.notOhms"],
+  [/^composition unavailable: an 8-electrode reading needs 10 impedances, got (?<n>\d+)$/, "note.eight"],
+  [/^composition unavailable: (?<n>\d+) impedances without a scaleType$/, "note.noScaleType"],
+  [/^no report yet: WSP-Lite sends weight only/, "note.lite"],
+  [/^no report: the relay matched no stored user$/, "note.unknown"],
+  [/^several candidates:/, "note.multi"],
+  [/^no report for this member: the relay computed reports only for the other candidates$/, "note.otherCandidates"],
+  [/^report computed for another profile/, "note.otherProfile"],
+  [/^no report yet: (?<detail>.*)$/, "note.notYet"],
+];
+export function noteText(note: string | null | undefined): string {
+  if (!note) return "";
+  for (const [re, key] of NOTES) {
+    const m = re.exec(note);
+    if (m) return t(key, m.groups as Record<string, string> | undefined);
+  }
+  return note;
 }

@@ -1,6 +1,6 @@
 /** First-run setup and sign-in (a page, or a dialog over the current view when a session ends). */
 import { useState } from "preact/hooks";
-import { api, call, errorText, loggedIn, type Me } from "../api.ts";
+import { api, call, errorText, loggedIn, me, type Me } from "../api.ts";
 import { t } from "../i18n/index.ts";
 import { navigate, route } from "../router.ts";
 import { Field, Msg } from "../ui.tsx";
@@ -11,7 +11,8 @@ async function signIn(username: string, password: string): Promise<void> {
 }
 
 export function LoginForm({ expired }: { expired?: boolean }) {
-  const [username, setUsername] = useState("");
+  // The session-expired box: the same person signs in again, so their username is filled in.
+  const [username, setUsername] = useState(expired ? (me.value?.username ?? "") : "");
   const [password, setPassword] = useState("");
   const [error, setError] = useState<string | null>(null);
   const [busy, setBusy] = useState(false);
@@ -31,8 +32,8 @@ export function LoginForm({ expired }: { expired?: boolean }) {
     <form class="card narrow" onSubmit={submit} aria-labelledby="login-title">
       <h1 id="login-title">{t("auth.signInTitle")}</h1>
       {expired && <Msg kind="info">{t("auth.expired")}</Msg>}
-      <Field label={t("auth.username")} value={username} onInput={setUsername} name="username" autoComplete="username" required autoFocus />
-      <Field label={t("auth.password")} value={password} onInput={setPassword} name="password" type="password" autoComplete="current-password" required />
+      <Field label={t("auth.username")} value={username} onInput={setUsername} name="username" autoComplete="username" required autoFocus={!username} />
+      <Field label={t("auth.password")} value={password} onInput={setPassword} name="password" type="password" autoComplete="current-password" required autoFocus={!!username} />
       {error && <Msg kind="error">{error}</Msg>}
       <button type="submit" class="primary" disabled={busy}>
         {t("auth.signIn")}

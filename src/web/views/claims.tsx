@@ -1,28 +1,82 @@
-/** Claims: measurements nobody could attribute, the suggested members, assign or discard. */
+/** Claims: measurements nobody could attribute, with what staff need to decide (weight, body fat, time, device, suggestions); assign, or discard (asked first, can be undone). */
 import { useState } from "preact/hooks";
 import { api, call, errorText } from "../api.ts";
 import { dateTime, num, t, tx } from "../i18n/index.ts";
-import { Check, ErrorMsg, MemberPicker, Msg, Pager, useLoad, type MemberLite } from "../ui.tsx";
+import { Check, ErrorMsg, MemberPicker, Msg, Pager, Select, memberLabel, useLoad, type MemberLite } from "../ui.tsx";
 
 const LIMIT = 20;
 
 export function Claims() {
   const [offset, setOffset] = useState(0);
-  const list = useLoad(() => call(() => api.claims.get({ query: { limit: LIMIT, offset } })), [offset]);
-  const [done, setDone] = useState<string | null>(null);
+  const [device, setDevice] = useState("");
+  const [source, setSource] = useState("");
+  const [round, setRound] = useState(0);
+  const list = useLoad(
+    () => call(() => api.claims.get({ query: { limit: LIMIT, offset, deviceId: device ? Number(device) : undefined, source: source || undefined } })),
+    [offset, device, source, round],
+  );
+  const facets = useLoad(() => call(() => api.claims.facets.get({ query: {} })), [round]);
+  const [done, setDone] = useState<{ text: string; undo?: number } | null>(null);
+  const [err, setErr] = useState<string | null>(null);
+  const reload = () => setRound((n) => n + 1);
+  const undo = async (id: number) => {
+    setErr(null);
+    try {
+      await call(() => api.claims({ id }).restore.post());
+      setDone({ text: t("claims.restored") });
+      reload();
+    } catch (e) {
+      setErr(errorText(e));
+    }
+  };
   return (
     <div class="stack">
       <h1>{t("claims.title")}</h1>
-      {done && <Msg kind="ok">{done}</Msg>}
+      <div class="row filters">
+        <Select
+          label={t("meas.device")}
+          name="claim-device"
+          value={device}
+          onChange={(v) => {
+            setOffset(0);
+            setDevice(v);
+          }}
+          options={[["", t("claims.allDevices")], ...(facets.data?.devices ?? []).map((d): [string, string] => [String(d.id), `${d.name ?? d.model ?? d.sn ?? d.mac ?? "?"} (${d.n})`])]}
+        />
+        <Select
+          label={t("meas.source")}
+          name="claim-source"
+          value={source}
+          onChange={(v) => {
+            setOffset(0);
+            setSource(v);
+          }}
+          options={[["", t("claims.allSources")], ...(facets.data?.sources ?? []).map((s): [string, string] => [s.source, `${tx(`src.${s.source}`, s.source)} (${s.n})`])]}
+        />
+      </div>
+      {done && (
+        <Msg kind="ok">
+          <span id="claim-done">{done.text}</span>
+          {done.undo !== undefined && (
+            <>
+              {" "}
+              <button type="button" onClick={() => undo(done.undo!)}>
+                {t("claims.undo")}
+              </button>
+            </>
+          )}
+        </Msg>
+      )}
+      {err && <Msg kind="error">{err}</Msg>}
       <ErrorMsg error={list.error} />
       {list.data && list.data.items.length === 0 && <p class="muted">{t("claims.none")}</p>}
       {(list.data?.items ?? []).map((c) => (
         <ClaimCard
           key={c.id}
           claim={c}
-          onDone={(msg) => {
-            setDone(msg);
-            list.reload();
+          onDone={(text, undoId) => {
+            setDone({ text, undo: undoId });
+            reload();
           }}
         />
       ))}
@@ -37,30 +91,29 @@ interface Claim {
   claimReason: string | null;
   measuredAt: number;
   weightKg: number;
+  bodyfat: number | null;
   impedanceCount: number;
-  suggestedMemberId: number | null;
-  candidates: number[];
   lefuMemberid: string | null;
-  device: { name: string | null; sn: string | null; model: string | null };
-  hasReport: boolean;
+  device: { name: string | null; sn: string | null; mac?: string | null; model: string | null };
+  suggestions: Array<{ id: number; name: string; memberNo: string | null; status: string }>;
 }
 
-function ClaimCard({ claim: c, onDone }: { claim: Claim; onDone: (msg: string) => void }) {
+function ClaimCard({ claim: c, onDone }: { claim: Claim; onDone: (msg: string, undo?: number) => void }) {
   const [member, setMember] = useState<MemberLite | null>(null);
   const [err, setErr] = useState<string | null>(null);
   // A Torre user id nobody is linked to yet: link it, so this person's later weighings are theirs at once.
   const [link, setLink] = useState(c.lefuMemberid !== null);
-  const candidates = [...new Set([...(c.suggestedMemberId ? [c.suggestedMemberId] : []), ...c.candidates])];
-  const names = useLoad(() => Promise.all(candidates.map((id) => call(() => api.members({ id }).get()).catch(() => null))), [c.id]);
-  const assign = async (memberId: number) => {
+  // the name staff gave the device, else what identifies it (a WSP Mini scale has only its MAC)
+  const deviceName = c.device.name ?? (c.device.model && c.device.sn ? `${c.device.model} ${c.device.sn}` : (c.device.model ?? c.device.sn ?? c.device.mac));
+  const assign = async (m: { id: number; name: string; memberNo: string | null }) => {
     setErr(null);
     try {
       if (link && c.lefuMemberid) {
-        const r = await call(() => api["lefu-identities"]({ memberid: c.lefuMemberid! }).put({ memberId, assignPending: true }));
-        onDone(t("claims.linked", { n: r.assigned }));
+        const r = await call(() => api["lefu-identities"]({ memberid: c.lefuMemberid! }).put({ memberId: m.id, assignPending: true }));
+        onDone(t("claims.linked", { n: r.assigned, member: memberLabel(m) }));
       } else {
-        await call(() => api.claims({ id: c.id }).assign.post({ memberId }));
-        onDone(t("claims.assigned"));
+        await call(() => api.claims({ id: c.id }).assign.post({ memberId: m.id }));
+        onDone(t("claims.assigned", { member: memberLabel(m) }));
       }
     } catch (e) {
       setErr(errorText(e));
@@ -68,9 +121,10 @@ function ClaimCard({ claim: c, onDone }: { claim: Claim; onDone: (msg: string) =
   };
   const discard = async () => {
     setErr(null);
+    if (!confirm(t("claims.discardConfirm", { weight: num(c.weightKg, 2), time: dateTime(c.measuredAt) }))) return;
     try {
       await call(() => api.claims({ id: c.id }).discard.post());
-      onDone(t("claims.discarded"));
+      onDone(t("claims.discarded", { weight: num(c.weightKg, 2) }), c.id);
     } catch (e) {
       setErr(errorText(e));
     }
@@ -78,27 +132,26 @@ function ClaimCard({ claim: c, onDone }: { claim: Claim; onDone: (msg: string) =
   return (
     <section class="card claim" aria-labelledby={`claim-${c.id}`}>
       <h2 id={`claim-${c.id}`}>
-        {num(c.weightKg, 2)} kg · {dateTime(c.measuredAt)}
+        {num(c.weightKg, 2)} kg
+        {c.bodyfat != null && <span class="bf"> · {t("meas.bodyfat")} {num(c.bodyfat)} %</span>} · {dateTime(c.measuredAt)}
       </h2>
       <p class="muted">
-        {c.source}{c.device.name ?? c.device.model ?? c.device.sn ? ` · ${c.device.name ?? c.device.model ?? c.device.sn}` : ""} · {t("claims.reason")}:{" "}
-        {c.claimReason ? tx(`claims.r.${c.claimReason}`, c.claimReason) : "–"}
-        {c.lefuMemberid ? ` · Lefu ${c.lefuMemberid}` : ""}
-        {c.impedanceCount ? ` · Z×${c.impedanceCount}` : ""}
+        {deviceName ? `${deviceName} · ` : ""}
+        {tx(`src.${c.source}`, c.source)} · {t("claims.reason")}: {c.claimReason ? tx(`claims.r.${c.claimReason}`, c.claimReason) : "–"}
       </p>
-      {candidates.length > 0 && (
-        <div class="row">
+      {c.suggestions.length > 0 && (
+        <div class="row suggestions">
           <span>{t("claims.candidates")}:</span>
-          {candidates.map((id, i) => (
-            <button type="button" key={id} onClick={() => assign(id)}>
-              {t("claims.assign")} → {names.data?.[i]?.name ?? `#${id}`}
+          {c.suggestions.map((m) => (
+            <button type="button" key={m.id} onClick={() => assign(m)}>
+              {t("claims.assign")} → {memberLabel(m)}
             </button>
           ))}
         </div>
       )}
       <div class="row">
         <MemberPicker label={t("meas.member")} selected={member} onSelect={setMember} />
-        <button type="button" class="primary" disabled={!member} onClick={() => member && assign(member.id)}>
+        <button type="button" class="primary" disabled={!member} onClick={() => member && assign(member)}>
           {t("claims.assign")}
         </button>
         <button type="button" onClick={discard}>

@@ -1,9 +1,9 @@
 /** Devices: rename, notes, allow/block, per-device options; captured requests to unknown endpoints. */
 import { useEffect, useState } from "preact/hooks";
 import { api, call, errorText } from "../api.ts";
-import { dateTime, num, t } from "../i18n/index.ts";
-import { Check, ErrorMsg, Field, MemberPicker, Msg, Select, useLoad, useSubmit, type MemberLite } from "../ui.tsx";
-import { DeviceState, firmware } from "./dashboard.tsx";
+import { dateTime, num, t, tx } from "../i18n/index.ts";
+import { Check, ErrorMsg, Field, MemberPicker, Msg, Select, memberLabel, useLoad, useSubmit, type MemberLite } from "../ui.tsx";
+import { DeviceState, firmware, sortDevices, useBoxNow } from "./dashboard.tsx";
 import { Admission } from "./pairing.tsx";
 
 type Device = NonNullable<Awaited<ReturnType<typeof api.devices.get>>["data"]>[number];
@@ -11,6 +11,7 @@ type Device = NonNullable<Awaited<ReturnType<typeof api.devices.get>>["data"]>[n
 export function Devices() {
   const list = useLoad(() => call(() => api.devices.get({ query: {} })), []);
   const caps = useLoad(() => call(() => api["device-captures"].get({ query: { limit: 50 } })), []);
+  const now = useBoxNow(undefined);
   // /devices#d12 (from the dashboard): show that device
   useEffect(() => {
     if (list.data && location.hash) document.getElementById(location.hash.slice(1))?.scrollIntoView();
@@ -21,8 +22,8 @@ export function Devices() {
       <Admission onChanged={list.reload} />
       <ErrorMsg error={list.error} />
       {list.data?.length === 0 && <p class="muted">{t("common.none")}</p>}
-      {(list.data ?? []).map((d) => (
-        <DeviceCard key={d.id} d={d} onSaved={list.reload} />
+      {sortDevices(list.data ?? []).map((d) => (
+        <DeviceCard key={d.id} d={d} onSaved={list.reload} now={now} />
       ))}
       <section class="card" aria-labelledby="cap-h">
         <h2 id="cap-h">{t("dev.captures")}</h2>
@@ -31,7 +32,7 @@ export function Devices() {
         {(caps.data ?? []).map((c) => (
           <details key={c.id} class="capture">
             <summary>
-              {dateTime(c.receivedAt)} · {c.method} <code>{c.path}</code> · {c.remoteIp ?? ""} → {c.responseStatus ?? ""} {c.quarantine ? "(quarantine)" : ""}
+              {dateTime(c.receivedAt)} · {c.method} <code>{c.path}</code> · {c.remoteIp ?? ""} → {c.responseStatus ?? ""} {c.quarantine ? `(${t("dev.quarantine")})` : ""}
             </summary>
             <pre>{JSON.stringify(c.headers, null, 1)}</pre>
             <pre>{c.body ?? ""}</pre>
@@ -51,24 +52,33 @@ export function Devices() {
   );
 }
 
-function DeviceCard({ d, onSaved }: { d: Device; onSaved: () => void }) {
+function DeviceCard({ d, onSaved, now }: { d: Device; onSaved: () => void; now: number }) {
   const [name, setName] = useState(d.name ?? "");
   const [notes, setNotes] = useState(d.notes ?? "");
   const [approved, setApproved] = useState(d.approved);
   const [blocked, setBlocked] = useState(d.blocked);
   const [mode, setMode] = useState(d.impedanceMode ?? "encrypted");
-  const [defaultMember, setDefaultMember] = useState(d.defaultMemberId == null ? "" : String(d.defaultMemberId));
+  // The default member is picked by name (a member picker), never typed as an id.
+  const [defaultMember, setDefaultMember] = useState<MemberLite | null>(null);
+  useEffect(() => {
+    if (d.defaultMemberId == null) return setDefaultMember(null);
+    call(() => api.members({ id: d.defaultMemberId! }).get()).then(setDefaultMember, () => setDefaultMember(null));
+  }, [d.defaultMemberId]);
   const { msg, err, submit: save } = useSubmit(async () => {
-    await call(() =>
-      api.devices({ id: d.id }).patch({
-        name: name.trim() || null,
-        notes: notes.trim() || null,
-        approved,
-        blocked,
-        ...(d.vendor === "lefu" ? { impedanceMode: mode as "encrypted" | "ohms", defaultMemberId: defaultMember.trim() ? Number(defaultMember) : null } : {}),
-      }),
-    );
+    const wanted = {
+      name: name.trim() || null,
+      notes: notes.trim() || null,
+      approved,
+      blocked,
+      ...(d.vendor === "lefu" ? { impedanceMode: mode as "encrypted" | "ohms", defaultMemberId: defaultMember?.id ?? null } : {}),
+    };
+    // Only what changed is sent; "Saved." only when the server then holds it.
+    const patch = Object.fromEntries(Object.entries(wanted).filter(([k, v]) => (d as Record<string, unknown>)[k] !== v)) as Partial<typeof wanted>;
+    if (Object.keys(patch).length === 0) return t("set.unchanged");
+    const r = await call(() => api.devices({ id: d.id }).patch(patch));
     onSaved();
+    const stored = Object.entries(patch).every(([k, v]) => (r as Record<string, unknown>)[k] === v);
+    if (!stored) throw t("dev.notStored");
     return t("common.saved");
   });
   const reset = useSubmit(async () => {
@@ -79,7 +89,7 @@ function DeviceCard({ d, onSaved }: { d: Device; onSaved: () => void }) {
   return (
     <section class="card" id={`d${d.id}`} aria-labelledby={`dh${d.id}`}>
       <h2 id={`dh${d.id}`}>
-        {d.name ?? d.sn ?? d.mac ?? d.key} <span class="muted small">{d.vendor} · {d.model ?? d.family}</span> <DeviceState online={d.online} lastSeen={d.lastSeen} />
+        {d.name ?? d.sn ?? d.mac ?? d.key} <span class="muted small">{d.vendor} · {d.model ?? d.family}</span> <DeviceState vendor={d.vendor} lastSeen={d.lastSeen} now={now} />
       </h2>
       <p class="muted small">
         SN {d.sn ?? "–"} · MAC {d.mac ?? "–"} · {t("dev.ip")} {d.lastIp ?? "–"} · {t("dev.battery")} {d.battery == null ? "–" : `${num(d.battery * 100, 0)} %`} · {t("dev.firmware")} {firmware(d.versions)}
@@ -96,13 +106,25 @@ function DeviceCard({ d, onSaved }: { d: Device; onSaved: () => void }) {
             onChange={(v) => setMode(v as "encrypted" | "ohms")}
             name="impedanceMode"
             options={[
-              ["encrypted", "encrypted"],
-              ["ohms", "ohms"],
+              ["encrypted", t("dev.mode.encrypted")],
+              ["ohms", t("dev.mode.ohms")],
             ]}
           />
         )}
         {d.vendor === "lefu" && (
-          <Field label={t("dev.defaultMember")} value={defaultMember} onInput={setDefaultMember} name="defaultMemberId" inputMode="numeric" hint={t("dev.defaultMemberHint")} />
+          <div class="field default-member">
+            <span class="label">{t("dev.defaultMember")}</span>
+            <p>
+              <b data-default-member>{defaultMember ? memberLabel(defaultMember) : t("dev.noDefaultMember")}</b>{" "}
+              {defaultMember && (
+                <button type="button" class="link" onClick={() => setDefaultMember(null)}>
+                  {t("dev.clearDefault")}
+                </button>
+              )}
+            </p>
+            <MemberPicker label={t("dev.pickDefault")} selected={defaultMember} onSelect={setDefaultMember} status={null} />
+            <small class="hint">{t("dev.defaultMemberHint")}</small>
+          </div>
         )}
         <button type="submit">{t("common.save")}</button>
       </form>
@@ -151,8 +173,12 @@ function YolandaSlots({ mac }: { mac: string }) {
             <tr key={x.userIndex}>
               <th>{x.userIndex}</th>
               <td>
-                <a href={`/members/${x.memberId}`}>{x.memberName ?? `#${x.memberId}`}</a>
-                {!x.sentToYolanda && <span class="muted small"> · {x.problems.join("; ")}</span>}
+                <a href={`/members/${x.memberId}`}>{x.memberName ?? t("common.unknownMember")}</a>
+                {!x.sentToYolanda && (
+                  <div class="muted small slot-problems">
+                    {t("slot.notSent")}: {x.problems.map((p) => tx(`slot.${p}`, p)).join("; ")}
+                  </div>
+                )}
               </td>
               <td>
                 <button type="button" onClick={() => act(() => call(() => api.yolanda.scales({ mac }).slots({ index: x.userIndex }).delete()))}>

@@ -1,9 +1,10 @@
 /** One member: details and edit, disable/enable, cards and codes, faces (faces.tsx), QR binding, history with trend charts. */
 import { useMemo, useState } from "preact/hooks";
-import { api, call, errorText } from "../api.ts";
+import { api, call, errorText, me } from "../api.ts";
+import { navigate } from "../router.ts";
 import { TrendChart } from "../chart.tsx";
 import { dateOnly, t } from "../i18n/index.ts";
-import { ErrorMsg, Field, Msg, Select, useLoad, useSubmit } from "../ui.tsx";
+import { ErrorMsg, Field, Msg, Select, memberLabel, useLoad, useSubmit } from "../ui.tsx";
 import { MeasurementTable, rnum } from "./dashboard.tsx";
 import { Faces } from "./faces.tsx";
 import { MemberForm } from "./memberform.tsx";
@@ -25,10 +26,21 @@ export function MemberPage({ id }: { id: number }) {
       setErr(e);
     }
   };
+  /** Admins delete a member after confirming; one with measurements is refused (disable instead). */
+  const remove = async () => {
+    setErr(null);
+    if (!confirm(t("mem.deleteConfirm", { member: memberLabel(member) }))) return;
+    try {
+      await call(() => api.members({ id }).delete());
+      navigate("/members?deleted=" + encodeURIComponent(memberLabel(member)));
+    } catch (e) {
+      setErr(e);
+    }
+  };
   return (
     <div class="stack">
       <h1>
-        {member.name} <span class="muted">#{member.id}</span>{" "}
+        {member.name} {member.memberNo && <span class="muted">{member.memberNo}</span>}{" "}
         {member.status === "suspended" && <span class="badge off">{t("mem.suspended")}</span>}
       </h1>
       <section class="card">
@@ -71,16 +83,31 @@ export function MemberPage({ id }: { id: number }) {
               <a class="button" href={`/push?member=${member.id}`}>
                 {t("nav.push")}
               </a>
+              {member.measurementCount > 0 && (
+                <>
+                  <a class="button" href={`/compare/${member.id}`}>
+                    {t("cmp.open")}
+                  </a>
+                  <a class="button" href={`/api/v1/measurements/export.csv?memberId=${member.id}&tz=${-new Date().getTimezoneOffset()}`} download>
+                    {t("meas.exportCsv")}
+                  </a>
+                </>
+              )}
+              {me.value?.role === "admin" && (
+                <button type="button" class="danger" onClick={remove}>
+                  {t("mem.delete")}
+                </button>
+              )}
             </div>
           </>
         )}
         {msg && <Msg kind="ok">{msg}</Msg>}
         <ErrorMsg error={err} />
       </section>
+      <History id={id} />
       <Credentials id={id} creds={member.credentials} onChange={m.reload} />
       <Faces id={id} />
       <QrBind id={id} />
-      <History id={id} />
     </div>
   );
 }

@@ -1,10 +1,11 @@
 /** Push login: pick a member and a waiting XONE / U+ and a scene; follow the push live. */
-import { useEffect, useState } from "preact/hooks";
+import { useEffect, useRef, useState } from "preact/hooks";
 import { api, ApiError, call, errorText } from "../api.ts";
 import { t, tx } from "../i18n/index.ts";
 import { pushOutcomes, useLive, youjiuDevices } from "../live.ts";
 import { route } from "../router.ts";
-import { MemberPicker, Msg, useId, type MemberLite } from "../ui.tsx";
+import { scanned } from "../scan.ts";
+import { MemberPicker, Msg, memberLabel, useId, type MemberLite } from "../ui.tsx";
 
 export function Push() {
   useEffect(useLive, []);
@@ -21,6 +22,36 @@ export function Push() {
     if (scenes.length && !scenes.includes(scene)) setScene(scenes[0]!);
   }, [sn, scenes.join()]);
   const group = useId();
+  const pushRef = useRef<HTMLButtonElement>(null);
+  // A card read while no field had focus (on this or another view) searches here.
+  const [scan, setScan] = useState<{ text: string; nonce: number } | null>(null);
+  useEffect(
+    () =>
+      scanned.subscribe((v) => {
+        if (!v) return;
+        scanned.value = null;
+        setMember(null);
+        setSent(null);
+        setScan(v);
+      }),
+    [],
+  );
+  // One device waiting and none chosen: that one.
+  const onlyWaiting = youjiuDevices.value.filter((d) => d.readyForPush);
+  useEffect(() => {
+    if (!sn && onlyWaiting.length === 1) setSn(onlyWaiting[0]!.sn);
+  }, [sn, onlyWaiting.map((d) => d.sn).join()]);
+  /** After a member is picked by Enter (a scan): with one device waiting, Push gets the focus. */
+  const picked = () => {
+    if (onlyWaiting.length === 1) {
+      setSn(onlyWaiting[0]!.sn);
+      setTimeout(() => pushRef.current?.focus(), 0);
+    }
+  };
+  const deviceName = (s: string) => {
+    const d = youjiuDevices.value.find((x) => x.sn === s);
+    return d?.name ?? s;
+  };
   // /push?member=ID (from a member's page): that member is picked already
   useEffect(() => {
     const id = Number(route.value.query.get("member"));
@@ -29,6 +60,7 @@ export function Push() {
 
   const push = async (e: Event) => {
     e.preventDefault();
+    if (busy) return;
     if (!member || !sn) return setError(t("push.pick"));
     setBusy(true);
     setError(null);
@@ -40,6 +72,8 @@ export function Push() {
       setError(err instanceof ApiError && err.code === "DEVICE_NOT_WAITING" ? t("push.notWaiting") : errorText(err));
     } finally {
       setBusy(false);
+      // the push controls keep the focus (for the next push or a cancel)
+      if (!document.activeElement || document.activeElement === document.body) pushRef.current?.focus();
     }
   };
   const cancel = async () => {
@@ -55,10 +89,10 @@ export function Push() {
         {t("push.title")}
       </h1>
       <section class="card">
-        <MemberPicker label={t("push.findMember")} selected={member} onSelect={setMember} autoFocus />
+        <MemberPicker label={t("push.findMember")} selected={member} onSelect={setMember} autoFocus scan={scan} onPicked={picked} />
         {member && (
-          <p class="muted" aria-live="polite">
-            {t("meas.member")}: <b>{member.name}</b> #{member.id}
+          <p class="muted" aria-live="polite" id="push-member">
+            {t("meas.member")}: <b>{memberLabel(member)}</b>
           </p>
         )}
       </section>
@@ -88,7 +122,7 @@ export function Push() {
           </fieldset>
         )}
         <p>
-          <button type="submit" class="primary" disabled={busy}>
+          <button type="submit" class="primary" ref={pushRef} aria-disabled={busy}>
             {t("push.send")}
           </button>
         </p>
@@ -96,7 +130,7 @@ export function Push() {
         <div aria-live="polite" id="push-status">
           {sent && status && (
             <Msg kind={status === "delivered" ? "ok" : status === "pending" ? "info" : "error"}>
-              <span data-status={status}>{tx(`push.status.${status}`, status).replace("{sn}", sent.sn).replace("{member}", sent.member.name)}</span>
+              <span data-status={status}>{tx(`push.status.${status}`, status).replace("{sn}", deviceName(sent.sn)).replace("{member}", memberLabel(sent.member))}</span>
               {status === "pending" && (
                 <>
                   {" "}

@@ -5,8 +5,8 @@
  * are those of §10.
  */
 import { api, call } from "../api.ts";
-import { dateOnly, dateTime, num, t, tx } from "../i18n/index.ts";
-import { ErrorMsg, useLoad } from "../ui.tsx";
+import { dateTime, dateTimeShort, noteText, num, t, tx } from "../i18n/index.ts";
+import { ErrorMsg, memberLabel, useLoad } from "../ui.tsx";
 import { rnum } from "./dashboard.tsx";
 
 type Range = [number, number];
@@ -118,6 +118,18 @@ function BodyType({ code }: { code: number | null }) {
   );
 }
 
+/** The gym's logo and name (uploaded by an admin under Settings) at the top of every sheet. */
+export function GymHead() {
+  const g = useLoad(() => call(() => api.gym.get()), []);
+  if (!g.data || (!g.data.name && !g.data.hasLogo)) return null;
+  return (
+    <div class="gym-head">
+      {g.data.hasLogo && <img src={`/api/v1/gym/logo?v=${g.data.logoVersion}`} alt="" class="gym-logo" />}
+      {g.data.name && <span class="gym-name">{g.data.name}</span>}
+    </div>
+  );
+}
+
 const SEGMENTS = ["rightArm", "leftArm", "trunk", "rightLeg", "leftLeg"] as const;
 
 export function Report({ id }: { id: number }) {
@@ -148,10 +160,11 @@ export function Report({ id }: { id: number }) {
         {member && <a href={`/members/${member.id}`}>← {member.name}</a>}
       </div>
       <header class="rep-head">
+        <GymHead />
         <h1 id="rep-h">{t("rep.title")}</h1>
         <dl class="facts inline">
           <dt>{t("meas.member")}</dt>
-          <dd>{member ? `${member.name} (#${member.id})` : "–"}</dd>
+          <dd>{member ? memberLabel(member) : "–"}</dd>
           <dt>{t("rep.sex")}</dt>
           <dd>{t(`mem.${sex}`)}</dd>
           <dt>{t("rep.age")}</dt>
@@ -161,11 +174,11 @@ export function Report({ id }: { id: number }) {
           <dt>{t("rep.date")}</dt>
           <dd>{dateTime(m.measuredAt)}</dd>
           <dt>{t("meas.device")}</dt>
-          <dd>{m.device.name ?? m.device.model ?? m.source}</dd>
+          <dd>{m.device.name ?? m.device.model ?? tx(`src.${m.source}`, m.source)}</dd>
         </dl>
       </header>
-      {!rep && <p class="msg info">{t("rep.noReport", { note: m.reportNote ?? "" })}</p>}
-      {rep && rep.algorithm === "weight-only" && <p class="msg info">{t("rep.partial", { note: m.reportNote ?? "" })}</p>}
+      {!rep && <p class="msg info">{t("rep.noReport", { note: noteText(m.reportNote) })}</p>}
+      {rep && rep.algorithm === "weight-only" && <p class="msg info">{t("rep.partial", { note: noteText(m.reportNote) })}</p>}
       <div class="rep-grid">
         <section class="rep-box" aria-labelledby="comp-h">
           <h2 id="comp-h">{t("rep.composition")}</h2>
@@ -296,7 +309,7 @@ export function Report({ id }: { id: number }) {
             <tbody>
               {history.map((h) => (
                 <tr key={h.id} class={h.id === m.id ? "current" : ""}>
-                  <td>{dateOnly(h.measuredAt)}</td>
+                  <td class="nowrap">{dateTimeShort(h.measuredAt)}</td>
                   <td>{num(h.weightKg)}</td>
                   <td>{num(rnum(h.report, "bodyfat"))}</td>
                   <td>{num(rnum(h.report, "sinew"))}</td>
@@ -306,7 +319,9 @@ export function Report({ id }: { id: number }) {
           </table>
         </section>
       </div>
-      <footer class="rep-foot muted small">bodydock · #{m.id} · {m.source}</footer>
+      <footer class="rep-foot muted small">
+        {tx(`src.${m.source}`, m.source)} · bodydock
+      </footer>
     </article>
   );
 }
