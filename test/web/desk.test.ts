@@ -47,7 +47,8 @@ async function readCard(p: Page, number: string) {
 
 beforeAll(async () => {
   await ensureBinary();
-  server = await startServer({ BODYDOCK_YOLANDA_MINI_JWT_SECRET: SECRET });
+  // New devices are admitted at once on this test box; the pairing window is tested in pairing.test.ts.
+  server = await startServer({ BODYDOCK_YOLANDA_MINI_JWT_SECRET: SECRET, BODYDOCK_SETTING_YOUJIU_AUTOACTIVATE: "true", BODYDOCK_SETTING_LEFU_AUTOAPPROVEDEVICES: "true" });
   browser = await launchBrowser();
   ctx = await browser.newContext({ viewport: { width: 1280, height: 800 }, locale: "en-GB" });
   page = await ctx.newPage();

@@ -60,4 +60,25 @@ describe("adding devices", () => {
     await page.getByText("Not accepting new devices").waitFor();
     expect((await activate("6600000000003")).status).toBe(403);
   });
+
+  test("one state per device: a new Lefu scale waits for approval; staff allow it with one control", async () => {
+    const post = (path: string, body: unknown) => fetch(`${server.url}${path}`, { method: "POST", headers: { "content-type": "application/json" }, body: JSON.stringify(body) });
+    await post("/lefu/wifi/torre/register", { sn: "STATE0001", mac: "AA:BB:CC:DD:EE:01" });
+    await page.reload();
+    const card = page.locator("section.card", { hasText: "STATE0001" });
+    const state = card.getByLabel("State");
+    expect(await state.inputValue()).toBe("pending");
+    expect(await card.getByRole("checkbox").count()).toBe(0); // no two boxes that can both be ticked
+    await state.selectOption("allowed");
+    await card.getByRole("button", { name: "Save" }).click();
+    await card.getByText("Saved.").waitFor();
+    const devices = (await (await page.request.get(`${server.url}/api/v1/devices?vendor=lefu`)).json()) as Array<{ sn: string; approved: boolean; blocked: boolean }>;
+    expect(devices.find((d) => d.sn === "STATE0001")).toMatchObject({ approved: true, blocked: false });
+    await state.selectOption("blocked");
+    await card.getByRole("button", { name: "Save" }).click();
+    await card.getByText("Saved.").waitFor();
+    const after = (await (await page.request.get(`${server.url}/api/v1/devices?vendor=lefu`)).json()) as Array<{ sn: string; approved: boolean; blocked: boolean }>;
+    expect(after.find((d) => d.sn === "STATE0001")).toMatchObject({ approved: false, blocked: true });
+    await page.screenshot({ path: join(ARTIFACTS, "device-state.png"), fullPage: true });
+  });
 });

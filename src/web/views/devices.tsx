@@ -2,7 +2,7 @@
 import { useEffect, useState } from "preact/hooks";
 import { api, call, errorText } from "../api.ts";
 import { dateTime, num, t, tx } from "../i18n/index.ts";
-import { Check, ErrorMsg, Field, MemberPicker, Msg, Select, memberLabel, useLoad, useSubmit, type MemberLite } from "../ui.tsx";
+import { ErrorMsg, Field, MemberPicker, Msg, Select, memberLabel, useLoad, useSubmit, type MemberLite } from "../ui.tsx";
 import { DeviceState, firmware, sortDevices, useBoxNow } from "./dashboard.tsx";
 import { Admission } from "./pairing.tsx";
 
@@ -55,8 +55,8 @@ export function Devices() {
 function DeviceCard({ d, onSaved, now }: { d: Device; onSaved: () => void; now: number }) {
   const [name, setName] = useState(d.name ?? "");
   const [notes, setNotes] = useState(d.notes ?? "");
-  const [approved, setApproved] = useState(d.approved);
-  const [blocked, setBlocked] = useState(d.blocked);
+  // One state, not two checkboxes that can both be ticked: allowed, waiting for approval, or blocked.
+  const [state, setState] = useState<"allowed" | "pending" | "blocked">(d.blocked ? "blocked" : d.approved ? "allowed" : "pending");
   const [mode, setMode] = useState(d.impedanceMode ?? "encrypted");
   // The default member is picked by name (a member picker), never typed as an id.
   const [defaultMember, setDefaultMember] = useState<MemberLite | null>(null);
@@ -68,8 +68,8 @@ function DeviceCard({ d, onSaved, now }: { d: Device; onSaved: () => void; now: 
     const wanted = {
       name: name.trim() || null,
       notes: notes.trim() || null,
-      approved,
-      blocked,
+      approved: state === "allowed",
+      blocked: state === "blocked",
       ...(d.vendor === "lefu" ? { impedanceMode: mode as "encrypted" | "ohms", defaultMemberId: defaultMember?.id ?? null } : {}),
     };
     // Only what changed is sent; "Saved." only when the server then holds it.
@@ -97,8 +97,17 @@ function DeviceCard({ d, onSaved, now }: { d: Device; onSaved: () => void; now: 
       <form class="row" onSubmit={save}>
         <Field label={t("dev.name")} value={name} onInput={setName} name="name" />
         <Field label={t("dev.notes")} value={notes} onInput={setNotes} name="notes" />
-        <Check label={t("dev.approved")} checked={approved} onChange={setApproved} />
-        <Check label={t("dev.blocked")} checked={blocked} onChange={setBlocked} />
+        <Select
+          label={t("dev.state")}
+          value={state}
+          onChange={(v) => setState(v as "allowed" | "pending" | "blocked")}
+          name="state"
+          options={[
+            ["allowed", t("dev.stateAllowed")],
+            ["pending", t("dev.statePending")],
+            ["blocked", t("dev.stateBlocked")],
+          ]}
+        />
         {d.vendor === "lefu" && (
           <Select
             label={t("dev.impedanceMode")}
