@@ -43,7 +43,8 @@ const port = 25000 + Math.floor(Math.random() * 1000);
 const base = `http://127.0.0.1:${port}`;
 const METRICS_TOKEN = "bench-metrics-token-0123456789";
 const server = Bun.spawn([bin, "serve", "--port", String(port), "--host", "127.0.0.1", "--data-dir", join(dir, "data"), "--log-level", "warn"], {
-  env: { PATH: process.env.PATH ?? "", BODYDOCK_SETTING_FACE_ENABLED: "true", BODYDOCK_METRICS_TOKEN: METRICS_TOKEN },
+  // The bench XONE gets its token on first use (autoActivate), and the pollers send none (requireToken off).
+  env: { PATH: process.env.PATH ?? "", BODYDOCK_SETTING_FACE_ENABLED: "true", BODYDOCK_METRICS_TOKEN: METRICS_TOKEN, BODYDOCK_SETTING_YOUJIU_AUTOACTIVATE: "true", BODYDOCK_SETTING_YOUJIU_REQUIRETOKEN: "false" },
   stdout: "ignore",
   stderr: "ignore",
 });

@@ -12,7 +12,8 @@ import { launchBrowser, startServer, ensureBinary } from "../test/web/harness.ts
 
 const runs = Number(process.argv[2] ?? 15);
 await ensureBinary();
-const server = await startServer();
+// A XONE polls without a token below (a box with requireToken off), admitted on first contact.
+const server = await startServer({ BODYDOCK_SETTING_YOUJIU_REQUIRETOKEN: "false", BODYDOCK_SETTING_YOUJIU_AUTOACTIVATE: "true" });
 
 // ---- weight: filled in below from what the browser actually fetched for each first screen ----
 async function weigh(paths: string[]): Promise<{ raw: number; gz: number; rows: string[] }> {

@@ -24,7 +24,9 @@ const port = 24000 + Math.floor(Math.random() * 1000);
 const base = `http://127.0.0.1:${port}`;
 const METRICS_TOKEN = "bench-metrics-token-0123456789";
 const server = Bun.spawn([bin, "serve", "--port", String(port), "--host", "127.0.0.1", "--data-dir", join(dir, "data"), "--log-level", "warn"], {
-  env: { ...process.env, BODYDOCK_METRICS_TOKEN: METRICS_TOKEN },
+  // The polls carry no token, as on a box upgraded with requireToken off (new installs require tokens);
+  // the 1,000 simulated XONEs are admitted on first contact.
+  env: { ...process.env, BODYDOCK_METRICS_TOKEN: METRICS_TOKEN, BODYDOCK_SETTING_YOUJIU_REQUIRETOKEN: "false", BODYDOCK_SETTING_YOUJIU_AUTOACTIVATE: "true" },
   stdout: "ignore",
   stderr: "inherit",
 });

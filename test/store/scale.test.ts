@@ -125,6 +125,7 @@ describe("device last-seen writes", () => {
 describe("Lefu identity last-seen writes", () => {
   test("at most once a second per identity; a link made in between applies to the very next upload", async () => {
     const h = fresh();
+    h.rt.pairing.open(10, "test"); // the scale is paired, so its weighings are attributed
     const db = h.rt.db;
     db.run("INSERT INTO members (id, name, created_at, updated_at) VALUES (5, 'Eve', 0, 0)");
     const t0 = h.clock.now();
@@ -132,7 +133,7 @@ describe("Lefu identity last-seen writes", () => {
     h.clock.advance(300);
     expect((await h.app.handle(torre("CFE9FA280014", "eve-phone", 55.1, 1762000060))).status).toBe(200);
     expect(db.query("SELECT last_seen, member_id FROM lefu_identities").get()).toEqual({ last_seen: t0, member_id: null });
-    db.run("UPDATE lefu_identities SET member_id = 5");
+    db.run("UPDATE lefu_identities SET member_id = 5, device_key = 'CFE9FA280014'"); // linked on this scale (spec §0.3)
     h.clock.advance(300);
     expect((await h.app.handle(torre("CFE9FA280014", "eve-phone", 55.2, 1762000120))).status).toBe(200);
     expect(db.query("SELECT member_id, status FROM measurements ORDER BY id").all()).toEqual([

@@ -19,7 +19,7 @@ const external: string[] = [];
 
 beforeAll(async () => {
   await ensureBinary();
-  server = await startServer();
+  server = await startServer({ BODYDOCK_SETTING_YOUJIU_AUTOACTIVATE: "true" }); // the test XONE joins on first contact
   browser = await launchBrowser();
   page = await (await browser.newContext({ viewport: { width: 1280, height: 900 }, locale: "en-GB" })).newPage();
   page.on("request", (r) => {
