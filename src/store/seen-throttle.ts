@@ -43,9 +43,9 @@ export class SeenThrottle {
   /** The latest time the device was heard from, counting calls not written yet (or the stored time). */
   lastSeen(key: string, stored: number): number {
     const e = this.entries.get(key);
-    // Memory holds only calls not written yet; once written, the row is the truth (an admin's restore or a
-    // repair of the database is then seen as it is).
-    return e && e.lastSeen > e.writtenAt && e.lastSeen > stored ? e.lastSeen : stored;
+    // Memory adds only calls not written yet to the row this process wrote; a row changed by other means
+    // (a restore, a repair) is the truth as it is.
+    return e && stored >= e.writtenAt && e.lastSeen > stored ? e.lastSeen : stored;
   }
 
   /** Forgets a device (its row changed by other means), so the next call writes. */
