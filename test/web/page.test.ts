@@ -322,7 +322,7 @@ describe("staff page", () => {
     await row.getByRole("button", { name: "Save" }).click();
     await row.getByText("Saved.").waitFor();
     await page.getByLabel("Username").fill("front-desk");
-    await page.getByLabel("Password").fill("front desk password 1");
+    await page.getByLabel("Password", { exact: true }).fill("front desk password 1");
     await page.getByRole("button", { name: "Create", exact: true }).click();
     await page.getByRole("cell", { name: "front-desk", exact: true }).waitFor();
     await page.reload();
