@@ -289,8 +289,13 @@ export class RowFail extends Error {
   constructor(
     readonly field: string,
     message: string,
+    /** The problem's code (card_taken, bad_date, …): the sync API answers a conflict with 409. */
+    readonly code = "bad_format",
   ) {
     super(message);
+  }
+  get conflict(): boolean {
+    return ["card_taken", "code_taken", "member_no_taken", "id_mismatch", "ambiguous_contact", "twice_in_file"].includes(this.code);
   }
 }
 
@@ -524,7 +529,7 @@ export function planMember(rec: MemberRecord, o: Pick<ImportOptions, "members" |
   const plan = problems.length ? null : matchMember({ line: rec.line, clean, id: rec.id, status: rec.status, cards: rec.cards, codes: rec.codes }, o, seen, problems);
   if (!plan) {
     const first = problems[0]!;
-    throw new RowFail(first.field, first.message);
+    throw new RowFail(first.field, first.message, first.code);
   }
   return plan;
 }

@@ -101,7 +101,7 @@ export const memberSyncApi = (deps: Deps) => {
         const [r] = await deps.writes.enqueue(() => run([{ ...ctx.body, memberNo: no }], actor(ctx)));
         if (r!.outcome === "rejected") {
           const e = r!.errors[0]!;
-          const conflict = /belongs to member|is also on/.test(e.message);
+          const conflict = /belongs to |is also on/.test(e.message); // the CSV import's wording for a card, code or number held by another member
           throw new AppError(conflict ? 409 : 422, conflict ? "conflict" : "validation_failed", e.message, { field: e.field });
         }
         ctx.set.status = r!.outcome === "created" ? 201 : 200;
