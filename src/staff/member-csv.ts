@@ -340,6 +340,21 @@ const FIELD_CODES: Record<string, string> = {
   "has no digits": "no_digits",
 };
 
+/** One typed field through the API's schema and checks (CSV rows and sync records alike): into `clean`, or a problem. */
+function checkField(f: string, value: unknown, today: string, clean: Partial<MemberInput>, problems: Problem[]): void {
+  const bad = schemaProblem(f, value);
+  if (bad) {
+    problems.push(bad);
+    return;
+  }
+  try {
+    Object.assign(clean, cleanMember({ [f]: value }, today));
+  } catch (e) {
+    if (!(e instanceof FieldError)) throw e;
+    problems.push(new Problem(e.field, FIELD_CODES[e.reason] ?? "bad_format", { value: String(value) }, e.reason));
+  }
+}
+
 export function importCsv(text: string, o: ImportOptions): ImportResult {
   const result: ImportResult = {
     written: false,
@@ -467,17 +482,7 @@ function planRow(row: CsvRow, columns: string[], o: ImportOptions, seen: Seen, p
     } else {
       value = v;
     }
-    const bad = schemaProblem(f, value);
-    if (bad) {
-      problems.push(bad);
-      continue;
-    }
-    try {
-      Object.assign(clean, cleanMember({ [f]: value }, o.today));
-    } catch (e) {
-      if (!(e instanceof FieldError)) throw e;
-      fail(e.field, FIELD_CODES[e.reason] ?? "bad_format", { value: String(value) }, e.reason);
-    }
+    checkField(f, value, o.today, clean, problems);
   }
   let id: number | null = null;
   if (raw.id !== undefined && raw.id.trim() !== "") {
@@ -513,19 +518,7 @@ export interface MemberRecord {
 export function planMember(rec: MemberRecord, o: Pick<ImportOptions, "members" | "today">, seen: Seen): Plan {
   const problems: Problem[] = [];
   const clean: Partial<MemberInput> = {};
-  for (const [f, value] of Object.entries(rec.body)) {
-    const bad = schemaProblem(f, value);
-    if (bad) {
-      problems.push(bad);
-      continue;
-    }
-    try {
-      Object.assign(clean, cleanMember({ [f]: value }, o.today));
-    } catch (e) {
-      if (!(e instanceof FieldError)) throw e;
-      problems.push(new Problem(e.field, FIELD_CODES[e.reason] ?? "bad_format", { value: String(value) }, e.reason));
-    }
-  }
+  for (const [f, value] of Object.entries(rec.body)) checkField(f, value, o.today, clean, problems);
   const plan = problems.length ? null : matchMember({ line: rec.line, clean, id: rec.id, status: rec.status, cards: rec.cards, codes: rec.codes }, o, seen, problems);
   if (!plan) {
     const first = problems[0]!;

@@ -7,7 +7,7 @@
 import { afterAll, beforeAll, expect, setDefaultTimeout, test } from "bun:test";
 import { join } from "node:path";
 import type { Browser, Page } from "playwright-core";
-import { ARTIFACTS, ensureBinary, launchBrowser, startServer, type Server } from "./harness.ts";
+import { ARTIFACTS, firstRunAdmin, ensureBinary, launchBrowser, startServer, type Server } from "./harness.ts";
 import { allFaces, dataUrl, faceImage } from "../face/photos.ts";
 import { tempDir } from "../helpers.ts";
 
@@ -38,12 +38,7 @@ test("enrol from a photo on the member page; the XONE's face_image then logs tha
   await Bun.write(photo, await faceImage(face, "crop"));
 
   // Set up the admin through the first-run link, turn face login on, make a member.
-  await page.goto(`${server.url}/setup?token=${server.setupToken}`);
-  await page.getByLabel("Username").fill("boss");
-  await page.getByLabel("Password", { exact: true }).fill("correct horse battery");
-  await page.getByLabel("Password again").fill("correct horse battery");
-  await page.getByRole("button", { name: "Create admin account" }).click();
-  await page.getByText("Signed in as boss (admin)").waitFor();
+  await firstRunAdmin(page, server); // "boss", through the first-run link
   const api = (method: string, path: string, body?: unknown) =>
     page.evaluate(
       async ([m, p, b]) => {

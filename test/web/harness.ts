@@ -142,3 +142,13 @@ export function simulatedXone(url: string, sn: string) {
     delivered: () => answers.find((a) => (a as { result?: { user_info?: unknown } }).result?.user_info) as { result: { user_info: { uid: number }; scene: string } } | undefined,
   };
 }
+
+/** The first admin ("boss"), made through the first-run link the server printed; the page is then signed in. */
+export async function firstRunAdmin(page: import("playwright-core").Page, server: Server, username = "boss", password = "correct horse battery"): Promise<void> {
+  await page.goto(`${server.url}/setup?token=${server.setupToken}`);
+  await page.getByLabel("Username").fill(username);
+  await page.getByLabel("Password", { exact: true }).fill(password);
+  await page.getByLabel("Password again").fill(password);
+  await page.getByRole("button", { name: "Create admin account" }).click();
+  await page.getByText(`Signed in as ${username} (admin)`).waitFor();
+}

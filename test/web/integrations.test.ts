@@ -7,7 +7,7 @@ import { afterAll, beforeAll, expect, setDefaultTimeout, test } from "bun:test";
 import { join } from "node:path";
 import type { Browser, Page } from "playwright-core";
 import { Receiver, until } from "../integrations/receiver.ts";
-import { ARTIFACTS, ensureBinary, launchBrowser, startServer, type Server } from "./harness.ts";
+import { ARTIFACTS, firstRunAdmin, ensureBinary, launchBrowser, startServer, type Server } from "./harness.ts";
 
 setDefaultTimeout(30_000);
 let server: Server;
@@ -22,12 +22,7 @@ beforeAll(async () => {
   browser = await launchBrowser();
   const ctx = await browser.newContext({ viewport: { width: 1280, height: 900 }, locale: "en-GB" });
   page = await ctx.newPage();
-  await page.goto(`${server.url}/setup?token=${server.setupToken}`);
-  await page.getByLabel("Username").fill("boss");
-  await page.getByLabel("Password", { exact: true }).fill("correct horse battery");
-  await page.getByLabel("Password again").fill("correct horse battery");
-  await page.getByRole("button", { name: "Create admin account" }).click();
-  await page.getByText("Signed in as boss (admin)").waitFor();
+  await firstRunAdmin(page, server); // "boss", through the first-run link
 }, 180_000);
 
 afterAll(async () => {

@@ -6,7 +6,7 @@
 import { afterAll, beforeAll, describe, expect, setDefaultTimeout, test } from "bun:test";
 import { join } from "node:path";
 import type { Browser, Page } from "playwright-core";
-import { ARTIFACTS, ensureBinary, launchBrowser, startServer, type Server } from "./harness.ts";
+import { ARTIFACTS, firstRunAdmin, ensureBinary, launchBrowser, startServer, type Server } from "./harness.ts";
 
 setDefaultTimeout(30_000);
 let server: Server;
@@ -32,12 +32,7 @@ const activate = async (sn: string) => {
 
 describe("adding devices", () => {
   test("asking to join → approved by an admin; then the pairing window admits a new XONE at once", async () => {
-    await page.goto(`${server.url}/setup?token=${server.setupToken}`);
-    await page.getByLabel("Username").fill("boss");
-    await page.getByLabel("Password", { exact: true }).fill("correct horse battery");
-    await page.getByLabel("Password again").fill("correct horse battery");
-    await page.getByRole("button", { name: "Create admin account" }).click();
-    await page.getByText("Signed in as boss (admin)").waitFor();
+    await firstRunAdmin(page, server); // "boss", through the first-run link
 
     // A new box: a XONE that calls is refused and asks to join.
     expect((await activate("6600000000001")).body.message).toBe("DEVICE_NOT_ALLOWED");
