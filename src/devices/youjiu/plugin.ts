@@ -310,9 +310,9 @@ export function youjiuPlugin(deps: Deps) {
 
     switch (type) {
       case "face_image": {
+        // Not counted by the look-up limit: a face cannot be guessed like a number, and inference runs in
+        // its own low-priority worker, so face requests cannot starve the other devices.
         if (!value) return tryAgain("missing_value");
-        const limited = throttled();
-        if (limited) return limited;
         const sn = tokenSn ?? (remote ? (service.snByIp.get(remote) ?? null) : null);
         const f = await faceLogin(deps, { value, tokenVerified: tokenSn !== null, sn, device: sn ? repo.device(sn) : null, unavailableMessage: message("faceUnavailable") });
         if (f.kind === "answer") return answer(f.body, { sn: tokenSn, outcome: f.outcome, memberId: null, extendData: null, valueHint: f.valueHint });

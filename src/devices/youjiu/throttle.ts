@@ -1,5 +1,5 @@
 /**
- * Member look-ups by value (`id`, `scan`, `scan-ed`, `card-ed`, `face_image`) are limited per device
+ * Member look-ups by value (`id`, `scan`, `scan-ed`, `card-ed`; not `face_image`) are limited per device
  * and per address (security issue, point 4): a device on the LAN cannot walk the member directory by
  * trying numbers. A real XONE at a front desk logs in a member every minute or so; the limits leave
  * room for a queue of members and a few typos.
