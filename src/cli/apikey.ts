@@ -9,7 +9,7 @@ import { openRuntime, type Runtime } from "../runtime.ts";
 import { SCOPES, createKey, isScope, listKeys, liveKeyByName, revokeKey, type Scope } from "../staff/api-keys.ts";
 import { ApiKeyError } from "../store/api-keys-repo.ts";
 import { EXIT_USAGE, parseFlags, type Command } from "./command.ts";
-import { startupError } from "./errors.ts";
+import { CliFail, withCliErrors } from "./errors.ts";
 
 const HELP = `Usage:
   bodydock apikey add --name NAME --scopes SCOPE[,SCOPE...] [--rate N]
@@ -35,14 +35,6 @@ Example:
 Options:
 ${optionsHelp()}`;
 
-class CliFail extends Error {
-  constructor(
-    message: string,
-    readonly code = 1,
-  ) {
-    super(message);
-  }
-}
 
 function open(flags: Record<string, string | true>): Runtime {
   return openRuntime(configFromProcess(flags), { log: createLogger("silent") });
@@ -124,16 +116,6 @@ const apikey: Command = {
   name: "apikey",
   summary: "manage API keys for the gym's own systems: add, list, revoke",
   help: HELP,
-  async run(args) {
-    try {
-      return await run(args);
-    } catch (e) {
-      if (e instanceof CliFail) {
-        console.error(`bodydock apikey: ${e.message}`);
-        return e.code;
-      }
-      return startupError(e);
-    }
-  },
+  run: withCliErrors("apikey", run),
 };
 export default apikey;

@@ -17,3 +17,28 @@ export function startupError(e: unknown): number {
   console.error(`bodydock: ${(e as Error)?.message ?? String(e)}`);
   return 1;
 }
+
+/** A subcommand's own refusal: its message, and the exit code (1, or 2 for a usage error). */
+export class CliFail extends Error {
+  constructor(
+    message: string,
+    readonly code = 1,
+  ) {
+    super(message);
+  }
+}
+
+/** A subcommand's run with its errors said plainly: CliFail as `bodydock NAME: …`, start-up failures as startupError. */
+export function withCliErrors(name: string, run: (args: string[]) => Promise<number>): (args: string[]) => Promise<number> {
+  return async (args) => {
+    try {
+      return await run(args);
+    } catch (e) {
+      if (e instanceof CliFail) {
+        console.error(`bodydock ${name}: ${e.message}`);
+        return e.code;
+      }
+      return startupError(e);
+    }
+  };
+}

@@ -10,7 +10,7 @@ import { openRuntime, type Runtime } from "../runtime.ts";
 import { auditRepo } from "../store/audit-repo.ts";
 import { MIN_PASSWORD, StaffError, StaffRepo, hashPassword, staffView, type Role } from "../store/staff-repo.ts";
 import { EXIT_USAGE, parseFlags, type Command } from "./command.ts";
-import { startupError } from "./errors.ts";
+import { CliFail, withCliErrors } from "./errors.ts";
 
 const HELP = `Usage:
   bodydock staff add --username NAME --role admin|staff [--password-stdin]
@@ -38,14 +38,6 @@ Examples:
 Options:
 ${optionsHelp()}`;
 
-class CliFail extends Error {
-  constructor(
-    message: string,
-    readonly code = 1,
-  ) {
-    super(message);
-  }
-}
 
 /** Reads a password on the terminal without echoing it. */
 async function promptHidden(prompt: string): Promise<string> {
@@ -212,16 +204,6 @@ const staff: Command = {
   name: "staff",
   summary: "manage staff accounts: add, list, passwd, disable, enable",
   help: HELP,
-  async run(args) {
-    try {
-      return await run(args);
-    } catch (e) {
-      if (e instanceof CliFail) {
-        console.error(`bodydock staff: ${e.message}`);
-        return e.code;
-      }
-      return startupError(e);
-    }
-  },
+  run: withCliErrors("staff", run),
 };
 export default staff;

@@ -3,19 +3,11 @@ import { useState } from "preact/hooks";
 import { api, call, errorText } from "../api.ts";
 import { ago, dateTime, t } from "../i18n/index.ts";
 import { Check, ErrorMsg, Field, Msg, useLoad, useSubmit } from "../ui.tsx";
+import { EVENT_TYPES } from "../../integrations/events.ts";
 
 const SCOPES = ["members:read", "members:write", "measurements:read", "push"] as const;
-const EVENTS = [
-  "measurement.created",
-  "measurement.assigned",
-  "report.computed",
-  "member.created",
-  "member.updated",
-  "member.deleted",
-  "login.delivered",
-  "device.online",
-  "device.offline",
-] as const;
+// The server's own list (a pure module: the bundle takes only the constant).
+const EVENTS = EVENT_TYPES;
 
 export function Integrations() {
   return (
