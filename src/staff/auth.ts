@@ -83,6 +83,7 @@ export const StaffListItem = t.Object({
 
 export const authApi = (deps: Deps) => {
   const staff = new StaffRepo(deps.db);
+  const sessions = new SessionsRepo(deps.db);
   const audit = auditRepo(deps);
   const perAddress = new RateLimiter(20, 10 * 60 * 1000, deps.now);
   // Per username: a growing delay, not a lock that anyone could keep renewing (rate-limit.ts).
@@ -170,7 +171,7 @@ export const authApi = (deps: Deps) => {
       async ({ request, query, set }) => {
         const me = staffOf(request)!;
         // This session ends on the server too: a copied cookie stops working at once.
-        await deps.writes.enqueue(() => new SessionsRepo(deps.db).revoke(me.jti, me.id, me.expiresAt, deps.now()));
+        await deps.writes.enqueue(() => sessions.revoke(me.jti, me.id, me.expiresAt, deps.now()));
         if (query.everywhere === true) {
           await deps.writes.enqueue(() => {
             staff.endSessions(me.id, deps.now());

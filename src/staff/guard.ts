@@ -66,7 +66,13 @@ export async function signSession(deps: Deps, s: StaffRow): Promise<string> {
     .sign(signingKey(deps));
 }
 
-export async function verifySession(deps: Deps, staff: StaffRepo, token: string): Promise<StaffIdentity | null> {
+/** The repositories a session check reads: made once by each caller, not per request. */
+export interface SessionStores {
+  staff: StaffRepo;
+  sessions: SessionsRepo;
+}
+
+export async function verifySession(deps: Deps, stores: SessionStores, token: string): Promise<StaffIdentity | null> {
   try {
     const { payload } = await jwtVerify(token, signingKey(deps), {
       algorithms: ["HS256"],
@@ -74,9 +80,9 @@ export async function verifySession(deps: Deps, staff: StaffRepo, token: string)
       currentDate: new Date(deps.now()),
       requiredClaims: ["jti", "exp"],
     });
-    const row = staff.byId(Number(payload.sub));
+    const row = stores.staff.byId(Number(payload.sub));
     if (!row || row.disabled || row.token_version !== payload.ver) return null;
-    if (new SessionsRepo(deps.db).isRevoked(payload.jti!)) return null;
+    if (stores.sessions.isRevoked(payload.jti!)) return null;
     return { id: row.id, username: row.username, role: row.role, jti: payload.jti!, expiresAt: payload.exp! * 1000 };
   } catch {
     return null;
@@ -85,10 +91,10 @@ export async function verifySession(deps: Deps, staff: StaffRepo, token: string)
 
 /** For routes outside /api (e.g. /metrics): whether a request carries a signed-in admin's session. */
 export function adminSession(deps: Deps): (request: Request) => Promise<boolean> {
-  const staff = new StaffRepo(deps.db);
+  const stores = { staff: new StaffRepo(deps.db), sessions: new SessionsRepo(deps.db) };
   return async (request) => {
     const token = cookieValue(request.headers.get("cookie"), SESSION_COOKIE);
-    return token !== null && (await verifySession(deps, staff, token))?.role === "admin";
+    return token !== null && (await verifySession(deps, stores, token))?.role === "admin";
   };
 }
 
@@ -143,7 +149,7 @@ export function staffGuard(deps: Deps) {
 }
 
 function makeGuard(deps: Deps) {
-  const staff = new StaffRepo(deps.db);
+  const stores = { staff: new StaffRepo(deps.db), sessions: new SessionsRepo(deps.db) };
   return (
     new Elysia({ name: "staff-guard" })
       // Scoped: the check hangs on every route mounted under the staff API (app.ts mounts the staff
@@ -169,7 +175,7 @@ function makeGuard(deps: Deps) {
         // --- end issue 17
         if (PUBLIC_PATHS.has(route)) return;
         const token = cookieValue(request.headers.get("cookie"), SESSION_COOKIE);
-        const identity = token ? await verifySession(deps, staff, token) : null;
+        const identity = token ? await verifySession(deps, stores, token) : null;
         if (!identity) {
           set.status = 401;
           throw new AppError(401, "unauthorized", "sign in first (no valid session)");

@@ -446,5 +446,13 @@ describe("§0.3: answer shapes and devices proving who they are", () => {
     expect(h.y.service.waiting.has("5550000000001")).toBe(false);
     expect(h.count("devices", "device_key = '5550000000001'")).toBe(0);
     expect(h.count("device_join_requests", "device_key = '5550000000001'")).toBe(1);
+    // It polls every second: asked again within the poll session, nothing more is written.
+    const captures = h.count("captures");
+    h.clock.advance(1000);
+    expect((await h.third({ type: "f-push", value: "5550000000001" })).body.result).toEqual({ waiting: 1 });
+    expect([h.count("captures"), h.rt.db.query("SELECT attempts FROM device_join_requests").get()]).toEqual([captures, { attempts: 1 }]);
+    h.clock.advance(10_000);
+    await h.third({ type: "f-push", value: "5550000000001" });
+    expect(h.rt.db.query("SELECT attempts FROM device_join_requests").get()).toEqual({ attempts: 2 });
   });
 });

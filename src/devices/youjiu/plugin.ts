@@ -21,7 +21,7 @@ import { devicePath } from "../common/request.ts";
 import { observe } from "../../http/observe.ts";
 import { faceLogin } from "./face.ts";
 import { MemberLookup, type Decision } from "./lookup.ts";
-import { YoujiuService, type PendingPush } from "./service.ts";
+import { POLL_SESSION_GAP_MS, YoujiuService, type PendingPush } from "./service.ts";
 import { LookupThrottle } from "./throttle.ts";
 import {
   ALL_SCENES,
@@ -107,6 +107,8 @@ type TokenCheck = { ok: true; sn: string } | { ok: false; error: "UNAUTHORIZED" 
 export function youjiuPlugin(deps: Deps) {
   const { service, lookup, repo, throttle } = youjiu(deps);
   const joins = new JoinRequestsRepo(deps.db);
+  /** When each unknown SN last asked to join (written at most once per poll session). */
+  const joinAskedAt = new Map<string, number>();
   /** Unknown devices are admitted while staff have the pairing window open, or always with autoActivate. */
   const admitsNew = () => deps.pairing.isOpen() || deps.settings.get("youjiu.autoActivate");
   const unknownCardFirstTap = new Map<string, number>();
@@ -169,14 +171,20 @@ export function youjiuPlugin(deps: Deps) {
     const now = deps.now();
     const param = (k: string) => str(field(body, k))?.trim() || query.get(k)?.trim() || undefined;
     /** An unknown SN while the pairing window is closed: refused and listed as asking to join (no device row). */
-    const askToJoin = (sn: string, path: string, answer: DeviceReply = error("DEVICE_NOT_ALLOWED")) =>
-      commitDeviceRequest(deps, request, remote, {
+    const askToJoin = (sn: string, path: string, answer: DeviceReply = error("DEVICE_NOT_ALLOWED")) => {
+      // A device asking again within a poll session (a XONE polls every second) is answered from memory.
+      const last = joinAskedAt.get(sn);
+      if (last !== undefined && now - last < POLL_SESSION_GAP_MS) return toResponse(answer);
+      if (joinAskedAt.size >= 10_000) joinAskedAt.delete(joinAskedAt.keys().next().value!);
+      joinAskedAt.set(sn, now);
+      return commitDeviceRequest(deps, request, remote, {
         ...common,
         authFailure: answer.status >= 400,
         authResult: "asking_to_join",
         reply: answer,
         persist: () => (joins.asked({ vendor: "youjiu", deviceKey: sn.slice(0, 64), family: endpoint === "third_user" ? "xone" : null, ip: remote, path }, now), {}),
       });
+    };
 
     if (endpoint === "activate") {
       const sn = param("sn");

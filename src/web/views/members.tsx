@@ -163,19 +163,9 @@ function MeasurementsExport() {
   );
 }
 
-type RowError = { line: number; field: string; code: string; params: Record<string, string | number>; message: string; name: string | null; memberNo: string | null };
-type ImportResult = {
-  written: boolean;
-  encoding: string;
-  encodingDetected: boolean;
-  unreadable: number;
-  rows: number;
-  created: number;
-  updated: number;
-  unchanged: number;
-  rejected: number;
-  errors: RowError[];
-};
+// The server's own shapes (type-only: nothing of the server is bundled).
+type RowError = import("../../staff/member-csv.ts").RowError;
+type ImportResult = import("../../staff/member-csv.ts").ImportResult;
 
 const ENCODINGS: Array<[string, Key]> = [
   ["utf-8", "csv.enc.utf8"],
