@@ -12,8 +12,8 @@
  *   at size); `--measurements N` scales the visit rate to reach about N measurements;
  * - unattributed weighings (unlinked Lefu identities, Yolanda "uncertain"): the recent ones are open claims,
  *   older ones were discarded or assigned by staff;
- * - captures of device requests for the last `diagnostics.captureRetentionDays` (30) days only, as retention
- *   leaves them.
+ * - captures of device requests for the last `diagnostics.captureRetentionDays` (30) days only, and outbox
+ *   events (webhooks) for the last `webhooks.retentionDays` (30), as retention leaves them; no free pages.
  *
  * The rows go in chronological order in big transactions (the write queue would make each batch a group
  * commit anyway); every row goes through a repository method (MembersRepo, DevicesRepo, MeasurementsRepo,
@@ -32,6 +32,7 @@ import { dbPath } from "../src/store/db.ts";
 import { DevicesRepo } from "../src/store/devices-repo.ts";
 import { MeasurementsRepo, type NewMeasurement } from "../src/store/measurements-repo.ts";
 import { MembersRepo, type MemberInput } from "../src/store/members-repo.ts";
+import { outboxRepo } from "../src/store/outbox-repo.ts";
 import { YolandaRepo } from "../src/store/yolanda-repo.ts";
 import { YoujiuRepo } from "../src/store/youjiu-repo.ts";
 
@@ -115,6 +116,8 @@ export async function buildDataset(o: DatasetOptions): Promise<DatasetResult> {
   const yolanda = new YolandaRepo(db);
   const tx = (fn: () => void) => db.transaction(fn)();
   const retentionDays = rt.settings.get("diagnostics.captureRetentionDays");
+  const outbox = outboxRepo(db);
+  const outboxDays = rt.settings.get("webhooks.retentionDays");
 
   // ---- devices ----
   const lefuScales = Array.from({ length: 4 }, (_, i) => `CFE80508${String(i + 1).padStart(4, "0")}`);
@@ -356,6 +359,10 @@ export async function buildDataset(o: DatasetOptions): Promise<DatasetResult> {
         }
       }
     });
+    // The hourly outbox pruning of a running gym keeps webhooks.retentionDays (30) of events; freed pages are
+    // reused by the next batch, as they would be.
+    const upTo = visits[Math.min(visits.length, b + BATCH) - 1]!.t;
+    tx(() => void outbox.prune(upTo - outboxDays * DAY));
     say(`  ${Math.min(visits.length, b + BATCH)} / ${visits.length} weighings, ${((performance.now() - t0) / 1000).toFixed(0)} s`);
   }
   // Older claims were handled by staff: most discarded, some assigned to the member they suggested; a few stay open.
@@ -375,6 +382,9 @@ export async function buildDataset(o: DatasetOptions): Promise<DatasetResult> {
     for (const d of lefuDev) devices.seen({ vendor: "lefu", deviceKey: d.sn, family: "torre", sn: d.sn, approveNew: true }, end);
   });
   const openClaims = claims.list("unassigned", 1, 0).total;
+  // Events older than the retention, and the free pages left (a running gym gives them back: store/retention.ts).
+  tx(() => void outbox.prune(end - outboxDays * DAY));
+  db.query("PRAGMA incremental_vacuum").all();
   await rt.close();
   const file = dbPath(o.dir);
   const bytes = statSync(file).size;

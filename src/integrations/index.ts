@@ -4,7 +4,7 @@
  * WebhookSender of their own with short delays.
  */
 import type { Deps } from "../deps.ts";
-import { outboxRepo } from "../store/outbox-repo.ts";
+import { pruneOutbox } from "../store/retention.ts";
 import { presenceOf } from "./presence.ts";
 import { WebhookSender, type SenderOptions } from "./sender.ts";
 
@@ -15,11 +15,18 @@ export function startIntegrations(deps: Deps, opts: Partial<SenderOptions> = {})
   const presence = presenceOf(deps);
   const sweep = setInterval(() => presence.sweep().catch((e) => deps.log.error("device.offline sweep failed", { error: (e as Error).message })), 60_000);
   sweep.unref?.();
-  const prune = () =>
-    deps.writes
-      .enqueue((db) => outboxRepo(db).prune(deps.now() - deps.settings.get("webhooks.retentionDays") * 24 * HOUR))
-      .catch((e) => deps.log.error("outbox pruning failed", { error: (e as Error).message }));
-  void prune();
+  // In batches that let device writes through (store/retention.ts), at most one run at a time.
+  let pruneRunning = false;
+  const prune = () => {
+    if (pruneRunning) return;
+    pruneRunning = true;
+    pruneOutbox(deps.db, deps.writes, deps.now() - deps.settings.get("webhooks.retentionDays") * 24 * HOUR)
+      .catch((e) => {
+        if (!/write queue is closed/.test((e as Error).message)) deps.log.error("outbox pruning failed", { error: (e as Error).message });
+      })
+      .finally(() => (pruneRunning = false));
+  };
+  prune();
   const pruning = setInterval(prune, HOUR);
   pruning.unref?.();
   return async () => {

@@ -52,7 +52,7 @@ export class OutboxRepo {
   private readonly memberNoStmt: Statement<{ member_no: string | null }, [number]>;
   private readonly deviceStmt: Statement<{ id: number; vendor: string; family: string; sn: string | null; mac: string | null; name: string | null; model: string | null; last_ip: string | null }, [number]>;
   private readonly byEventStmt: Statement<OutboxRow, [string]>;
-  private readonly pruneStmt: Statement<unknown, [number]>;
+  private readonly pruneStmt: Statement<{ created_at: number }, [number, number, number]>;
   private readonly members: MembersRepo;
 
   constructor(private readonly db: Database) {
@@ -65,10 +65,14 @@ export class OutboxRepo {
     this.memberNoStmt = db.query("SELECT member_no FROM members WHERE id = ?");
     this.deviceStmt = db.query("SELECT id, vendor, family, sn, mac, name, model, last_ip FROM devices WHERE id = ?");
     this.byEventStmt = db.query("SELECT * FROM outbox WHERE event_id = ?");
-    // Old events nobody still waits for (deliveries go with them, ON DELETE CASCADE).
-    this.pruneStmt = db.query(
-      "DELETE FROM outbox WHERE created_at < ? AND NOT EXISTS (SELECT 1 FROM webhook_deliveries d WHERE d.outbox_id = outbox.id AND d.state = 'pending')",
-    );
+    // Old events nobody still waits for (deliveries go with them, ON DELETE CASCADE): at most ?2, oldest first
+    // along outbox_created from ?3 on (the previous batch's newest), so events still pending are walked once.
+    this.pruneStmt = db.query(`
+      DELETE FROM outbox WHERE id IN (
+        SELECT o.id FROM outbox o WHERE o.created_at < ?1 AND o.created_at >= ?3
+          AND NOT EXISTS (SELECT 1 FROM webhook_deliveries d WHERE d.outbox_id = o.id AND d.state = 'pending')
+        ORDER BY o.created_at LIMIT ?2)
+      RETURNING created_at`);
     this.members = new MembersRepo(db);
   }
 
@@ -140,7 +144,18 @@ export class OutboxRepo {
 
   /** Deletes events older than `before` that no endpoint still has pending. Inside a write job. */
   prune(before: number): number {
-    return this.pruneStmt.run(before).changes;
+    return this.pruneBatch(before, Number.MAX_SAFE_INTEGER, 0).deleted;
+  }
+
+  /**
+   * One batch of `prune` (store/retention.ts runs them): at most `limit` of the oldest such events created at
+   * `from` or later. `next` is where the following batch starts (the newest created_at deleted).
+   */
+  pruneBatch(before: number, limit: number, from: number): { deleted: number; next: number } {
+    const gone = this.pruneStmt.all(before, limit, from);
+    let next = from;
+    for (const g of gone) if (g.created_at > next) next = g.created_at;
+    return { deleted: gone.length, next };
   }
 }
 
