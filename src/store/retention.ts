@@ -28,6 +28,10 @@ export interface PruneReport {
   /** Batches that held the queue for more than 5 ms (a busy machine can stretch any of them). */
   over5ms: number;
   pagesFreed: number;
+  /** Incremental-vacuum steps, and the pages the first and the largest one gave back. */
+  vacuumSteps: number;
+  firstStepPages: number;
+  largestStepPages: number;
   ms: number;
 }
 
@@ -66,7 +70,7 @@ type BatchDelete = (limit: number) => number;
 async function pruneInBatches(db: Database, writes: WriteQueue, deleteBatch: BatchDelete, opts: { pauseMs?: number }): Promise<PruneReport> {
   const vacuum = new Vacuum(db);
   const t0 = performance.now();
-  const r: PruneReport = { deleted: 0, batches: 0, longestBatchMs: 0, medianBatchMs: 0, over5ms: 0, pagesFreed: 0, ms: 0 };
+  const r: PruneReport = { deleted: 0, batches: 0, longestBatchMs: 0, medianBatchMs: 0, over5ms: 0, pagesFreed: 0, vacuumSteps: 0, firstStepPages: 0, largestStepPages: 0, ms: 0 };
   const times: number[] = [];
   const note = (ms: number) => {
     times.push(ms);
@@ -105,6 +109,8 @@ async function pruneInBatches(db: Database, writes: WriteQueue, deleteBatch: Bat
       note(ms);
       const after = vacuum.free();
       r.pagesFreed += before - after;
+      if (r.vacuumSteps++ === 0) r.firstStepPages = before - after;
+      if (before - after > r.largestStepPages) r.largestStepPages = before - after;
       if (after >= before) break;
       await pause();
       pages = adapt(pages, ms, 8, VACUUM_PAGES);

@@ -65,3 +65,64 @@ test("a backup of an older database (auto_vacuum off) is written with auto_vacuu
   expect(copy.query("SELECT x FROM t").all()).toEqual([{ x: 1 }]);
   copy.close();
 });
+
+test("old outbox events go in batches (not one job), oldest first; events still pending for an endpoint and recent ones stay; deliveries go with their events; pages are freed", async () => {
+  const { outboxRepo } = await import("../../src/store/outbox-repo.ts");
+  const { pruneOutbox } = await import("../../src/store/retention.ts");
+  const h = fresh();
+  const db = h.rt.db;
+  const outbox = outboxRepo(db);
+  const now = h.clock.now();
+  db.query("INSERT INTO webhook_endpoints (id, url, events_json, secret, created_at, updated_at) VALUES (1, 'http://127.0.0.1:9/x', '[\"*\"]', 's', 0, 0)").run();
+  const payload = { text: "x".repeat(1500) };
+  let pendingId = 0;
+  db.transaction(() => {
+    for (let i = 0; i < 5000; i++) {
+      const { id } = outbox.add("member.updated", payload, now - 40 * DAY + i);
+      // Every event got a pending delivery (the endpoint wants all); the old ones were delivered, but one.
+      if (i === 2500) pendingId = id;
+      else db.query("UPDATE webhook_deliveries SET state = 'delivered' WHERE outbox_id = ?").run(id);
+    }
+    for (let i = 0; i < 10; i++) outbox.add("member.updated", payload, now - DAY);
+  })();
+  expect(db.query("SELECT COUNT(*) AS n FROM webhook_deliveries").get()).toEqual({ n: 5010 });
+
+  const order: string[] = [];
+  const prune = pruneOutbox(db, h.rt.writes, now - 30 * DAY).then((r) => (order.push("prune done"), r));
+  await h.rt.writes.drain(); // the first batch is committed (the next one is being queued)
+  await h.rt.writes.enqueue(() => order.push("device write"));
+  const r = await prune;
+  expect(order).toEqual(["device write", "prune done"]);
+  expect(r.deleted).toBe(4999);
+  expect(r.batches).toBeGreaterThanOrEqual(Math.ceil(4999 / MAX_BATCH));
+  expect(r.batches).toBeGreaterThan(2);
+  const left = db.query("SELECT o.id, o.created_at < ? AS old, d.state FROM outbox o LEFT JOIN webhook_deliveries d ON d.outbox_id = o.id ORDER BY o.id").all(now - 30 * DAY) as Array<{ id: number; old: number; state: string }>;
+  expect(left.length).toBe(11);
+  expect(left[0]).toEqual({ id: pendingId, old: 1, state: "pending" });
+  expect(left.slice(1).every((x) => x.old === 0 && x.state === "pending")).toBe(true);
+  expect(db.query("SELECT COUNT(*) AS n FROM webhook_deliveries").get()).toEqual({ n: 11 });
+  expect(r.pagesFreed).toBeGreaterThan(1000);
+  expect(db.query("PRAGMA freelist_count").get()).toEqual({ freelist_count: 0 });
+  // A second run finds nothing more to do, in one batch.
+  const again = await pruneOutbox(db, h.rt.writes, now - 30 * DAY);
+  expect({ deleted: again.deleted, batches: again.batches }).toEqual({ deleted: 0, batches: 1 });
+});
+
+test("freed pages go back in steps that stay short: no step moves more than VACUUM_PAGES, and small steps come first", async () => {
+  const { VACUUM_PAGES } = await import("../../src/store/retention.ts");
+  const h = fresh();
+  const db = h.rt.db;
+  const captures = new CapturesRepo(db);
+  const now = h.clock.now();
+  db.transaction(() => {
+    for (let i = 0; i < 3000; i++)
+      captures.insert({ receivedAt: now - 40 * DAY + i, remoteIp: null, method: "POST", rawPath: "/lefu/wifi/record", router: "lefu", routeKey: "record", pathPrefix: null, headers: { a: "b" }, bodyText: "x".repeat(3000), bodyBytes: 3000, parseStatus: "ok", authResult: null, responseStatus: 200, responseBody: "{}", deviceId: null });
+  })();
+  const report = await pruneCaptures(db, h.rt.writes, now - 30 * DAY, { pauseMs: 0 });
+  expect(report.pagesFreed).toBeGreaterThan(2000);
+  expect(db.query("PRAGMA freelist_count").get()).toEqual({ freelist_count: 0 });
+  expect(report.firstStepPages).toBeGreaterThan(0);
+  expect(report.firstStepPages).toBeLessThanOrEqual(32);
+  expect(report.largestStepPages).toBeLessThanOrEqual(VACUUM_PAGES);
+  expect(report.vacuumSteps).toBeGreaterThan(report.pagesFreed / VACUUM_PAGES);
+});
