@@ -36,8 +36,9 @@ ${optionsHelp()}`,
       } catch {
         /* not allowed here: run at the normal priority */
       }
-      backupTo(dbPath(config.dataDir), target);
-      console.log(`backup written to ${target}`);
+      // Pages copied in paced chunks while the server keeps writing (store/backup.ts); VACUUM INTO for an older database.
+      const r = backupTo(dbPath(config.dataDir), target, { pages: true });
+      console.log(`backup written to ${target} (${(r.bytes / 2 ** 20).toFixed(0)} MiB in ${(r.ms / 1000).toFixed(1)} s, ${r.method === "pages" ? "pages copied" : `VACUUM INTO${r.fallback ? `: ${r.fallback}` : ""}`})`);
       return 0;
     } catch (e) {
       if (e instanceof BackupError) {
