@@ -6,12 +6,13 @@
  *   prune     the server starts with diagnostics.captureRetentionDays = 1, so its start-up housekeeping
  *             deletes the 29 older days of captures (batches, then incremental_vacuum) while the scales
  *             upload; the bench watches the database (read-only) for the end of the prune;
- *   backup    `bodydock backup FILE` (another process, VACUUM INTO) while the scales upload;
+ *   backup    `bodydock backup FILE` (another process: pages copied under the WAL read lock) while the scales upload;
+ *   backup-vacuum  the same with VACUUM INTO (the method it replaced; another process at nice 10);
  *   prune-alone  the same prune in this process with nothing else running: batches, the longest one,
  *             pages freed (how long the write queue is held at most).
  * For each: uploads/s and p50 / p99 / max of the uploads made during that window, the window's length.
  *
- * Usage: bun bench/housekeeping.ts [--dataset DIR] [--conns 32] [--only baseline,prune,backup,prune-alone]
+ * Usage: bun bench/housekeeping.ts [--dataset DIR] [--conns 32] [--only baseline,prune,backup,backup-vacuum,prune-alone]
  */
 import { Database } from "bun:sqlite";
 import { copyFileSync, existsSync, mkdirSync, mkdtempSync, rmSync, statSync } from "node:fs";
@@ -25,7 +26,7 @@ import { percentile, waitReady } from "./load.ts";
 
 const { values } = parseArgs({
   args: process.argv.slice(2),
-  options: { dataset: { type: "string" }, conns: { type: "string", default: "32" }, only: { type: "string", default: "baseline,prune,backup,prune-alone" } },
+  options: { "backup-opts": { type: "string" }, slices: { type: "boolean" }, dataset: { type: "string" }, conns: { type: "string", default: "32" }, only: { type: "string", default: "baseline,prune,backup,prune-alone" } },
 });
 const root = join(import.meta.dir, "..");
 const bin = join(root, "dist/bodydock");
@@ -77,7 +78,7 @@ function summary(label: string, samples: Array<[number, number]>, from: number, 
   const lat = samples.filter(([s]) => s >= from && s <= to).map(([, l]) => l).sort((a, b) => a - b);
   const secs = (to - from) / 1000;
   console.log(
-    `${label.padEnd(9)} window ${secs.toFixed(1)} s: ${(lat.length / secs).toFixed(0)} uploads/s, p50 ${percentile(lat, 50).toFixed(2)} ms, p99 ${percentile(lat, 99).toFixed(2)} ms, max ${(lat[lat.length - 1] ?? NaN).toFixed(1)} ms${extra}`,
+    `${label.padEnd(22)} window ${secs.toFixed(1)} s: ${(lat.length / secs).toFixed(0)} uploads/s, p50 ${percentile(lat, 50).toFixed(2)} ms, p99 ${percentile(lat, 99).toFixed(2)} ms, max ${(lat[lat.length - 1] ?? NaN).toFixed(1)} ms${extra}`,
   );
 }
 
@@ -121,23 +122,33 @@ if (only.includes("prune")) {
   rmSync(dir, { recursive: true, force: true });
 }
 
-if (only.includes("backup")) {
-  const dir = copyDataset("backup");
+// "backup": `bodydock backup` as shipped (pages copied under the WAL read lock, store/backup.ts);
+// "backup-vacuum": the VACUUM INTO it replaced, in a process at the same nice 10, for the comparison.
+for (const mode of ["backup", "backup-vacuum"]) {
+  if (!only.includes(mode)) continue;
+  const dir = copyDataset(mode);
   const s = await serve(dir);
   const t0 = performance.now();
   let done = 0;
   let backupStart = 0;
   const target = join(work, "backup.sqlite");
   const load = upload(s.url, () => done > 0 && performance.now() - done > 1000);
-  await Bun.sleep(2000);
+  await Bun.sleep(5000);
   backupStart = performance.now();
-  const b = Bun.spawn([bin, "backup", target, "--data-dir", dir], { stdout: "ignore", stderr: "inherit" });
+  const vacuumScript = `require("node:os").setPriority(10); const { backupTo } = await import(${JSON.stringify(join(root, "src/store/backup.ts"))}); backupTo(${JSON.stringify(join(dir, "bodydock.sqlite"))}, ${JSON.stringify(target)});`;
+  // --backup-opts '{"pauseMs":5,...}': the page copy with other pacing (store/backup.ts BackupOptions), at nice 10 like the CLI.
+  const pagesScript = `require("node:os").setPriority(10); const { backupTo } = await import(${JSON.stringify(join(root, "src/store/backup.ts"))}); const r = backupTo(${JSON.stringify(join(dir, "bodydock.sqlite"))}, ${JSON.stringify(target)}, { pages: true, ...${values["backup-opts"] ?? "{}"} }); console.log(JSON.stringify(r));`;
+  const cmd = mode === "backup" ? (values["backup-opts"] ? [process.execPath, "-e", pagesScript] : [bin, "backup", target, "--data-dir", dir]) : [process.execPath, "-e", vacuumScript];
+  const b = Bun.spawn(cmd, { stdout: "pipe", stderr: "inherit" });
   const code = await b.exited;
   done = performance.now();
+  const said = (await new Response(b.stdout).text()).trim();
   const samples = await load;
   await s.stop();
-  summary("before", samples, t0 + 500, backupStart);
-  summary("backup", samples, backupStart, done, `; bodydock backup took ${((done - backupStart) / 1000).toFixed(1)} s (exit ${code}), ${(statSync(target).size / 2 ** 20).toFixed(0)} MiB written`);
+  summary(`${mode}: before`, samples, t0 + 2000, backupStart);
+  summary(`${mode}: during`, samples, backupStart, done, `; took ${((done - backupStart) / 1000).toFixed(1)} s (exit ${code}), ${(statSync(target).size / 2 ** 20).toFixed(0)} MiB written${said ? ` (${said})` : ""}`);
+  summary(`${mode}: after`, samples, done, done + 1000);
+  if (values.slices) for (let a = backupStart; a < done; a += 2000) summary(`  ${((a - backupStart) / 1000).toFixed(0)} s`, samples, a, Math.min(done, a + 2000));
   rmSync(dir, { recursive: true, force: true });
   rmSync(target, { force: true });
 }
