@@ -156,11 +156,20 @@ function copyPages(dbFile: string, target: string, opts: BackupOptions): number 
       if (!release) Bun.sleepSync(2); // a checkpoint of the server is writing: its frames are complete when it lets go
     }
     if (!release) return { why: "could not take the WAL read lock" };
+    let bytes: number;
     try {
-      return copyFile(dbFile, target, pageSize, opts);
+      bytes = copyFile(dbFile, target, pageSize, opts);
     } finally {
       release();
     }
+    // The WAL grew during the copy (nothing could be checkpointed): write it into the main file from here,
+    // at this process's priority, rather than leave it to the server's next auto-checkpoint, which runs
+    // on its event loop (a server checkpoint meanwhile finds the checkpoint lock taken and skips).
+    for (let i = 0; i < 20; i++) {
+      const c = db.query("PRAGMA wal_checkpoint(PASSIVE)").get() as { busy: number; log: number; checkpointed: number };
+      if (c.busy === 0 && c.log === c.checkpointed) break;
+    }
+    return bytes;
   } finally {
     db.close();
     if (shmFd !== null) closeSync(shmFd);

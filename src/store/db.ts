@@ -80,6 +80,10 @@ export function applyPragmas(db: Database): void {
   // SQLite's default page cache is 2 MB; a gym's database is hundreds of MB, and one upload touches the
   // upper pages of five b-trees. 32 MB keeps them (and a staff view's pages) without a read system call.
   db.run("PRAGMA cache_size = -32768");
+  // The WAL is reused from its start after each complete checkpoint but keeps the size it once reached: a
+  // backup holds checkpoints off while it copies (store/backup.ts), and the WAL can reach hundreds of MB then.
+  // Past 64 MB it is cut back at the next reset (normally it stays near 4 MB: wal_autocheckpoint = 1000 pages).
+  db.run("PRAGMA journal_size_limit = 67108864");
 }
 
 export interface OpenResult {

@@ -279,8 +279,13 @@ describe("a member's history", () => {
   });
 });
 
-test("connection pragmas for size: temp_store=MEMORY, a 32 MB page cache, auto_vacuum=INCREMENTAL on a new database", () => {
+test("connection pragmas for size: temp_store=MEMORY, a 32 MB page cache, auto_vacuum=INCREMENTAL on a new database, the WAL cut back past 64 MB", () => {
   const h = fresh();
   const q = (p: string) => h.rt.db.query(`PRAGMA ${p}`).get();
-  expect([q("temp_store"), q("cache_size"), q("auto_vacuum")]).toEqual([{ temp_store: 2 }, { cache_size: -32768 }, { auto_vacuum: 2 }]);
+  expect([q("temp_store"), q("cache_size"), q("auto_vacuum"), q("journal_size_limit")]).toEqual([
+    { temp_store: 2 },
+    { cache_size: -32768 },
+    { auto_vacuum: 2 },
+    { journal_size_limit: 67108864 },
+  ]);
 });
