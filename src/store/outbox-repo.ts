@@ -78,8 +78,13 @@ export class OutboxRepo {
 
   /** Writes one event and its deliveries (to `onlyEndpoint` alone when given: test events). Inside a write job. */
   add(type: EventType | "webhook.test", data: unknown, now: number, onlyEndpoint?: number): { id: number; eventId: string } {
+    return this.addJson(type, JSON.stringify(data), now, onlyEndpoint);
+  }
+
+  /** `add` with the payload already serialised (one payload for several events of one change). */
+  private addJson(type: EventType | "webhook.test", payload: string, now: number, onlyEndpoint?: number): { id: number; eventId: string } {
     const eventId = newEventId();
-    const { id } = this.insertStmt.get({ eventId, type, now, payload: JSON.stringify(data) } as never)!;
+    const { id } = this.insertStmt.get({ eventId, type, now, payload } as never)!;
     if (onlyEndpoint !== undefined) this.onlyStmt.run({ endpointId: onlyEndpoint, outboxId: id, now } as never);
     else this.fanOutStmt.run({ outboxId: id, now, type } as never);
     notifyOutbox(this.db);
@@ -92,15 +97,23 @@ export class OutboxRepo {
 
   /** measurement.created / measurement.assigned / report.computed for one stored row. */
   measurement(type: "measurement.created" | "measurement.assigned" | "report.computed", row: MeasurementRow, now: number): void {
-    const memberNo = row.member_id === null ? null : (this.memberNoStmt.get(row.member_id)?.member_no ?? null);
-    const device = row.device_id === null ? null : this.deviceStmt.get(row.device_id);
-    this.add(type, measurementData(row, memberNo, device), now);
+    this.addJson(type, this.measurementPayload(row), now);
   }
 
-  /** A new row, or one whose report changed: measurement.created (+ report.computed when it has a report). */
+  private measurementPayload(row: MeasurementRow): string {
+    const memberNo = row.member_id === null ? null : (this.memberNoStmt.get(row.member_id)?.member_no ?? null);
+    const device = row.device_id === null ? null : this.deviceStmt.get(row.device_id);
+    return JSON.stringify(measurementData(row, memberNo, device));
+  }
+
+  /**
+   * A new row, or one whose report changed: measurement.created (+ report.computed when it has a report).
+   * Both carry the same data: it is looked up and serialised once (this runs for every upload).
+   */
   measurementStored(row: MeasurementRow, now: number): void {
-    this.measurement("measurement.created", row, now);
-    if (row.indicators_json !== null) this.measurement("report.computed", row, now);
+    const payload = this.measurementPayload(row);
+    this.addJson("measurement.created", payload, now);
+    if (row.indicators_json !== null) this.addJson("report.computed", payload, now);
   }
 
   /** member.created / member.updated / member.deleted; `gone` is the member as it was, for a deletion. */
