@@ -96,9 +96,10 @@ async function pruneInBatches(db: Database, writes: WriteQueue, deleteBatch: Bat
     await pause();
     size = adapt(size, ms, 10, MAX_BATCH);
   }
-  if (vacuum.incremental()) {
+  // Between two jobs the server may have stopped: the database is closed then, and the next start carries on.
+  if (!writes.isClosed && vacuum.incremental()) {
     let pages = 32;
-    while (vacuum.free() > 0) {
+    while (!writes.isClosed && vacuum.free() > 0) {
       const before = vacuum.free();
       const n = pages;
       const ms = await writes.enqueue(() => {
@@ -107,6 +108,7 @@ async function pruneInBatches(db: Database, writes: WriteQueue, deleteBatch: Bat
         return performance.now() - s;
       });
       note(ms);
+      if (writes.isClosed) break;
       const after = vacuum.free();
       r.pagesFreed += before - after;
       if (r.vacuumSteps++ === 0) r.firstStepPages = before - after;

@@ -75,6 +75,11 @@ export class WriteQueue {
     return this.pending.length;
   }
 
+  /** True once close() has begun: the database may be closed right after (background work stops touching it). */
+  get isClosed(): boolean {
+    return this.closed;
+  }
+
   /** Runs `fn` inside the next group transaction; resolves after that transaction is committed. */
   enqueue<T>(fn: (db: Database) => T): Promise<T> {
     if (this.closed) return Promise.reject(new Error("write queue is closed"));

@@ -126,3 +126,31 @@ test("freed pages go back in steps that stay short: no step moves more than VACU
   expect(report.largestStepPages).toBeLessThanOrEqual(VACUUM_PAGES);
   expect(report.vacuumSteps).toBeGreaterThan(report.pagesFreed / VACUUM_PAGES);
 });
+
+test("a server stopping in the middle of giving pages back ends the prune quietly (no use of the closed database)", async () => {
+  const { until } = await import("../helpers.ts");
+  const h = fresh();
+  const db = h.rt.db;
+  const captures = new CapturesRepo(db);
+  const now = h.clock.now();
+  db.transaction(() => {
+    for (let i = 0; i < 3000; i++)
+      captures.insert({ receivedAt: now - 40 * DAY + i, remoteIp: null, method: "POST", rawPath: "/lefu/wifi/record", router: "lefu", routeKey: "record", pathPrefix: null, headers: { a: "b" }, bodyText: "x".repeat(3000), bodyBytes: 3000, parseStatus: "ok", authResult: null, responseStatus: 200, responseBody: "{}", deviceId: null });
+  })();
+  const free = db.query("PRAGMA freelist_count");
+  let most = 0;
+  const prune = pruneCaptures(db, h.rt.writes, now - 30 * DAY).then(
+    (r) => ({ ok: true as const, r }),
+    (e: Error) => ({ ok: false as const, message: e.message }),
+  );
+  // The deletes are done and the vacuum has begun: the free list grew and is shrinking.
+  await until(() => {
+    const n = (free.get() as { freelist_count: number }).freelist_count;
+    most = Math.max(most, n);
+    return most > 500 && n < most;
+  }, "a vacuum step", 20_000);
+  await h.rt.close();
+  const end = await prune;
+  if (!end.ok) expect(end.message).toMatch(/write queue is closed/);
+  else expect(end.r.pagesFreed).toBeGreaterThan(0);
+}, 30_000);
