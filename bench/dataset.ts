@@ -106,13 +106,7 @@ export async function buildDataset(o: DatasetOptions): Promise<DatasetResult> {
   const start = end - Math.round(o.years * 365 * DAY);
   const rt = openRuntime({ port: 0, host: "127.0.0.1", dataDir: o.dir, logLevel: "warn", bodyLimit: 1024 * 1024, bodyTimeout: 30 }, { log: memoryLogger("warn"), env: {} });
   const db = rt.db;
-  const members = new MembersRepo(db);
-  const devices = new DevicesRepo(db);
-  const measurements = new MeasurementsRepo(db);
-  const captures = new CapturesRepo(db);
-  const claims = new ClaimsRepo(db);
-  const youjiu = new YoujiuRepo(db);
-  const yolanda = new YolandaRepo(db);
+  const { members, devices, measurements, captures, claims, youjiu, yolanda } = rt.repos;
   const tx = (fn: () => void) => db.transaction(fn)();
   const retentionDays = rt.settings.get("diagnostics.captureRetentionDays");
 

@@ -22,7 +22,6 @@
 import { MeasurementCounts } from "../store/measurement-counts.ts";
 import { Elysia } from "elysia";
 import { safeEqual } from "./secrets.ts";
-import { captureBudget } from "../devices/common/capture-budget.ts";
 import type { Deps } from "../deps.ts";
 import { jsonError } from "./errors.ts";
 
@@ -39,6 +38,8 @@ interface Histogram {
 }
 
 export class Metrics {
+  /** Webhook delivery attempts by `endpoint\u0000outcome` (integrations/sender.ts). */
+  readonly webhookDeliveries = new Map<string, number>();
   private readonly requests = new Map<string, number>();
   private readonly durations = new Map<string, Histogram>();
 
@@ -131,7 +132,7 @@ export const metricsPlugin = (deps: Deps, metrics: Metrics, opts: MetricsOptions
         `bodydock_write_jobs_total ${q.jobs}`,
         "# HELP bodydock_captures_limited_total Device captures summarised or kept without body by the per-address volume cap.",
         "# TYPE bodydock_captures_limited_total counter",
-        `bodydock_captures_limited_total ${captureBudget(deps).limited}`,
+        `bodydock_captures_limited_total ${deps.captureBudget.limited}`,
         "# HELP bodydock_uptime_seconds Seconds since the process started.",
         "# TYPE bodydock_uptime_seconds gauge",
         `bodydock_uptime_seconds ${Math.max(0, Math.floor((deps.now() - deps.startedAt) / 1000))}`,

@@ -4,20 +4,18 @@
  * WebhookSender of their own with short delays.
  */
 import type { Deps } from "../deps.ts";
-import { outboxRepo } from "../store/outbox-repo.ts";
-import { presenceOf } from "./presence.ts";
 import { WebhookSender, type SenderOptions } from "./sender.ts";
 
 const HOUR = 3600_000;
 
 export function startIntegrations(deps: Deps, opts: Partial<SenderOptions> = {}): () => Promise<void> {
   const sender = new WebhookSender(deps, opts).start();
-  const presence = presenceOf(deps);
+  const presence = deps.presence;
   const sweep = setInterval(() => presence.sweep().catch((e) => deps.log.error("device.offline sweep failed", { error: (e as Error).message })), 60_000);
   sweep.unref?.();
   const prune = () =>
     deps.writes
-      .enqueue((db) => outboxRepo(db).prune(deps.now() - deps.settings.get("webhooks.retentionDays") * 24 * HOUR))
+      .enqueue(() => deps.repos.outbox.prune(deps.now() - deps.settings.get("webhooks.retentionDays") * 24 * HOUR))
       .catch((e) => deps.log.error("outbox pruning failed", { error: (e as Error).message }));
   void prune();
   const pruning = setInterval(prune, HOUR);

@@ -11,9 +11,8 @@
  */
 import { Elysia, t } from "elysia";
 import type { Deps } from "../deps.ts";
-import { deviceStore } from "../devices/common/store.ts";
 import { AppError } from "../http/errors.ts";
-import { staffGuard } from "./guard.ts";
+import { type StaffGuard } from "./guard.ts";
 import type { DeviceRow } from "../store/devices-repo.ts";
 import type { CaptureRow } from "../store/captures-repo.ts";
 import { DiagnosticsRepo } from "../store/diagnostics-repo.ts";
@@ -107,10 +106,10 @@ const COLUMNS: Record<string, string> = {
   unitOverride: "unit_override",
 };
 
-export const devicesApi = (deps: Deps, opts: DevicesOptions) => {
-  const { devices, captures } = deviceStore(deps.db);
-  const joins = new JoinRequestsRepo(deps.db);
-  const diagnostics = new DiagnosticsRepo(deps.db);
+export const devicesApi = (deps: Deps, guard: StaffGuard, opts: DevicesOptions) => {
+  const { devices, captures } = deps.repos;
+  const joins = deps.repos.joinRequests;
+  const diagnostics = deps.repos.diagnostics;
   const memberExists = deps.db.query<{ id: number }, [number]>("SELECT id FROM members WHERE id = ?");
   const get = (id: number) => {
     const d = devices.byId(id);
@@ -118,7 +117,7 @@ export const devicesApi = (deps: Deps, opts: DevicesOptions) => {
     return d;
   };
   return new Elysia({ name: "staff-devices", prefix: "/api/v1" })
-    .use(staffGuard(deps))
+    .use(guard)
     .get("/devices/pairing", () => deps.pairing.state(), {
       detail: { summary: "Whether the pairing window is open, and until when (epoch ms)", tags: ["devices"] },
     })

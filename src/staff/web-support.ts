@@ -9,13 +9,12 @@
 import { Elysia, t } from "elysia";
 import type { Deps } from "../deps.ts";
 import { AppError } from "../http/errors.ts";
-import { auditRepo } from "../store/audit-repo.ts";
 import { MembersRepo } from "../store/members-repo.ts";
 import { PageRepo } from "../store/page-repo.ts";
 import type { MeasurementRow } from "../store/measurements-repo.ts";
 import { SECRET_MASK, SettingError } from "../store/settings-repo.ts";
 import { SETTING_DEFS, isSettingKey, settingDef, type SettingKey } from "../config/settings.ts";
-import { actor, staffGuard } from "./guard.ts";
+import { actor, type StaffGuard } from "./guard.ts";
 
 export function measurementView(r: MeasurementRow & { device_name?: string | null; device_model?: string | null }) {
   return {
@@ -63,9 +62,9 @@ export { SECRET_MASK };
 const schemaJson = (key: SettingKey): unknown => JSON.parse(JSON.stringify(settingDef(key)!.schema));
 
 
-export const webSupportApi = (deps: Deps) => {
-  const audit = auditRepo(deps);
-  const members = new MembersRepo(deps.db);
+export const webSupportApi = (deps: Deps, guard: StaffGuard) => {
+  const audit = deps.repos.audit;
+  const members = deps.repos.members;
   const withDevice = "SELECT m.*, d.name AS device_name, d.model AS device_model FROM measurements m LEFT JOIN devices d ON d.id = m.device_id";
   const historyStmt = deps.db.query<MeasurementRow, [number, number, number, number]>(
     `${withDevice} WHERE m.member_id = ? AND m.status = 'assigned' AND m.measured_at >= ? AND m.measured_at < ? ORDER BY m.measured_at DESC LIMIT ?`,
@@ -78,11 +77,11 @@ export const webSupportApi = (deps: Deps) => {
      WHERE m.member_id = ? AND m.status = 'assigned' AND m.measured_at >= ? AND m.measured_at < ? ORDER BY m.measured_at DESC LIMIT ?`,
   );
   const oneStmt = deps.db.query<MeasurementRow, [number]>(`${withDevice} WHERE m.id = ?`);
-  const page = new PageRepo(deps.db);
+  const page = deps.repos.page;
   const pendingStmt = deps.db.query<{ n: number }, []>("SELECT COUNT(*) AS n FROM measurements WHERE status = 'unassigned'");
 
   return new Elysia({ name: "web-support", prefix: "/api/v1" })
-    .use(staffGuard(deps))
+    .use(guard)
     .get(
       "/members/:id/measurements",
       ({ params, query }) => {

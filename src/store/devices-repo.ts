@@ -1,6 +1,6 @@
 /** The `devices` table: one row per physical device, kept current by every device call. */
 import type { Database, Statement } from "bun:sqlite";
-import { seenKey, seenThrottle, type SeenThrottle } from "./seen-throttle.ts";
+import { seenKey, type SeenThrottle } from "./seen-throttle.ts";
 
 export type Vendor = "lefu" | "yolanda" | "youjiu";
 
@@ -62,7 +62,6 @@ const SEEN_COLUMNS = "id, vendor, device_key, family, approved, blocked, default
 export class DevicesRepo {
   private readonly upsertStmt: Statement<DeviceSeenRow>;
   private readonly seenRowStmt: Statement<DeviceSeenRow, [string, string]>;
-  private readonly throttle: SeenThrottle;
   private readonly byKeyStmt: Statement<DeviceRow, [string, string]>;
   private readonly byMacStmt: Statement<DeviceRow, [string, string]>;
   private readonly byIdStmt: Statement<DeviceRow, [number]>;
@@ -70,7 +69,10 @@ export class DevicesRepo {
   private readonly modeStmt: Statement<unknown, [string, number]>;
   private readonly listStmt: Statement<DeviceRow, [string | null]>;
 
-  constructor(db: Database) {
+  constructor(
+    db: Database,
+    private readonly throttle: SeenThrottle,
+  ) {
     // COALESCE keeps what we knew when a request leaves a field out; versions are merged.
     this.upsertStmt = db.query(`
       INSERT INTO devices (vendor, device_key, family, sn, mac, model, approved, first_seen, last_seen, last_ip, path_prefix,
@@ -87,7 +89,6 @@ export class DevicesRepo {
         rssi = COALESCE($rssi, rssi), timezone = COALESCE($timezone, timezone), wifi_ssid = COALESCE($wifiSsid, wifi_ssid)
       RETURNING ${SEEN_COLUMNS}`);
     this.seenRowStmt = db.query(`SELECT ${SEEN_COLUMNS} FROM devices WHERE vendor = ? AND device_key = ?`);
-    this.throttle = seenThrottle(db);
     this.byKeyStmt = db.query("SELECT * FROM devices WHERE vendor = ? AND device_key = ?");
     this.byMacStmt = db.query("SELECT * FROM devices WHERE vendor = ? AND mac = ? ORDER BY last_seen DESC LIMIT 1");
     this.byIdStmt = db.query("SELECT * FROM devices WHERE id = ?");

@@ -3,8 +3,8 @@
  * Member ids are stable integers; devices see them as `uid`.
  */
 import type { Database, Statement } from "bun:sqlite";
-import { cardForms, codeNorm, emailNorm, phoneDigits, phoneVariants } from "../core/members.ts";
-import { memberSearchIndex, type MemberSearchIndex } from "./member-search.ts";
+import { cardForms, codeNorm, emailNorm, memberProfile, phoneDigits, phoneVariants, type MemberProfile, type MemberProfileRow } from "../core/members.ts";
+import type { MemberSearchIndex } from "./member-search.ts";
 
 export type Sex = "male" | "female" | "unspecified";
 export type MemberStatus = "active" | "suspended";
@@ -179,10 +179,15 @@ export class MembersRepo {
   private readonly lastWeightStmt: Statement<{ weight_kg: number }, [number]>;
   private readonly pageStmt: Statement<MemberRow, [number, number]>;
   private readonly credCodeAllStmt: Statement<{ member_id: number }, [string]>;
-  private readonly searchIndex: MemberSearchIndex;
 
-  constructor(private readonly db: Database) {
+  private readonly profileStmt: Statement<MemberProfileRow, [number]>;
+
+  constructor(
+    private readonly db: Database,
+    private readonly searchIndex: MemberSearchIndex,
+  ) {
     this.byIdStmt = db.query("SELECT * FROM members WHERE id = ?");
+    this.profileStmt = db.query("SELECT id, name, nickname, phone, sex, birthday, height_cm, athlete, status FROM members WHERE id = ?");
     this.byNoStmt = db.query("SELECT * FROM members WHERE member_no = ? COLLATE NOCASE");
     const cols = MEMBER_FIELDS.map((f) => COLUMN[f]);
     this.insertStmt = db.query(
@@ -202,11 +207,16 @@ export class MembersRepo {
     this.deleteCredStmt = db.query("DELETE FROM credentials WHERE id = ?");
     this.pageStmt = db.query("SELECT * FROM members WHERE id > ? ORDER BY id LIMIT ?");
     this.credCodeAllStmt = db.query("SELECT member_id FROM credentials WHERE code_norm = ? COLLATE NOCASE");
-    this.searchIndex = memberSearchIndex(db);
     this.lastWeightStmt = db.query(
       "SELECT weight_kg FROM measurements WHERE member_id = ? AND status = 'assigned' ORDER BY measured_at DESC LIMIT 1",
     );
   }
+  /** The profile of member `id` (core/members.ts MemberProfile), or null: the one query every role uses for it. */
+  profile(id: number): MemberProfile | null {
+    const r = this.profileStmt.get(id);
+    return r ? memberProfile(r) : null;
+  }
+
 
   get(id: number): Member | null {
     const r = this.byIdStmt.get(id);

@@ -282,14 +282,3 @@ export class YolandaRepo {
   }
 }
 
-const cache = new WeakMap<Database, YolandaRepo>();
-
-/** One repository per database (statements prepared once). */
-export function yolandaRepo(db: Database): YolandaRepo {
-  let r = cache.get(db);
-  if (!r) {
-    r = new YolandaRepo(db);
-    cache.set(db, r);
-  }
-  return r;
-}

@@ -14,8 +14,6 @@
 import type { Database, Statement } from "bun:sqlite";
 import { ageOn } from "../../core/age.ts";
 import type { Deps } from "../../deps.ts";
-import { outboxRepo } from "../../store/outbox-repo.ts";
-import { deviceStore } from "../common/store.ts";
 
 interface Pending {
   id: number;
@@ -122,7 +120,7 @@ export class LiteReports {
       (db) => {
         const changes = this.storeStmt.run({ id: p.id, memberId: p.member_id, indicators: JSON.stringify({ ...(reports as object), source: "wsp-lite" }) } as never).changes;
         // report.computed in the same transaction (issue 17).
-        if (changes) outboxRepo(db).measurement("report.computed", deviceStore(db).measurements.byId(p.id)!, this.deps.now());
+        if (changes) this.deps.repos.outbox.measurement("report.computed", this.deps.repos.measurements.byId(p.id)!, this.deps.now());
         return changes;
       },
     );

@@ -5,7 +5,7 @@
  */
 import type { Database, Statement } from "bun:sqlite";
 import { phoneVariants, type MemberProfile } from "../../core/members.ts";
-import { memberProfile } from "../../store/profiles.ts";
+import type { MembersRepo } from "../../store/members-repo.ts";
 import { cardCandidates, normDec, normHex, type CardNumber } from "./wire.ts";
 
 export type Decision =
@@ -22,10 +22,10 @@ export class MemberLookup {
   private readonly cardDec: Statement<{ id: number }, [string]>;
   private readonly cardHex: Statement<{ id: number }, [string]>;
   private readonly email: Statement<{ id: number }, [string]>;
-  private readonly db: Database;
-
-  constructor(db: Database) {
-    this.db = db;
+  constructor(
+    private readonly db: Database,
+    private readonly members: MembersRepo,
+  ) {
     this.code = db.query("SELECT member_id AS id FROM credentials WHERE kind = 'code' AND code_norm = ?1 COLLATE NOCASE");
     this.memberNo = db.query("SELECT id FROM members WHERE member_no = ?1 COLLATE NOCASE");
     this.cardDec = db.query("SELECT member_id AS id FROM credentials WHERE kind = 'card' AND card_dec = ?1");
@@ -34,7 +34,7 @@ export class MemberLookup {
   }
 
   profile(id: number): MemberProfile | null {
-    return memberProfile(this.db, id);
+    return this.members.profile(id);
   }
 
   private static ids(rows: Ids): number[] {
