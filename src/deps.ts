@@ -2,10 +2,10 @@
  * The composition root's product: one object, built once by `openRuntime` (runtime.ts), that holds
  * everything the app runs on. It is handed down explicitly (like PocketBase's core.App): HTTP plugins,
  * device roles, the CLI and the background jobs receive it as an argument and take what they need.
- * No module keeps a cache keyed by it or by its database. Tests build it the same way
+ * No module keeps a cache keyed by it or by its database. It holds no database handle: SQL lives in
+ * store/ and is reached through `repos` (and `settings`, `writes`). Tests build it the same way
  * (test/helpers.ts: a temp-dir database, a pinned clock, a memory logger).
  */
-import type { Database } from "bun:sqlite";
 import type { Config } from "./config/config.ts";
 import type { Logger } from "./log.ts";
 import type { WriteQueue } from "./store/write-queue.ts";
@@ -21,8 +21,10 @@ import type { SetupTokens } from "./staff/setup-token.ts";
 
 export interface Deps {
   config: Config;
-  db: Database;
-  /** Every repository of `db`, built once (store/repos.ts). All SQL lives behind these. */
+  /**
+   * Every repository, built once (store/repos.ts). All SQL lives behind these: the database itself is
+   * not here (it is the Runtime's, for the root and tests), so code that receives Deps cannot reach it.
+   */
   repos: Repos;
   writes: WriteQueue;
   settings: SettingsRepo;

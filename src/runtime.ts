@@ -4,6 +4,7 @@
  * Config, as one `Deps` object that is then handed down explicitly. Used by `serve`, the CLI and
  * tests; `close()` commits queued writes, checkpoints the WAL and closes the database.
  */
+import type { Database } from "bun:sqlite";
 import type { Config } from "./config/config.ts";
 import type { Deps } from "./deps.ts";
 import { createLogger, type Logger } from "./log.ts";
@@ -22,6 +23,8 @@ import { FaceService } from "./face/service.ts";
 import { SetupTokens } from "./staff/setup-token.ts";
 
 export interface Runtime extends Deps {
+  /** The one connection. Only the root (this file), store/ and tests use it; Deps does not carry it. */
+  db: Database;
   migration: MigrationResult;
   close(): Promise<void>;
 }

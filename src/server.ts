@@ -7,7 +7,6 @@ import { createApp } from "./app.ts";
 import type { Config } from "./config/config.ts";
 import type { Logger } from "./log.ts";
 import { openRuntime, type Runtime } from "./runtime.ts";
-import { pruneCaptures } from "./store/retention.ts";
 import { LiteReports } from "./devices/yolanda/lite-reports.ts";
 import { ensureDataDir } from "./store/db.ts";
 import { DataDirLockedError, lockDataDir } from "./store/lock.ts";
@@ -37,7 +36,8 @@ function startMaintenance(rt: Runtime): ReturnType<typeof setInterval> {
     if (running) return;
     running = true;
     const days = rt.settings.get("diagnostics.captureRetentionDays");
-    pruneCaptures(rt.db, rt.writes, rt.now() - days * 24 * HOUR)
+    rt.repos.retention
+      .prune(rt.writes, rt.now() - days * 24 * HOUR)
       .then((r) => {
         if (r.deleted || r.pagesFreed) rt.log.info("captures pruned", { ...r, ms: Math.round(r.ms), longestBatchMs: Math.round(r.longestBatchMs * 100) / 100 });
       })

@@ -61,7 +61,7 @@ export class DevicePresence {
     });
     if (gone.length === 0) return 0;
     for (const [id] of gone) this.online.delete(id);
-    await this.deps.writes.enqueue((db) => {
+    await this.deps.writes.enqueue(() => {
       for (const [id, last] of gone) this.deps.repos.outbox.device("device.offline", id, last, now);
     });
     return gone.length;

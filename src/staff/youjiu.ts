@@ -40,13 +40,11 @@ function fail(result: string): never {
 export const youjiuStaffApi = (deps: Deps, guard: StaffGuard, opts: YoujiuStaffOptions) => {
   const { service } = deps.youjiu;
   const repo = deps.repos.youjiu;
-  const devicesStmt = deps.db.query<{ device_key: string; family: string; name: string | null; last_seen: number; last_ip: string | null }, []>(
-    "SELECT device_key, family, name, last_seen, last_ip FROM devices WHERE vendor = 'youjiu' ORDER BY device_key",
-  );
+  const { devices } = deps.repos;
 
   const list = () => {
     const now = deps.now();
-    const rows = new Map(devicesStmt.all().map((d) => [d.device_key, d]));
+    const rows = new Map(devices.list("youjiu").map((d) => [d.device_key, d]));
     const waiting = new Map(service.waitingDevices(now).map((w) => [w.sn, w]));
     const sns = new Set([...rows.keys(), ...waiting.keys()]);
     return [...sns].sort().map((sn) => {

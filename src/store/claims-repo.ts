@@ -94,6 +94,11 @@ export class ClaimsRepo {
     return { items, total };
   }
 
+  /** How many weighings wait in the claim queue. */
+  pendingCount(): number {
+    return this.countStmt.unassigned.get()!.n;
+  }
+
   /** Claims of one status, newest first, of one device and/or one source (the claim page's filters). */
   private filtered(status: ListStatus, limit: number, offset: number, filter: { deviceId?: number; source?: string }): { items: ClaimListItem[]; total: number } {
     const where = [`m.status = '${status}'`];

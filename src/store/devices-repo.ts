@@ -57,7 +57,29 @@ export type DeviceSeenRow = Pick<
   DeviceRow,
   "id" | "vendor" | "device_key" | "family" | "approved" | "blocked" | "default_member_id" | "impedance_mode" | "unit_override"
 >;
+/** What staff may change on a device (PATCH /api/v1/devices/:id); a field left out is kept. */
+export interface DevicePatch {
+  name?: string | null;
+  notes?: string | null;
+  approved?: boolean;
+  blocked?: boolean;
+  impedanceMode?: "encrypted" | "ohms";
+  defaultMemberId?: number | null;
+  unitOverride?: number | null;
+}
+
 const SEEN_COLUMNS = "id, vendor, device_key, family, approved, blocked, default_member_id, impedance_mode, unit_override";
+
+/** DevicePatch fields and their columns. */
+const PATCH_FIELDS: ReadonlyArray<readonly [keyof DevicePatch, string]> = [
+  ["name", "name"],
+  ["notes", "notes"],
+  ["approved", "approved"],
+  ["blocked", "blocked"],
+  ["impedanceMode", "impedance_mode"],
+  ["defaultMemberId", "default_member_id"],
+  ["unitOverride", "unit_override"],
+];
 
 export class DevicesRepo {
   private readonly upsertStmt: Statement<DeviceSeenRow>;
@@ -68,6 +90,8 @@ export class DevicesRepo {
   private readonly dupStmt: Statement<unknown, [number]>;
   private readonly modeStmt: Statement<unknown, [string, number]>;
   private readonly listStmt: Statement<DeviceRow, [string | null]>;
+  private readonly patchStmt: Statement<unknown>;
+  private readonly onlineStmt: Statement<{ vendor: Vendor; n: number }, [number]>;
 
   constructor(
     db: Database,
@@ -95,6 +119,27 @@ export class DevicesRepo {
     this.dupStmt = db.query("UPDATE devices SET dup_count = dup_count + 1 WHERE id = ?");
     this.modeStmt = db.query("UPDATE devices SET impedance_mode = ? WHERE id = ?");
     this.listStmt = db.query("SELECT * FROM devices WHERE ?1 IS NULL OR vendor = ?1 ORDER BY vendor, last_seen DESC");
+    // One statement for every patch: $set<Field> says whether the field is in it (prepared once, not built per call).
+    const set = (column: string, field: string) => `${column} = CASE WHEN $set_${field} THEN $${field} ELSE ${column} END`;
+    this.patchStmt = db.query(`UPDATE devices SET ${PATCH_FIELDS.map(([f, c]) => set(c, f)).join(", ")} WHERE id = $id`);
+    this.onlineStmt = db.query("SELECT vendor, COUNT(*) AS n FROM devices WHERE last_seen >= ? GROUP BY vendor ORDER BY vendor");
+  }
+
+  /** Call inside a write job. Writes the fields `patch` has (undefined ones are kept); true when the device exists. */
+  update(id: number, patch: DevicePatch): boolean {
+    if (PATCH_FIELDS.every(([f]) => patch[f] === undefined)) return this.byIdStmt.get(id) !== null;
+    const p: Record<string, string | number | null> = { $id: id };
+    for (const [f] of PATCH_FIELDS) {
+      const v = patch[f];
+      p[`$set_${f}`] = v === undefined ? 0 : 1;
+      p[`$${f}`] = v === undefined ? null : typeof v === "boolean" ? (v ? 1 : 0) : v;
+    }
+    return this.patchStmt.run(p as never).changes > 0;
+  }
+
+  /** Devices whose row says they were heard from at `since` or later, per vendor (GET /metrics). */
+  onlineByVendor(since: number): Map<Vendor, number> {
+    return new Map(this.onlineStmt.all(since).map((r) => [r.vendor, r.n]));
   }
 
   /**

@@ -12,13 +12,16 @@ import { ClaimsRepo } from "./claims-repo.ts";
 import { DevicesRepo } from "./devices-repo.ts";
 import { DiagnosticsRepo } from "./diagnostics-repo.ts";
 import { FacesRepo } from "./faces-repo.ts";
+import { HealthRepo } from "./health-repo.ts";
 import { JoinRequestsRepo } from "./join-requests-repo.ts";
+import { LiteReportsRepo } from "./lite-reports-repo.ts";
 import { MeasurementCounts } from "./measurement-counts.ts";
 import { MeasurementsRepo } from "./measurements-repo.ts";
 import { MemberSearchIndex } from "./member-search.ts";
 import { MembersRepo } from "./members-repo.ts";
 import { OutboxRepo } from "./outbox-repo.ts";
 import { PageRepo } from "./page-repo.ts";
+import { CaptureRetention } from "./retention.ts";
 import { SeenThrottle } from "./seen-throttle.ts";
 import { SessionsRepo } from "./sessions-repo.ts";
 import { StaffRepo } from "./staff-repo.ts";
@@ -34,12 +37,18 @@ export interface Repos {
   devices: DevicesRepo;
   diagnostics: DiagnosticsRepo;
   faces: FacesRepo;
+  /** The database check of GET /healthz. */
+  health: HealthRepo;
   joinRequests: JoinRequestsRepo;
+  /** The WSP-Lite report queue (devices/yolanda/lite-reports.ts). */
+  liteReports: LiteReportsRepo;
   measurementCounts: MeasurementCounts;
   measurements: MeasurementsRepo;
   members: MembersRepo;
   outbox: OutboxRepo;
   page: PageRepo;
+  /** Hourly capture retention (server.ts). */
+  retention: CaptureRetention;
   /** Device and Lefu identity last-seen writes, at most one a second (shared by the repositories that write them). */
   seen: SeenThrottle;
   sessions: SessionsRepo;
@@ -54,20 +63,24 @@ export function createRepos(db: Database, now: () => number): Repos {
   const members = new MembersRepo(db, new MemberSearchIndex(db));
   const outbox = new OutboxRepo(db, members);
   const measurements = new MeasurementsRepo(db, seen, outbox);
+  const captures = new CapturesRepo(db);
   return {
     apiKeys: new ApiKeysRepo(db),
     audit: new AuditRepo(db, now, outbox),
-    captures: new CapturesRepo(db),
+    captures,
     claims: new ClaimsRepo(db, measurements, outbox),
     devices: new DevicesRepo(db, seen),
     diagnostics: new DiagnosticsRepo(db),
     faces: new FacesRepo(db),
+    health: new HealthRepo(db),
     joinRequests: new JoinRequestsRepo(db),
+    liteReports: new LiteReportsRepo(db, measurements, outbox),
     measurementCounts: new MeasurementCounts(db),
     measurements,
     members,
     outbox,
     page: new PageRepo(db),
+    retention: new CaptureRetention(db, captures),
     seen,
     sessions: new SessionsRepo(db),
     staff: new StaffRepo(db),

@@ -49,9 +49,28 @@ class Vacuum {
   }
 }
 
-export async function pruneCaptures(db: Database, writes: WriteQueue, before: number, opts: { pauseMs?: number } = {}): Promise<PruneReport> {
-  const captures = new CapturesRepo(db);
-  const vacuum = new Vacuum(db);
+/** Capture retention, built once (store/repos.ts, `deps.repos.retention`): its statements are prepared once. */
+export class CaptureRetention {
+  private readonly vacuum: Vacuum;
+  constructor(
+    db: Database,
+    private readonly captures: CapturesRepo,
+  ) {
+    this.vacuum = new Vacuum(db);
+  }
+
+  /** Deletes ordinary captures received before `before` in adaptive batches, then gives freed pages back. */
+  prune(writes: WriteQueue, before: number, opts: { pauseMs?: number } = {}): Promise<PruneReport> {
+    return prune(this.captures, this.vacuum, writes, before, opts);
+  }
+}
+
+/** The same as `deps.repos.retention.prune`, on any database (tests and benches). */
+export function pruneCaptures(db: Database, writes: WriteQueue, before: number, opts: { pauseMs?: number } = {}): Promise<PruneReport> {
+  return new CaptureRetention(db, new CapturesRepo(db)).prune(writes, before, opts);
+}
+
+async function prune(captures: CapturesRepo, vacuum: Vacuum, writes: WriteQueue, before: number, opts: { pauseMs?: number }): Promise<PruneReport> {
   const t0 = performance.now();
   const r: PruneReport = { deleted: 0, batches: 0, longestBatchMs: 0, medianBatchMs: 0, over5ms: 0, pagesFreed: 0, ms: 0 };
   const times: number[] = [];

@@ -14,6 +14,6 @@ export interface YoujiuServices {
 }
 
 export function createYoujiuServices(deps: Deps): YoujiuServices {
-  const lookup = new MemberLookup(deps.db, deps.repos.members);
+  const lookup = new MemberLookup(deps.repos.members);
   return { service: new YoujiuService(deps, lookup), lookup, throttle: new LookupThrottle() };
 }
