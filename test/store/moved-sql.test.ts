@@ -87,3 +87,27 @@ describe("MembersRepo login look-ups (devices/youjiu/lookup.ts)", () => {
     expect(h.rt.youjiu.lookup.byId("+44 7700 900123", "44").sort((x, y) => x - y)).toEqual([a, b]);
   });
 });
+
+describe("indexed look-ups (migration 014)", () => {
+  const plan = (db: import("bun:sqlite").Database, sql: string) =>
+    (db.query(`EXPLAIN QUERY PLAN ${sql}`).all() as Array<{ detail: string }>).map((r) => r.detail).join(" | ");
+
+  test("a Youjiu phone login searches the trimmed-phone index, not a range of every member with a phone", () => {
+    const h = fresh();
+    const p = plan(h.rt.db, "SELECT id FROM members WHERE phone_norm IS NOT NULL AND ltrim(phone_norm, '0') IN (?1, ?2, ?3, ?4)");
+    expect(p).toContain("members_phone_trimmed");
+    expect(p).not.toContain("phone_norm>?");
+  });
+
+  test("the WSP-Lite report job reads only Lite weighings still waiting for a report", () => {
+    const h = fresh();
+    const p = plan(
+      h.rt.db,
+      `SELECT m.id FROM measurements m JOIN members mb ON mb.id = m.member_id
+       WHERE m.source = 'yolanda-lite' AND m.status = 'assigned' AND m.indicators_json IS NULL AND m.hmac IS NOT NULL
+       ORDER BY m.measured_at LIMIT ?`,
+    );
+    expect(p).toContain("measurements_lite_pending");
+    expect(p).not.toMatch(/SCAN m\b(?! USING INDEX measurements_lite_pending)/);
+  });
+});
