@@ -32,7 +32,6 @@ import { dbPath } from "../src/store/db.ts";
 import { DevicesRepo } from "../src/store/devices-repo.ts";
 import { MeasurementsRepo, type NewMeasurement } from "../src/store/measurements-repo.ts";
 import { MembersRepo, type MemberInput } from "../src/store/members-repo.ts";
-import { outboxRepo } from "../src/store/outbox-repo.ts";
 import { YolandaRepo } from "../src/store/yolanda-repo.ts";
 import { YoujiuRepo } from "../src/store/youjiu-repo.ts";
 
@@ -107,16 +106,10 @@ export async function buildDataset(o: DatasetOptions): Promise<DatasetResult> {
   const start = end - Math.round(o.years * 365 * DAY);
   const rt = openRuntime({ port: 0, host: "127.0.0.1", dataDir: o.dir, logLevel: "warn", bodyLimit: 1024 * 1024, bodyTimeout: 30 }, { log: memoryLogger("warn"), env: {} });
   const db = rt.db;
-  const members = new MembersRepo(db);
-  const devices = new DevicesRepo(db);
-  const measurements = new MeasurementsRepo(db);
-  const captures = new CapturesRepo(db);
-  const claims = new ClaimsRepo(db);
-  const youjiu = new YoujiuRepo(db);
-  const yolanda = new YolandaRepo(db);
+  const { members, devices, measurements, captures, claims, youjiu, yolanda } = rt.repos;
   const tx = (fn: () => void) => db.transaction(fn)();
   const retentionDays = rt.settings.get("diagnostics.captureRetentionDays");
-  const outbox = outboxRepo(db);
+  const outbox = rt.repos.outbox;
   const outboxDays = rt.settings.get("webhooks.retentionDays");
 
   // ---- devices ----

@@ -7,13 +7,12 @@
  * Usage: bun bench/lefu-sql.ts
  */
 import { testRuntime } from "../test/helpers.ts";
-import { deviceStore } from "../src/devices/common/store.ts";
 const h = testRuntime({ logLevel: "warn" });
 const db = h.rt.db;
 if (process.env.SYNC) db.run(`PRAGMA synchronous = ${process.env.SYNC}`);
 if (process.env.DROP) for (const ix of process.env.DROP.split(",")) db.run(`DROP INDEX ${ix}`);
 if (process.env.AC) db.run(`PRAGMA wal_autocheckpoint = ${process.env.AC}`);
-const { devices, captures, measurements } = deviceStore(db);
+const { devices, captures, measurements } = h.rt.repos;
 const seed = await Bun.file(new URL("../../shared/fixtures/lefu/torre-record-seed-example.json", import.meta.url).pathname).text();
 const N = 320 * 30; let t: number;
 const timings = { seen: 0, capture: 0, ident: 0, insert: 0, savepoint: 0, commit: 0 };

@@ -69,7 +69,7 @@ async function measure(label: string, dir: string, list: Page[] | null) {
   const ps = list ?? pages(rt.db);
   if (list) {
     // The "empty" database has only the members the calls name (no history, no claims, nothing else).
-    const members = new MembersRepo(rt.db);
+    const members = rt.repos.members;
     const ids = new Set(ps.flatMap((p) => p.calls.flatMap((c) => [...c.matchAll(/\/members\/(\d+)/g)].map((m) => Number(m[1])))));
     rt.db.transaction(() => {
       for (const id of ids) if (!members.get(id)) members.create({ memberNo: null, name: `member ${id}`, nickname: null, phone: null, email: null, sex: "female", birthday: "1990-01-01", heightCm: 165, referenceWeightKg: 60, goalWeightKg: null, athlete: false, avatarUrl: null, notes: null, extendData: null }, rt.now(), id);

@@ -17,8 +17,6 @@ import { join } from "node:path";
 import { newSecret } from "../src/integrations/signature.ts";
 import { createLogger } from "../src/log.ts";
 import { openRuntime } from "../src/runtime.ts";
-import { outboxRepo } from "../src/store/outbox-repo.ts";
-import { webhooksRepo } from "../src/store/webhooks-repo.ts";
 import { closedLoop, fmt, waitReady } from "./load.ts";
 
 const seconds = Number(process.argv[2] ?? 8);
@@ -58,11 +56,11 @@ async function receiver(secret: string, delayMs = 0) {
 async function dataDir(url: string | null, secret: string, queued = 0): Promise<string> {
   const dir = mkdtempSync(join(tmpdir(), "bodydock-hooks-bench-"));
   const rt = openRuntime({ port: 0, host: "127.0.0.1", dataDir: join(dir, "data"), logLevel: "error", bodyLimit: 1 << 20, bodyTimeout: 30 }, { log: createLogger("silent"), env: {} });
-  if (url) await rt.writes.enqueue(() => webhooksRepo(rt.db).create({ url, events: ["*"], secret, timeoutMs: 10000, description: null }, Date.now()));
+  if (url) await rt.writes.enqueue(() => rt.repos.webhooks.create({ url, events: ["*"], secret, timeoutMs: 10000, description: null }, Date.now()));
   const payload = { memberNo: "M-1", measurement: { id: 1, source: "lefu", weightKg: 70.1 }, report: { bmi: 22.9, bodyFatPercent: 18.4, musclePercent: 41.2 } };
   for (let done = 0; done < queued; done += 5000) {
     await rt.writes.enqueue(() => {
-      for (let i = done; i < Math.min(queued, done + 5000); i++) outboxRepo(rt.db).add("measurement.created", { ...payload, measurement: { ...payload.measurement, id: i } }, Date.now());
+      for (let i = done; i < Math.min(queued, done + 5000); i++) rt.repos.outbox.add("measurement.created", { ...payload, measurement: { ...payload.measurement, id: i } }, Date.now());
     });
   }
   await rt.close();

@@ -19,14 +19,12 @@ import { remoteAddress } from "./http/remote.ts";
 import { checkStaffBody, setBodyDeadline } from "./http/body-deadline.ts";
 import { lefuPlugin } from "./devices/lefu/plugin.ts";
 import { yolandaPlugin } from "./devices/yolanda/plugin.ts";
-import { youjiu, youjiuPlugin } from "./devices/youjiu/plugin.ts";
-import { presenceOf } from "./integrations/presence.ts";
+import { youjiuPlugin } from "./devices/youjiu/plugin.ts";
 import { metricsPlugin } from "./http/metrics.ts";
 import { webhookMetrics } from "./integrations/sender.ts";
-import { metricsOf, noteStart, observe } from "./http/observe.ts";
+import { noteStart, observe } from "./http/observe.ts";
 import { lefuClaimReport } from "./devices/lefu/claim.ts";
 import { yolandaClaimReport, type ClaimReport } from "./devices/yolanda/claim.ts";
-import { auditRepo } from "./store/audit-repo.ts";
 import type { MeasurementRow } from "./store/measurements-repo.ts";
 import { auditApi } from "./staff/audit.ts";
 import { authApi } from "./staff/auth.ts";
@@ -68,16 +66,17 @@ function isApiPath(request: Request): boolean {
 const claimReport =
   (deps: Deps) =>
   (row: MeasurementRow, memberId: number): ClaimReport =>
-    lefuClaimReport(deps.db, row, memberId) ?? yolandaClaimReport(row, memberId) ?? { indicators: null, note: row.indicators_note, profileMemberId: null };
+    lefuClaimReport(deps.repos, row, memberId) ?? yolandaClaimReport(row, memberId) ?? { indicators: null, note: row.indicators_note, profileMemberId: null };
 
 export function createApp(deps: Deps) {
   const { log, config } = deps;
-  const audit = auditRepo(deps);
+  const audit = deps.repos.audit;
   const staffOptions = { actor, audit: audit.record.bind(audit) };
   let root: AnyElysia | undefined;
   const hosts = new HostAllowList(deps);
+  const guard = staffGuard(deps);
   // Youjiu's repeated waiting polls are answered from memory: they keep a device online (issue 17).
-  presenceOf(deps).addLiveness("youjiu", (sn) => youjiu(deps).service.waiting.get(sn)?.lastPollAt ?? null);
+  deps.presence.addLiveness("youjiu", (sn) => deps.youjiu.service.waiting.get(sn)?.lastPollAt ?? null);
   const app = new Elysia({ name: "bodydock" })
     .onRequest(({ request, server, set }) => {
       noteStart(request, remoteAddress(server, request));
@@ -112,24 +111,24 @@ export function createApp(deps: Deps) {
     .onAfterResponse(({ request, set, route }) => observe(deps, request, route || "unmatched", typeof set.status === "number" ? set.status : 200))
     .use(errorHandler(log))
     .use(healthPlugin(deps))
-    .use(metricsPlugin(deps, metricsOf(deps), { isAdmin: adminSession(deps), extra: () => [...webhookMetrics(deps), ...youjiu(deps).throttle.metrics()] }))
+    .use(metricsPlugin(deps, deps.metrics, { isAdmin: adminSession(deps), extra: () => [...webhookMetrics(deps), ...deps.youjiu.throttle.metrics()] }))
     // The staff API: every route mounted in this instance is behind the guard (Origin, then session),
     // because the guard's hook is scoped to it. A new staff plugin is protected by being listed here.
     .use(
       new Elysia({ name: "staff-api" })
-        .use(staffGuard(deps))
-        .use(authApi(deps))
-        .use(membersApi(deps))
-        .use(facesApi(deps))
-        .use(memberSyncApi(deps))
-        .use(integrationsApi(deps))
-        .use(auditApi(deps))
+        .use(guard)
+        .use(authApi(deps, guard))
+        .use(membersApi(deps, guard))
+        .use(facesApi(deps, guard))
+        .use(memberSyncApi(deps, guard))
+        .use(integrationsApi(deps, guard))
+        .use(auditApi(deps, guard))
         .use(claimsApi(deps, { ...staffOptions, report: claimReport(deps) }))
-        .use(devicesApi(deps, staffOptions))
-        .use(youjiuStaffApi(deps, staffOptions))
-        .use(yolandaStaffApi(deps, staffOptions))
-        .use(webSupportApi(deps))
-        .use(pageApi(deps)),
+        .use(devicesApi(deps, guard, staffOptions))
+        .use(youjiuStaffApi(deps, guard, staffOptions))
+        .use(yolandaStaffApi(deps, guard, staffOptions))
+        .use(webSupportApi(deps, guard))
+        .use(pageApi(deps, guard)),
     )
     .use(docsPlugin(deps, () => root!))
     .use(webPlugin(deps));

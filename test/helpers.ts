@@ -76,9 +76,9 @@ export async function runBodydock(args: string[], opts: { cwd?: string; env?: Re
  * Resolves as soon as `cond()` holds (checked now, then every 2 ms); fails after `ms` naming `what`.
  * Tests await the condition they need (a log line landed, a batch committed) instead of sleeping.
  */
-export async function until(cond: () => boolean, what: string, ms = 5000): Promise<void> {
+export async function until(cond: () => boolean | Promise<boolean>, what: string, ms = 5000): Promise<void> {
   const end = Date.now() + ms;
-  while (!cond()) {
+  while (!(await cond())) {
     if (Date.now() > end) throw new Error(`timed out after ${ms} ms waiting for: ${what}`);
     await new Promise((r) => setTimeout(r, 2));
   }

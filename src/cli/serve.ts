@@ -1,7 +1,6 @@
 import { networkInterfaces } from "node:os";
 import { configFromProcess, optionsHelp } from "../config/config.ts";
-import { ListenError, startServer, type RunningServer } from "../main.ts";
-import { setupToken } from "../staff/auth.ts";
+import { ListenError, startServer, type RunningServer } from "../server.ts";
 import { parseFlags, type Command } from "./command.ts";
 import { startupError } from "./errors.ts";
 
@@ -58,7 +57,7 @@ Flags win over environment variables, which win over the defaults.`,
     const { log, config, version } = server.runtime;
     for (const url of lanUrls(config.host, server.port)) console.log(`bodydock ${version} ready: point devices and staff at ${url}`);
     // First run: until an admin account exists, a one-time link creates the first one.
-    const token = setupToken(server.runtime);
+    const token = server.runtime.setupTokens.current();
     if (token !== null) {
       const setupUrls = lanUrls(config.host, server.port).map((u) => `${u}setup?token=${token}`);
       log.warn("no admin account yet: open the setup link to create the first one", { setupUrls });

@@ -7,7 +7,6 @@
 import { configFromProcess, optionsHelp } from "../config/config.ts";
 import { createLogger } from "../log.ts";
 import { openRuntime, type Runtime } from "../runtime.ts";
-import { auditRepo } from "../store/audit-repo.ts";
 import { MIN_PASSWORD, StaffError, StaffRepo, hashPassword, staffView, type Role } from "../store/staff-repo.ts";
 import { EXIT_USAGE, parseFlags, type Command } from "./command.ts";
 import { CliFail, withCliErrors } from "./errors.ts";
@@ -104,7 +103,7 @@ function open(flags: Record<string, string | true>): Runtime {
 
 function requireName(rt: Runtime, name: string | undefined) {
   if (!name) throw new CliFail("give the username, e.g. bodydock staff disable alice", EXIT_USAGE);
-  const row = new StaffRepo(rt.db).byUsername(name);
+  const row = rt.repos.staff.byUsername(name);
   if (!row) throw new CliFail(`no staff account named ${name}`);
   return row;
 }
@@ -127,10 +126,10 @@ async function run(args: string[]): Promise<number> {
     const h = await hash(password);
     const rt = open(flags);
     try {
-      const staff = new StaffRepo(rt.db);
+      const staff = rt.repos.staff;
       const row = await rt.writes.enqueue(() => {
         const r = staff.insert(username, h, role as Role, rt.now());
-        auditRepo(rt).record("cli", "staff.create", "staff", String(r.id), null, staffView(r));
+        rt.repos.audit.record("cli", "staff.create", "staff", String(r.id), null, staffView(r));
         return r;
       });
       console.log(`created ${row.role} account ${row.username}`);
@@ -146,7 +145,7 @@ async function run(args: string[]): Promise<number> {
   if (sub === "list") {
     const rt = open(flags);
     try {
-      const rows = new StaffRepo(rt.db).list().map(staffView);
+      const rows = rt.repos.staff.list().map(staffView);
       if (flags.json) console.log(JSON.stringify(rows, null, 2));
       else if (rows.length === 0) console.log("no staff accounts yet (bodydock staff add --username NAME --role admin)");
       else {
@@ -174,8 +173,8 @@ async function run(args: string[]): Promise<number> {
     try {
       const row = requireName(rt, positional[0]);
       await rt.writes.enqueue(() => {
-        new StaffRepo(rt.db).setPassword(row.id, h, rt.now());
-        auditRepo(rt).record("cli", "staff.password", "staff", String(row.id), null, { passwordChanged: true });
+        rt.repos.staff.setPassword(row.id, h, rt.now());
+        rt.repos.audit.record("cli", "staff.password", "staff", String(row.id), null, { passwordChanged: true });
       });
       console.log(`password of ${row.username} changed; its sessions have ended`);
       return 0;
@@ -190,8 +189,8 @@ async function run(args: string[]): Promise<number> {
     const row = requireName(rt, positional[0]);
     const disable = sub === "disable";
     await rt.writes.enqueue(() => {
-      const after = new StaffRepo(rt.db).setDisabled(row.id, disable, rt.now());
-      auditRepo(rt).record("cli", `staff.${sub}`, "staff", String(row.id), staffView(row), staffView(after));
+      const after = rt.repos.staff.setDisabled(row.id, disable, rt.now());
+      rt.repos.audit.record("cli", `staff.${sub}`, "staff", String(row.id), staffView(row), staffView(after));
     });
     console.log(disable ? `${row.username} disabled; its sessions have ended` : `${row.username} enabled`);
     return 0;

@@ -1,8 +1,9 @@
 /**
  * Members, the pure parts (no I/O): the profile every role reads (`MemberProfile`), and identifiers
  * normalised for matching. Cards are stored as both the decimal number and the 8-digit upper-case
- * hex of the same number, so a reader that reports either form finds the member. The SQL that reads
- * a profile is store/profiles.ts.
+ * hex of the same number, so a reader that reports either form finds the member. The one query that
+ * reads a profile is store/members-repo.ts `MembersRepo.profile`; `phoneVariants` is the one phone
+ * matcher (Youjiu logins through `MembersRepo.idsByPhone`, and the staff member search).
  */
 
 export type Sex = "male" | "female" | "unspecified";

@@ -2,7 +2,7 @@
  * Face login state of one app instance: the settings, the in-memory matching index (rebuilt
  * when templates change), the unrecognised device attempts of the last 10 minutes (memory only:
  * descriptor + 96 px thumbnail, never the image) and image analysis through the face worker.
- * The staff API and the Youjiu plugin share one FaceService per Deps (faceService(deps)).
+ * The staff API and the Youjiu plugin share one FaceService per Deps (deps.face).
  */
 import type { Deps } from "../deps.ts";
 import { FacesRepo } from "../store/faces-repo.ts";
@@ -41,7 +41,7 @@ export class FaceService {
     private readonly deps: Deps,
     private readonly worker: FaceWorker = faceWorker(),
   ) {
-    this.repo = new FacesRepo(deps.db);
+    this.repo = deps.repos.faces;
   }
 
   enabled(): boolean {
@@ -123,10 +123,3 @@ export class FaceService {
   }
 }
 
-const services = new WeakMap<Deps, FaceService>();
-/** The face login state of an app instance. */
-export function faceService(deps: Deps): FaceService {
-  let s = services.get(deps);
-  if (!s) services.set(deps, (s = new FaceService(deps)));
-  return s;
-}

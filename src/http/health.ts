@@ -9,16 +9,11 @@ import type { Deps } from "../deps.ts";
 const WriteFailure = t.Object({ code: t.String(), message: t.String(), at: t.Integer() });
 
 export const healthPlugin = (deps: Deps) => {
-  const ping = deps.db.query("SELECT 1 AS ok");
+  const { health } = deps.repos;
   return new Elysia({ name: "health" }).get(
     "/healthz",
     ({ status }) => {
-      let ok = false;
-      try {
-        ok = (ping.get() as { ok: number } | null)?.ok === 1;
-      } catch {
-        ok = false;
-      }
+      const ok = health.ping();
       const common = { version: deps.version, uptimeSeconds: Math.max(0, Math.floor((deps.now() - deps.startedAt) / 1000)) };
       if (!ok) return status(503, { status: "error" as const, db: "error" as const, ...common });
       const failure = deps.writes.lastFailure;

@@ -19,10 +19,8 @@
  * Access: `Authorization: Bearer <metrics.token>` when that setting is set, or
  * a signed-in admin's session cookie. Anything else gets 401.
  */
-import { MeasurementCounts } from "../store/measurement-counts.ts";
 import { Elysia } from "elysia";
 import { safeEqual } from "./secrets.ts";
-import { captureBudget } from "../devices/common/capture-budget.ts";
 import type { Deps } from "../deps.ts";
 import { jsonError } from "./errors.ts";
 
@@ -39,6 +37,8 @@ interface Histogram {
 }
 
 export class Metrics {
+  /** Webhook delivery attempts by `endpoint\u0000outcome` (integrations/sender.ts). */
+  readonly webhookDeliveries = new Map<string, number>();
   private readonly requests = new Map<string, number>();
   private readonly durations = new Map<string, Histogram>();
 
@@ -99,8 +99,7 @@ export interface MetricsOptions {
 }
 
 export const metricsPlugin = (deps: Deps, metrics: Metrics, opts: MetricsOptions) => {
-  const measurementsBySource = new MeasurementCounts(deps.db);
-  const online = deps.db.query<{ vendor: string; n: number }, [number]>("SELECT vendor, COUNT(*) AS n FROM devices WHERE last_seen >= ? GROUP BY vendor ORDER BY vendor");
+  const { measurementCounts, devices } = deps.repos;
 
   return new Elysia({ name: "metrics" }).get(
     "/metrics",
@@ -114,10 +113,10 @@ export const metricsPlugin = (deps: Deps, metrics: Metrics, opts: MetricsOptions
       }
       const lines = metrics.renderRequests();
       lines.push("# HELP bodydock_measurements_stored Measurements in the database, by source and status.", "# TYPE bodydock_measurements_stored gauge");
-      for (const r of measurementsBySource.bySourceAndStatus()) lines.push(`bodydock_measurements_stored{source="${esc(r.source)}",status="${esc(r.status)}"} ${r.n}`);
-      const seen = new Map(online.all(deps.now() - ONLINE_WINDOW_MS).map((r) => [r.vendor, r.n]));
+      for (const r of measurementCounts.bySourceAndStatus()) lines.push(`bodydock_measurements_stored{source="${esc(r.source)}",status="${esc(r.status)}"} ${r.n}`);
+      const seen = devices.onlineByVendor(deps.now() - ONLINE_WINDOW_MS);
       lines.push("# HELP bodydock_devices_online Devices heard from in the last 10 minutes, by vendor.", "# TYPE bodydock_devices_online gauge");
-      for (const v of ["lefu", "yolanda", "youjiu"]) lines.push(`bodydock_devices_online{vendor="${v}"} ${seen.get(v) ?? 0}`);
+      for (const v of ["lefu", "yolanda", "youjiu"] as const) lines.push(`bodydock_devices_online{vendor="${v}"} ${seen.get(v) ?? 0}`);
       const q = deps.writes.stats;
       lines.push(
         "# HELP bodydock_write_queue_depth Write jobs waiting for the next group commit.",
@@ -131,7 +130,7 @@ export const metricsPlugin = (deps: Deps, metrics: Metrics, opts: MetricsOptions
         `bodydock_write_jobs_total ${q.jobs}`,
         "# HELP bodydock_captures_limited_total Device captures summarised or kept without body by the per-address volume cap.",
         "# TYPE bodydock_captures_limited_total counter",
-        `bodydock_captures_limited_total ${captureBudget(deps).limited}`,
+        `bodydock_captures_limited_total ${deps.captureBudget.limited}`,
         "# HELP bodydock_uptime_seconds Seconds since the process started.",
         "# TYPE bodydock_uptime_seconds gauge",
         `bodydock_uptime_seconds ${Math.max(0, Math.floor((deps.now() - deps.startedAt) / 1000))}`,

@@ -5,21 +5,8 @@
  * Elysia runs no after-response hook, so they call `observe` themselves.
  */
 import type { Deps } from "../deps.ts";
-import { Metrics } from "./metrics.ts";
 
 const started = new WeakMap<Request, { t0: number; remote: string | null }>();
-const registries = new WeakMap<Deps, Metrics>();
-
-/** The request metrics of one running app (one per Deps). */
-export function metricsOf(deps: Deps): Metrics {
-  let m = registries.get(deps);
-  if (!m) {
-    m = new Metrics();
-    registries.set(deps, m);
-  }
-  return m;
-}
-
 export function noteStart(request: Request, remote: string | null): void {
   started.set(request, { t0: performance.now(), remote });
 }
@@ -33,7 +20,7 @@ export function remoteOf(request: Request): string | null {
 export function observe(deps: Deps, request: Request, route: string, status: number): void {
   const info = started.get(request);
   const ms = info === undefined ? null : performance.now() - info.t0;
-  metricsOf(deps).record(route, status, (ms ?? 0) / 1000);
+  deps.metrics.record(route, status, (ms ?? 0) / 1000);
   if (deps.log.level !== "debug" && deps.log.level !== "info") return; // the request line is an info line: build it only when it is written
   deps.log.info("request", {
     method: request.method,

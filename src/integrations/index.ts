@@ -4,15 +4,13 @@
  * WebhookSender of their own with short delays.
  */
 import type { Deps } from "../deps.ts";
-import { pruneOutbox } from "../store/retention.ts";
-import { presenceOf } from "./presence.ts";
 import { WebhookSender, type SenderOptions } from "./sender.ts";
 
 const HOUR = 3600_000;
 
 export function startIntegrations(deps: Deps, opts: Partial<SenderOptions> = {}): () => Promise<void> {
   const sender = new WebhookSender(deps, opts).start();
-  const presence = presenceOf(deps);
+  const presence = deps.presence;
   const sweep = setInterval(() => presence.sweep().catch((e) => deps.log.error("device.offline sweep failed", { error: (e as Error).message })), 60_000);
   sweep.unref?.();
   // In batches that let device writes through (store/retention.ts), at most one run at a time.
@@ -20,7 +18,8 @@ export function startIntegrations(deps: Deps, opts: Partial<SenderOptions> = {})
   const prune = () => {
     if (pruneRunning) return;
     pruneRunning = true;
-    pruneOutbox(deps.db, deps.writes, deps.now() - deps.settings.get("webhooks.retentionDays") * 24 * HOUR)
+    deps.repos.retention
+      .pruneOutbox(deps.writes, deps.now() - deps.settings.get("webhooks.retentionDays") * 24 * HOUR)
       .catch((e) => {
         if (!/write queue is closed/.test((e as Error).message)) deps.log.error("outbox pruning failed", { error: (e as Error).message });
       })

@@ -9,9 +9,7 @@
  */
 import type { Database } from "bun:sqlite";
 import type { Deps } from "../deps.ts";
-import { deviceStore } from "../devices/common/store.ts";
 import type { Vendor } from "../store/devices-repo.ts";
-import { outboxRepo } from "../store/outbox-repo.ts";
 
 /** When a device of a vendor was last heard from outside the pipeline (epoch ms), or null. */
 export type Liveness = (deviceKey: string) => number | null;
@@ -31,7 +29,7 @@ export class DevicePresence {
   seen(db: Database, deviceId: number, now: number): void {
     const was = this.online.get(deviceId);
     this.online.set(deviceId, now);
-    if (was === undefined) outboxRepo(db).device("device.online", deviceId, now, now);
+    if (was === undefined) this.deps.repos.outbox.device("device.online", deviceId, now, now);
   }
 
   /** The request's transaction failed: forget it, so the next request says online again. */
@@ -53,7 +51,7 @@ export class DevicePresence {
     const limit = this.offlineAfterMs();
     const gone = [...this.online].filter(([id, last]) => {
       if (now - last <= limit) return false;
-      const d = deviceStore(this.deps.db).devices.byId(id);
+      const d = this.deps.repos.devices.byId(id);
       const alive = d ? (this.liveness.get(d.vendor)?.(d.device_key) ?? null) : null;
       if (alive !== null && now - alive <= limit) {
         this.online.set(id, alive);
@@ -63,17 +61,10 @@ export class DevicePresence {
     });
     if (gone.length === 0) return 0;
     for (const [id] of gone) this.online.delete(id);
-    await this.deps.writes.enqueue((db) => {
-      for (const [id, last] of gone) outboxRepo(db).device("device.offline", id, last, now);
+    await this.deps.writes.enqueue(() => {
+      for (const [id, last] of gone) this.deps.repos.outbox.device("device.offline", id, last, now);
     });
     return gone.length;
   }
 }
 
-const trackers = new WeakMap<Deps, DevicePresence>();
-
-export function presenceOf(deps: Deps): DevicePresence {
-  let p = trackers.get(deps);
-  if (!p) trackers.set(deps, (p = new DevicePresence(deps)));
-  return p;
-}

@@ -16,8 +16,7 @@
  *   a delivery whose outcome was not recorded before a crash is sent again (at least once).
  */
 import type { Deps } from "../deps.ts";
-import { onOutbox } from "../store/outbox-repo.ts";
-import { webhooksRepo, type EndpointRow, type QueueHead } from "../store/webhooks-repo.ts";
+import { type EndpointRow, type QueueHead } from "../store/webhooks-repo.ts";
 import { signatureHeader } from "./signature.ts";
 
 export interface SenderOptions {
@@ -45,14 +44,6 @@ export type Outcome = "delivered" | "retry" | "failed" | "gone";
 /** Deliveries read from the queue at a time. */
 const BATCH = 100;
 
-/** Deliveries by endpoint and outcome, for /metrics (one registry per Deps). */
-const counters = new WeakMap<Deps, Map<string, number>>();
-export function deliveryCounters(deps: Deps): Map<string, number> {
-  let m = counters.get(deps);
-  if (!m) counters.set(deps, (m = new Map()));
-  return m;
-}
-
 /** The delivered body: the event as Standard Webhooks suggests (type, timestamp, data). */
 export function eventBody(e: Pick<QueueHead, "type" | "created_at" | "payload_json">): string {
   return `{"type":${JSON.stringify(e.type)},"timestamp":"${new Date(e.created_at).toISOString()}","data":${e.payload_json}}`;
@@ -78,12 +69,12 @@ export class WebhookSender {
     private readonly deps: Deps,
     opts: Partial<SenderOptions> = {},
   ) {
-    this.repo = webhooksRepo(deps.db);
+    this.repo = deps.repos.webhooks;
     this.opts = { ...DEFAULT_SENDER, ...opts };
   }
 
   start(): this {
-    this.unsubscribe = onOutbox(this.deps.db, () => this.refresh());
+    this.unsubscribe = this.deps.repos.outbox.onAdded(() => this.refresh());
     this.timer = setInterval(() => this.refresh(), this.opts.idleMs);
     this.timer.unref?.();
     this.refresh();
@@ -172,7 +163,7 @@ export class WebhookSender {
   }
 
   private count(endpointId: number, outcome: Outcome): void {
-    const m = deliveryCounters(this.deps);
+    const m = this.deps.metrics.webhookDeliveries;
     const key = `${endpointId}\u0000${outcome}`;
     m.set(key, (m.get(key) ?? 0) + 1);
   }
@@ -235,11 +226,11 @@ export class WebhookSender {
 /** The webhook families for GET /metrics: attempts by endpoint and outcome, and the outbox depth. */
 export function webhookMetrics(deps: Deps): string[] {
   const out = ["# HELP bodydock_webhook_deliveries_total Webhook delivery attempts, by endpoint and outcome (delivered, retry, failed, gone).", "# TYPE bodydock_webhook_deliveries_total counter"];
-  for (const [key, n] of [...deliveryCounters(deps)].sort(([a], [b]) => (a < b ? -1 : 1))) {
+  for (const [key, n] of [...deps.metrics.webhookDeliveries].sort(([a], [b]) => (a < b ? -1 : 1))) {
     const [endpoint, outcome] = key.split("\u0000");
     out.push(`bodydock_webhook_deliveries_total{endpoint="${endpoint}",outcome="${outcome}"} ${n}`);
   }
-  const pending = webhooksRepo(deps.db).pendingByEndpoint();
+  const pending = deps.repos.webhooks.pendingByEndpoint();
   let total = 0;
   out.push("# HELP bodydock_webhook_queue_depth Deliveries waiting, by endpoint.", "# TYPE bodydock_webhook_queue_depth gauge");
   for (const [id, n] of [...pending].sort(([a], [b]) => a - b)) {

@@ -16,7 +16,6 @@ import { createHash, randomBytes } from "node:crypto";
 import type { Deps } from "../deps.ts";
 import { jsonError } from "../http/errors.ts";
 import { observe, remoteOf } from "../http/observe.ts";
-import { auditRepo } from "../store/audit-repo.ts";
 import { ApiKeysRepo, type ApiKeyRow } from "../store/api-keys-repo.ts";
 
 export const SCOPES = ["members:read", "members:write", "measurements:read", "push"] as const;
@@ -68,10 +67,10 @@ export interface KeyIdentity {
 }
 
 /** The key a request presents, or null: no `Bearer bd_…`, unknown or revoked. */
-export function authenticateApiKey(deps: Pick<Deps, "db">, request: Request): KeyIdentity | null {
+export function authenticateApiKey(deps: Pick<Deps, "repos">, request: Request): KeyIdentity | null {
   const key = presentedKey(request);
   if (!key) return null;
-  const row = repoOf(deps).byHash(hashKey(key));
+  const row = deps.repos.apiKeys.byHash(hashKey(key));
   if (!row || row.revoked_at !== null) return null;
   return identityOf(row);
 }
@@ -91,13 +90,6 @@ export function presentedKey(request: Request): string | null {
   return m ? m[1]! : null;
 }
 
-const repos = new WeakMap<object, ApiKeysRepo>();
-function repoOf(deps: Pick<Deps, "db">): ApiKeysRepo {
-  let r = repos.get(deps.db);
-  if (!r) repos.set(deps.db, (r = new ApiKeysRepo(deps.db)));
-  return r;
-}
-
 function rawPath(request: Request): string {
   const url = request.url;
   const start = url.indexOf("/", url.indexOf("//") + 2);
@@ -106,14 +98,11 @@ function rawPath(request: Request): string {
   return url.slice(start, end < 0 ? undefined : end);
 }
 
-/** Per-key fixed one-minute windows. */
-const windows = new WeakMap<Deps, Map<number, { start: number; count: number }>>();
+/** Per-key fixed one-minute windows; the guard owns one (staff/guard.ts, built once per app). */
+export type KeyRateWindows = Map<number, { start: number; count: number }>;
 
 /** Seconds to wait when the key is over its limit, else 0 (and the request is counted). */
-function takeRate(deps: Deps, keyId: number, perMinute: number): number {
-  let m = windows.get(deps);
-  if (!m) windows.set(deps, (m = new Map()));
-  const now = deps.now();
+function takeRate(m: KeyRateWindows, now: number, keyId: number, perMinute: number): number {
   const w = m.get(keyId);
   if (!w || now - w.start >= 60_000) {
     m.set(keyId, { start: now, count: 1 });
@@ -130,10 +119,10 @@ function takeRate(deps: Deps, keyId: number, perMinute: number): number {
  * key's identity: the request goes on with actor `apikey:<name>`, without Origin or session.
  */
 /** `routedPath`: the path the router matched (the guard passes it), so the scope follows the route, not a re-parse of the URL. */
-export async function apiKeyGate(deps: Deps, request: Request, routedPath?: string): Promise<Response | KeyIdentity | undefined> {
+export async function apiKeyGate(deps: Deps, windows: KeyRateWindows, request: Request, routedPath?: string): Promise<Response | KeyIdentity | undefined> {
   const key = presentedKey(request);
   if (key === null) return undefined;
-  const row = repoOf(deps).byHash(hashKey(key));
+  const row = deps.repos.apiKeys.byHash(hashKey(key));
   if (!row || row.revoked_at !== null) {
     observe(deps, request, "apikey.unauthorized", 401);
     return jsonError(401, "unauthorized", "this API key is unknown or revoked", {}, { "www-authenticate": 'Bearer realm="bodydock"' });
@@ -150,7 +139,7 @@ export async function apiKeyGate(deps: Deps, request: Request, routedPath?: stri
       scope === null ? {} : { scope },
     );
   }
-  const wait = takeRate(deps, row.id, row.rate_per_minute);
+  const wait = takeRate(windows, deps.now(), row.id, row.rate_per_minute);
   if (wait > 0) {
     observe(deps, request, "apikey.rate_limited", 429);
     return jsonError(429, "rate_limited", `this API key is over its limit of ${row.rate_per_minute} requests a minute`, {}, { "retry-after": String(wait) });
@@ -159,8 +148,8 @@ export async function apiKeyGate(deps: Deps, request: Request, routedPath?: stri
   // The use is audited; not awaited (the request does not wait for it: it is a record, not the change).
   deps.writes
     .enqueue(() => {
-      repoOf(deps).used(row.id, ip, deps.now());
-      auditRepo(deps).record(actorOf(identity), "apikey.use", "api_key", String(row.id), null, { method: request.method, path, scope, ip });
+      deps.repos.apiKeys.used(row.id, ip, deps.now());
+      deps.repos.audit.record(actorOf(identity), "apikey.use", "api_key", String(row.id), null, { method: request.method, path, scope, ip });
     })
     .catch((e) => deps.log.error("API key use not recorded", { key: row.id, error: (e as Error).message }));
   return identity;
@@ -203,30 +192,30 @@ export function apiKeyView(r: ApiKeyRow): ApiKeyView {
 
 /** Creates a key inside a write job (the API and the CLI); the key text is returned once. */
 export function createKey(
-  deps: Pick<Deps, "db" | "now">,
+  deps: Pick<Deps, "repos" | "now">,
   k: { name: string; scopes: Scope[]; ratePerMinute?: number; by: string },
 ): { key: string; view: ApiKeyView } {
   const g = generateKey();
-  const row = repoOf(deps).insert({ name: k.name, prefix: g.prefix, hash: g.hash, scopes: k.scopes, ratePerMinute: k.ratePerMinute ?? 600, by: k.by }, deps.now());
+  const row = deps.repos.apiKeys.insert({ name: k.name, prefix: g.prefix, hash: g.hash, scopes: k.scopes, ratePerMinute: k.ratePerMinute ?? 600, by: k.by }, deps.now());
   const view = apiKeyView(row);
-  auditRepo(deps).record(k.by, "apikey.create", "api_key", String(row.id), null, view);
+  deps.repos.audit.record(k.by, "apikey.create", "api_key", String(row.id), null, view);
   return { key: g.key, view };
 }
 
 /** Revokes inside a write job; null when there is no live key with that id. */
-export function revokeKey(deps: Pick<Deps, "db" | "now">, id: number, by: string): ApiKeyView | null {
-  const before = repoOf(deps).byId(id);
-  const row = repoOf(deps).revoke(id, deps.now());
+export function revokeKey(deps: Pick<Deps, "repos" | "now">, id: number, by: string): ApiKeyView | null {
+  const before = deps.repos.apiKeys.byId(id);
+  const row = deps.repos.apiKeys.revoke(id, deps.now());
   if (!row || !before) return null;
-  auditRepo(deps).record(by, "apikey.revoke", "api_key", String(id), apiKeyView(before), apiKeyView(row));
+  deps.repos.audit.record(by, "apikey.revoke", "api_key", String(id), apiKeyView(before), apiKeyView(row));
   return apiKeyView(row);
 }
 
-export function listKeys(deps: Pick<Deps, "db">): ApiKeyView[] {
-  return repoOf(deps).list().map(apiKeyView);
+export function listKeys(deps: Pick<Deps, "repos">): ApiKeyView[] {
+  return deps.repos.apiKeys.list().map(apiKeyView);
 }
 
-export function liveKeyByName(deps: Pick<Deps, "db">, name: string): ApiKeyView | null {
-  const r = repoOf(deps).liveByName(name);
+export function liveKeyByName(deps: Pick<Deps, "repos">, name: string): ApiKeyView | null {
+  const r = deps.repos.apiKeys.liveByName(name);
   return r ? apiKeyView(r) : null;
 }

@@ -5,8 +5,8 @@
  */
 import { Elysia, t } from "elysia";
 import type { Deps } from "../deps.ts";
-import { auditRepo, type AuditRow } from "../store/audit-repo.ts";
-import { staffGuard } from "./guard.ts";
+import { type AuditRow } from "../store/audit-repo.ts";
+import { type StaffGuard } from "./guard.ts";
 import { MembersRepo } from "../store/members-repo.ts";
 import { DevicesRepo } from "../store/devices-repo.ts";
 import { who } from "./member-csv.ts";
@@ -78,12 +78,12 @@ export const AuditEntry = t.Object({
   after: t.Unknown(),
 });
 
-export const auditApi = (deps: Deps) => {
-  const audit = auditRepo(deps);
-  const members = new MembersRepo(deps.db);
-  const devices = new DevicesRepo(deps.db);
+export const auditApi = (deps: Deps, guard: StaffGuard) => {
+  const audit = deps.repos.audit;
+  const members = deps.repos.members;
+  const devices = deps.repos.devices;
   return new Elysia({ name: "staff-audit", prefix: "/api/v1" })
-    .use(staffGuard(deps))
+    .use(guard)
     .get("/audit/actors", () => ({ actors: audit.actors() }), {
       admin: true,
       response: t.Object({ actors: t.Array(t.String()) }),

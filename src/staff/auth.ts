@@ -18,32 +18,11 @@ import { Elysia, t } from "elysia";
 import type { Deps } from "../deps.ts";
 import { remoteAddress } from "../http/remote.ts";
 import { AppError } from "../http/errors.ts";
-import { auditRepo } from "../store/audit-repo.ts";
 import { StaffError, StaffRepo, hashPassword, staffView, type StaffRow } from "../store/staff-repo.ts";
 import { SessionsRepo } from "../store/sessions-repo.ts";
-import { CLEAR_COOKIE, actor, sessionCookie, sessionTtlSeconds, signSession, staffGuard, staffOf } from "./guard.ts";
+import { CLEAR_COOKIE, actor, sessionCookie, sessionTtlSeconds, signSession, staffOf, type StaffGuard } from "./guard.ts";
 import { RateLimiter, SignInThrottle } from "./rate-limit.ts";
 
-/** The first-run setup token lives in memory only, one per running server, until an admin exists. */
-const setupTokens = new WeakMap<Deps, string>();
-
-/**
- * The one-time setup token while no admin account has ever been made, else null.
- * Setup is over for good once any admin exists (even a disabled one: recover with
- * `bodydock staff add --role admin` or `bodydock staff enable`).
- */
-export function setupToken(deps: Deps): string | null {
-  if (new StaffRepo(deps.db).anyAdmin()) {
-    setupTokens.delete(deps);
-    return null;
-  }
-  let tok = setupTokens.get(deps);
-  if (!tok) {
-    tok = Buffer.from(crypto.getRandomValues(new Uint8Array(24))).toString("base64url");
-    setupTokens.set(deps, tok);
-  }
-  return tok;
-}
 
 const sameSecret = safeEqual;
 
@@ -81,10 +60,10 @@ export const StaffListItem = t.Object({
   throttledUntil: t.Union([t.Integer(), t.Null()], { description: "epoch ms until which sign-ins from new addresses must wait, or null" }),
 });
 
-export const authApi = (deps: Deps) => {
-  const staff = new StaffRepo(deps.db);
-  const sessions = new SessionsRepo(deps.db);
-  const audit = auditRepo(deps);
+export const authApi = (deps: Deps, guard: StaffGuard) => {
+  const staff = deps.repos.staff;
+  const sessions = deps.repos.sessions;
+  const audit = deps.repos.audit;
   const perAddress = new RateLimiter(20, 10 * 60 * 1000, deps.now);
   // Per username: a growing delay, not a lock that anyone could keep renewing (rate-limit.ts).
   const perUser = new SignInThrottle(deps.now);
@@ -101,15 +80,15 @@ export const authApi = (deps: Deps) => {
   };
 
   return new Elysia({ name: "staff-auth", prefix: "/api/v1" })
-    .use(staffGuard(deps))
-    .get("/auth/status", () => ({ setupRequired: setupToken(deps) !== null }), {
+    .use(guard)
+    .get("/auth/status", () => ({ setupRequired: deps.setupTokens.current() !== null }), {
       response: t.Object({ setupRequired: t.Boolean() }),
       detail: { summary: "Whether first-run setup is open (public)", tags: ["auth"] },
     })
     .post(
       "/auth/setup",
       async ({ body, set }) => {
-        const token = setupToken(deps);
+        const token = deps.setupTokens.current();
         if (token === null) throw new AppError(409, "setup_done", "an admin account exists already; sign in instead");
         if (!sameSecret(body.token, token)) throw new AppError(403, "bad_setup_token", "the setup token is wrong: use the link bodydock printed when it started");
         const hash = await hashPassword(body.password).catch(staffErrorToHttp);
@@ -121,7 +100,7 @@ export const authApi = (deps: Deps) => {
             return r;
           })
           .catch(staffErrorToHttp);
-        setupTokens.delete(deps);
+        deps.setupTokens.spend();
         // The new admin is signed in straight away.
         set.headers["set-cookie"] = sessionCookie(await signSession(deps, row), sessionTtlSeconds(deps));
         set.status = 201;

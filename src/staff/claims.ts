@@ -72,8 +72,8 @@ const Paging = t.Object({
 });
 
 export const claimsApi = (deps: Deps, opts: ClaimsOptions) => {
-  const claims = new ClaimsRepo(deps.db);
-  const members = new MembersRepo(deps.db);
+  const claims = deps.repos.claims;
+  const members = deps.repos.members;
   /** The suggested members by name and member number (the README promises suggestions staff can read). */
   const suggestions = (c: ReturnType<typeof claimView>) =>
     [...new Set([...(c.suggestedMemberId ? [c.suggestedMemberId] : []), ...c.candidates])].flatMap((id) => {

@@ -11,13 +11,11 @@
  */
 import { Elysia, t } from "elysia";
 import type { Deps } from "../deps.ts";
-import { deviceStore } from "../devices/common/store.ts";
 import { AppError } from "../http/errors.ts";
-import { staffGuard } from "./guard.ts";
+import { type StaffGuard } from "./guard.ts";
 import type { DeviceRow } from "../store/devices-repo.ts";
 import type { CaptureRow } from "../store/captures-repo.ts";
-import { DiagnosticsRepo } from "../store/diagnostics-repo.ts";
-import { JoinRequestsRepo, type JoinRequestRow } from "../store/join-requests-repo.ts";
+import type { JoinRequestRow } from "../store/join-requests-repo.ts";
 import { PAIRING_MAX_MINUTES } from "../devices/pairing.ts";
 
 export function joinRequestView(r: JoinRequestRow) {
@@ -97,28 +95,17 @@ const Patch = t.Object(
   { additionalProperties: false },
 );
 
-const COLUMNS: Record<string, string> = {
-  name: "name",
-  notes: "notes",
-  approved: "approved",
-  blocked: "blocked",
-  impedanceMode: "impedance_mode",
-  defaultMemberId: "default_member_id",
-  unitOverride: "unit_override",
-};
-
-export const devicesApi = (deps: Deps, opts: DevicesOptions) => {
-  const { devices, captures } = deviceStore(deps.db);
-  const joins = new JoinRequestsRepo(deps.db);
-  const diagnostics = new DiagnosticsRepo(deps.db);
-  const memberExists = deps.db.query<{ id: number }, [number]>("SELECT id FROM members WHERE id = ?");
+export const devicesApi = (deps: Deps, guard: StaffGuard, opts: DevicesOptions) => {
+  const { devices, captures } = deps.repos;
+  const joins = deps.repos.joinRequests;
+  const diagnostics = deps.repos.diagnostics;
   const get = (id: number) => {
     const d = devices.byId(id);
     if (!d) throw new AppError(404, "not_found", `device ${id} does not exist`);
     return d;
   };
   return new Elysia({ name: "staff-devices", prefix: "/api/v1" })
-    .use(staffGuard(deps))
+    .use(guard)
     .get("/devices/pairing", () => deps.pairing.state(), {
       detail: { summary: "Whether the pairing window is open, and until when (epoch ms)", tags: ["devices"] },
     })
@@ -210,19 +197,12 @@ export const devicesApi = (deps: Deps, opts: DevicesOptions) => {
       async (ctx) => {
         const { params, body } = ctx;
         const by = opts.actor(ctx);
-        if (body.defaultMemberId != null && !memberExists.get(body.defaultMemberId)) {
+        if (body.defaultMemberId != null && !deps.repos.members.exists(body.defaultMemberId)) {
           throw new AppError(422, "validation_failed", `defaultMemberId: member ${body.defaultMemberId} does not exist`, { field: "defaultMemberId" });
         }
-        const after = await deps.writes.enqueue((db) => {
+        const after = await deps.writes.enqueue(() => {
           const before = get(params.id);
-          const sets: string[] = [];
-          const values: Record<string, string | number | null> = { $id: params.id };
-          for (const [k, v] of Object.entries(body)) {
-            if (v === undefined) continue;
-            sets.push(`${COLUMNS[k]} = $${k}`);
-            values[`$${k}`] = typeof v === "boolean" ? (v ? 1 : 0) : (v as string | number | null);
-          }
-          if (sets.length) db.query(`UPDATE devices SET ${sets.join(", ")} WHERE id = $id`).run(values as never);
+          devices.update(params.id, body);
           const row = get(params.id);
           opts.audit(by, "device.update", "device", String(params.id), deviceView(before, deps.now()), deviceView(row, deps.now()));
           return row;

@@ -13,13 +13,11 @@
  */
 import { Elysia, t } from "elysia";
 import type { Deps } from "../deps.ts";
-import { faceService } from "../face/service.ts";
 import { FACE_IMAGE_MAX_BYTES } from "../face/image.ts";
 import { MAX_TEMPLATES_PER_MEMBER, buildIndex, descriptorToBlob, rankMembers } from "../face/match.ts";
 import { AppError } from "../http/errors.ts";
-import { auditRepo } from "../store/audit-repo.ts";
 import { MembersRepo } from "../store/members-repo.ts";
-import { actor, staffGuard } from "./guard.ts";
+import { actor, type StaffGuard } from "./guard.ts";
 
 const FaceView = t.Object({
   id: t.Integer(),
@@ -40,16 +38,16 @@ const faceLimit = () =>
 const jpeg = (bytes: Uint8Array) =>
   new Response(new Uint8Array(bytes), { headers: { "content-type": "image/jpeg", "cache-control": "private, no-store", "x-content-type-options": "nosniff" } });
 
-export const facesApi = (deps: Deps) => {
-  const face = faceService(deps);
-  const members = new MembersRepo(deps.db);
-  const audit = auditRepo(deps);
+export const facesApi = (deps: Deps, guard: StaffGuard) => {
+  const face = deps.face;
+  const members = deps.repos.members;
+  const audit = deps.repos.audit;
   const requireMember = (id: number) => {
     if (!members.get(id)) throw new AppError(404, "not_found", `member ${id} does not exist`);
   };
 
   return new Elysia({ name: "staff-faces", prefix: "/api/v1" })
-    .use(staffGuard(deps))
+    .use(guard)
     .get(
       "/members/:id/faces",
       ({ params }) => {

@@ -18,7 +18,7 @@ import type { Deps } from "../deps.ts";
 import { AppError } from "../http/errors.ts";
 import { StaffRepo, type Role, type StaffRow } from "../store/staff-repo.ts";
 import { SessionsRepo } from "../store/sessions-repo.ts";
-import { actorOf, apiKeyGate } from "./api-keys.ts"; // issue 17: API keys
+import { actorOf, apiKeyGate, type KeyRateWindows } from "./api-keys.ts"; // issue 17: API keys
 
 export const SESSION_COOKIE = "bodydock_session";
 
@@ -91,7 +91,7 @@ export async function verifySession(deps: Deps, stores: SessionStores, token: st
 
 /** For routes outside /api (e.g. /metrics): whether a request carries a signed-in admin's session. */
 export function adminSession(deps: Deps): (request: Request) => Promise<boolean> {
-  const stores = { staff: new StaffRepo(deps.db), sessions: new SessionsRepo(deps.db) };
+  const stores = { staff: deps.repos.staff, sessions: deps.repos.sessions };
   return async (request) => {
     const token = cookieValue(request.headers.get("cookie"), SESSION_COOKIE);
     return token !== null && (await verifySession(deps, stores, token))?.role === "admin";
@@ -135,21 +135,16 @@ export function originMatches(request: Request): boolean {
   }
 }
 
-const guards = new WeakMap<Deps, ReturnType<typeof makeGuard>>();
-
 /**
- * The guard plugin, one instance per Deps: app.ts mounts it before every staff
- * plugin; plugins that use the `admin` macro `.use()` the same instance (deduplicated
- * by name, so its onRequest runs once per request).
+ * The guard plugin. app.ts builds one per app and mounts it first in the staff API instance; the
+ * staff plugins that use the `admin` macro receive the same instance and `.use()` it (deduplicated
+ * by name, so its hooks run once per request). It owns the API keys' rate windows.
  */
-export function staffGuard(deps: Deps) {
-  let g = guards.get(deps);
-  if (!g) guards.set(deps, (g = makeGuard(deps)));
-  return g;
-}
+export type StaffGuard = ReturnType<typeof staffGuard>;
 
-function makeGuard(deps: Deps) {
-  const stores = { staff: new StaffRepo(deps.db), sessions: new SessionsRepo(deps.db) };
+export function staffGuard(deps: Deps) {
+  const keyWindows: KeyRateWindows = new Map();
+  const stores = { staff: deps.repos.staff, sessions: deps.repos.sessions };
   return (
     new Elysia({ name: "staff-guard" })
       // Scoped: the check hangs on every route mounted under the staff API (app.ts mounts the staff
@@ -164,7 +159,7 @@ function makeGuard(deps: Deps) {
           throw new AppError(403, "bad_origin", "refused: a change must come from this server's own page (the Origin header must match the host)");
         }
         // --- issue 17: `Authorization: Bearer bd_…` is an integration key (staff/api-keys.ts): its scopes, no Origin, no session.
-        const keyed = await apiKeyGate(deps, request, ctx.path);
+        const keyed = await apiKeyGate(deps, keyWindows, request, ctx.path);
         if (keyed instanceof Response) {
           const body = (await keyed.json()) as { error: { code: string; message: string } };
           set.status = keyed.status;

@@ -20,11 +20,9 @@ import { AppError } from "../http/errors.ts";
 import { EVENT_TYPES, TEST_EVENT } from "../integrations/events.ts";
 import { newSecret, secretKey } from "../integrations/signature.ts";
 import { ApiKeyError } from "../store/api-keys-repo.ts";
-import { auditRepo } from "../store/audit-repo.ts";
-import { outboxRepo } from "../store/outbox-repo.ts";
-import { webhooksRepo, type EndpointRow } from "../store/webhooks-repo.ts";
+import { type EndpointRow } from "../store/webhooks-repo.ts";
 import { SCOPES, createKey, listKeys, revokeKey, type Scope } from "./api-keys.ts";
-import { actor, staffGuard } from "./guard.ts";
+import { actor, type StaffGuard } from "./guard.ts";
 
 const IdParams = t.Object({ id: t.Integer({ minimum: 1 }) });
 const EventName = t.Union([...EVENT_TYPES.map((e) => t.Literal(e)), t.Literal("*")], { description: "an event type, or * for all" });
@@ -63,9 +61,9 @@ const EndpointView = t.Object({
   rotatingUntil: t.Union([t.Integer(), t.Null()], { description: "the previous secret also signs until then" }),
 });
 
-export const integrationsApi = (deps: Deps) => {
-  const hooks = webhooksRepo(deps.db);
-  const audit = auditRepo(deps);
+export const integrationsApi = (deps: Deps, guard: StaffGuard) => {
+  const hooks = deps.repos.webhooks;
+  const audit = deps.repos.audit;
 
   const view = (e: EndpointRow) => {
     const s = hooks.stats(e.id);
@@ -106,7 +104,7 @@ export const integrationsApi = (deps: Deps) => {
   };
 
   return new Elysia({ name: "staff-integrations", prefix: "/api/v1" })
-    .use(staffGuard(deps))
+    .use(guard)
     .get("/api-keys", () => listKeys(deps), { admin: true, response: t.Array(KeyView), detail: { summary: "API keys (admin; never the key itself)", tags: ["integrations"] } })
     .post(
       "/api-keys",
@@ -287,7 +285,7 @@ export const integrationsApi = (deps: Deps) => {
       async (ctx) => {
         need(ctx.params.id);
         const r = await deps.writes.enqueue(() => {
-          const ev = outboxRepo(deps.db).add(TEST_EVENT, { message: "a test event from bodydock", endpointId: ctx.params.id, sentBy: actor(ctx) }, deps.now(), ctx.params.id);
+          const ev = deps.repos.outbox.add(TEST_EVENT, { message: "a test event from bodydock", endpointId: ctx.params.id, sentBy: actor(ctx) }, deps.now(), ctx.params.id);
           audit.record(actor(ctx), "webhook.test", "webhook", String(ctx.params.id), null, { eventId: ev.eventId });
           return ev;
         });

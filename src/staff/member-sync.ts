@@ -13,9 +13,8 @@
 import { Elysia, t } from "elysia";
 import type { Deps } from "../deps.ts";
 import { AppError } from "../http/errors.ts";
-import { auditRepo } from "../store/audit-repo.ts";
 import { MembersRepo } from "../store/members-repo.ts";
-import { actor, staffGuard } from "./guard.ts";
+import { actor, type StaffGuard } from "./guard.ts";
 import { FieldError, MemberFieldSchemas, MemberView, isoDay } from "./member-input.ts";
 import { RowFail, apply, newSeen, planMember, type MemberRecord, type Plan } from "./member-csv.ts";
 import { CredentialView } from "./members.ts";
@@ -50,9 +49,9 @@ function record(index: number, item: Item): MemberRecord {
 
 const today = (deps: Deps) => isoDay(deps.now() + 14 * 3600 * 1000);
 
-export const memberSyncApi = (deps: Deps) => {
-  const members = new MembersRepo(deps.db);
-  const audit = auditRepo(deps);
+export const memberSyncApi = (deps: Deps, guard: StaffGuard) => {
+  const members = deps.repos.members;
+  const audit = deps.repos.audit;
 
   /** Plans and writes each item inside the caller's write job; a bad item is rejected alone. */
   const run = (items: Item[], by: string): OutcomeT[] => {
@@ -76,7 +75,7 @@ export const memberSyncApi = (deps: Deps) => {
   };
 
   return new Elysia({ name: "staff-member-sync", prefix: "/api/v1" })
-    .use(staffGuard(deps))
+    .use(guard)
     .get(
       "/members/by-number/:memberNo",
       ({ params }) => {

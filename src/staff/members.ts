@@ -16,9 +16,8 @@
 import { Elysia, t } from "elysia";
 import type { Deps } from "../deps.ts";
 import { AppError } from "../http/errors.ts";
-import { auditRepo } from "../store/audit-repo.ts";
 import { MemberError, MembersRepo, type Credential, type Member, type MemberInput } from "../store/members-repo.ts";
-import { actor, staffGuard } from "./guard.ts";
+import { actor, type StaffGuard } from "./guard.ts";
 import { FieldError, MemberCreate, MemberFieldSchemas, MemberPatch, MemberView, cleanMember, isoDay, rejectUnknownFields, withDefaults } from "./member-input.ts";
 import { exportCsvStream, importCsv, type ImportResult } from "./member-csv.ts";
 import { ENCODINGS, decodeCsv } from "./csv-encoding.ts";
@@ -48,9 +47,9 @@ const IdParams = t.Object({ id: t.Integer({ minimum: 1 }) });
 /** A tomorrow's-date tolerance for birthdays: the gym's local date may be ahead of UTC. */
 const today = (deps: Deps) => isoDay(deps.now() + 14 * 3600 * 1000);
 
-export const membersApi = (deps: Deps) => {
-  const members = new MembersRepo(deps.db);
-  const audit = auditRepo(deps);
+export const membersApi = (deps: Deps, guard: StaffGuard) => {
+  const members = deps.repos.members;
+  const audit = deps.repos.audit;
   const countryCode = () => deps.settings.get("youjiu.countryCallingCode");
 
   const clean = (body: Parameters<typeof cleanMember>[0]) => {
@@ -71,7 +70,7 @@ export const membersApi = (deps: Deps) => {
       .catch(memberErrorToHttp);
 
   return new Elysia({ name: "staff-members", prefix: "/api/v1" })
-    .use(staffGuard(deps))
+    .use(guard)
     .get(
       "/members",
       ({ query }) => {

@@ -13,10 +13,9 @@ import { Elysia, t } from "elysia";
 import { networkInterfaces } from "node:os";
 import type { Deps } from "../deps.ts";
 import { AppError } from "../http/errors.ts";
-import { auditRepo } from "../store/audit-repo.ts";
 import { MembersRepo } from "../store/members-repo.ts";
 import { PageRepo, type NamedMeasurementRow } from "../store/page-repo.ts";
-import { actor, staffGuard } from "./guard.ts";
+import { actor, type StaffGuard } from "./guard.ts";
 import { spreadsheetSafe, toCsv } from "./member-csv.ts";
 import { measurementView } from "./web-support.ts";
 
@@ -70,16 +69,16 @@ function imageType(b: Uint8Array): "image/png" | "image/jpeg" | null {
   return null;
 }
 
-export const pageApi = (deps: Deps) => {
-  const repo = new PageRepo(deps.db);
-  const members = new MembersRepo(deps.db);
-  const audit = auditRepo(deps);
+export const pageApi = (deps: Deps, guard: StaffGuard) => {
+  const repo = deps.repos.page;
+  const members = deps.repos.members;
+  const audit = deps.repos.audit;
   const gymView = () => {
     const g = repo.gym();
     return { name: g.name, hasLogo: g.logoBytes > 0, logoVersion: g.updatedAt };
   };
   return new Elysia({ name: "staff-page", prefix: "/api/v1" })
-    .use(staffGuard(deps))
+    .use(guard)
     .get(
       "/measurements/export.csv",
       ({ query, set }) => {

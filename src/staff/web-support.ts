@@ -9,13 +9,11 @@
 import { Elysia, t } from "elysia";
 import type { Deps } from "../deps.ts";
 import { AppError } from "../http/errors.ts";
-import { auditRepo } from "../store/audit-repo.ts";
-import { MembersRepo } from "../store/members-repo.ts";
-import { PageRepo } from "../store/page-repo.ts";
 import type { MeasurementRow } from "../store/measurements-repo.ts";
+import type { HistoryRow } from "../store/page-repo.ts";
 import { SECRET_MASK, SettingError } from "../store/settings-repo.ts";
 import { SETTING_DEFS, isSettingKey, settingDef, type SettingKey } from "../config/settings.ts";
-import { actor, staffGuard } from "./guard.ts";
+import { actor, type StaffGuard } from "./guard.ts";
 
 export function measurementView(r: MeasurementRow & { device_name?: string | null; device_model?: string | null }) {
   return {
@@ -41,11 +39,6 @@ export function measurementView(r: MeasurementRow & { device_name?: string | nul
  * impedance JSON only to serialise them again (issue 18: a member's all-time history is 1,000 reports,
  * ~1 MB; parsing and re-serialising them was most of the call's ~110 ms).
  */
-type HistoryRow = Pick<
-  MeasurementRow,
-  "id" | "source" | "status" | "member_id" | "measured_at" | "received_at" | "clock_suspect" | "weight_kg" | "heart_rate" | "eight_electrode" | "impedance_json" | "indicators_json" | "indicators_note" | "device_id"
-> & { device_name?: string | null; device_model?: string | null };
-
 export function measurementJson(r: HistoryRow): string {
   const s = JSON.stringify;
   return (
@@ -62,32 +55,16 @@ export { SECRET_MASK };
 /** The JSON Schema of a setting (TypeBox schemas are JSON Schema; the round trip drops TypeBox's symbols). */
 const schemaJson = (key: SettingKey): unknown => JSON.parse(JSON.stringify(settingDef(key)!.schema));
 
-
-export const webSupportApi = (deps: Deps) => {
-  const audit = auditRepo(deps);
-  const members = new MembersRepo(deps.db);
-  const withDevice = "SELECT m.*, d.name AS device_name, d.model AS device_model FROM measurements m LEFT JOIN devices d ON d.id = m.device_id";
-  const historyStmt = deps.db.query<MeasurementRow, [number, number, number, number]>(
-    `${withDevice} WHERE m.member_id = ? AND m.status = 'assigned' AND m.measured_at >= ? AND m.measured_at < ? ORDER BY m.measured_at DESC LIMIT ?`,
-  );
-  // The same rows with only the columns measurementView reads (1,000 rows of ~40 columns made ~40,000 values).
-  const historyViewStmt = deps.db.query<HistoryRow, [number, number, number, number]>(
-    `SELECT m.id, m.source, m.status, m.member_id, m.measured_at, m.received_at, m.clock_suspect, m.weight_kg, m.heart_rate,
-       m.eight_electrode, m.impedance_json, m.indicators_json, m.indicators_note, m.device_id, d.name AS device_name, d.model AS device_model
-     FROM measurements m LEFT JOIN devices d ON d.id = m.device_id
-     WHERE m.member_id = ? AND m.status = 'assigned' AND m.measured_at >= ? AND m.measured_at < ? ORDER BY m.measured_at DESC LIMIT ?`,
-  );
-  const oneStmt = deps.db.query<MeasurementRow, [number]>(`${withDevice} WHERE m.id = ?`);
-  const page = new PageRepo(deps.db);
-  const pendingStmt = deps.db.query<{ n: number }, []>("SELECT COUNT(*) AS n FROM measurements WHERE status = 'unassigned'");
+export const webSupportApi = (deps: Deps, guard: StaffGuard) => {
+  const { audit, members, page, claims } = deps.repos;
 
   return new Elysia({ name: "web-support", prefix: "/api/v1" })
-    .use(staffGuard(deps))
+    .use(guard)
     .get(
       "/members/:id/measurements",
       ({ params, query }) => {
         if (!members.get(params.id)) throw new AppError(404, "not_found", `member ${params.id} does not exist`);
-        const rows = historyViewStmt.all(params.id, query.from ?? 0, query.to ?? 8.64e15, query.limit ?? 1000);
+        const rows = page.history(params.id, query.from ?? 0, query.to ?? 8.64e15, query.limit ?? 1000);
         // Typed as what it is (measurementView's JSON) for the page's Eden client; sent as text made once.
         return new Response(`[${rows.map(measurementJson).join(",")}]`, {
           headers: { "content-type": "application/json" },
@@ -106,10 +83,10 @@ export const webSupportApi = (deps: Deps) => {
     .get(
       "/measurements/:id",
       ({ params }) => {
-        const r = oneStmt.get(params.id);
+        const r = page.measurement(params.id);
         if (!r) throw new AppError(404, "not_found", `measurement ${params.id} does not exist`);
         const member = r.member_id ? members.get(r.member_id) : null;
-        const history = r.member_id ? historyStmt.all(r.member_id, 0, r.measured_at + 1, 8).map(measurementView) : [];
+        const history = r.member_id ? page.lastBefore(r.member_id, r.measured_at + 1, 8).map(measurementView) : [];
         return { measurement: measurementView(r), member, history };
       },
       { params: t.Object({ id: t.Integer({ minimum: 1 }) }), detail: { summary: "One measurement, its report, its member and their last ones", tags: ["measurements"] } },
@@ -124,7 +101,7 @@ export const webSupportApi = (deps: Deps) => {
         const m = page.measured(since, since + 24 * 3600 * 1000 + 3600 * 1000, limit, offset);
         return {
           now: deps.now(),
-          pendingClaims: pendingStmt.get()!.n,
+          pendingClaims: claims.pendingCount(),
           today: m.items.map((r) => ({ ...measurementView(r), memberName: r.member_name, memberNo: r.member_no })),
           todayTotal: m.total,
           limit,

@@ -17,11 +17,11 @@
  */
 import { Elysia, t } from "elysia";
 import type { Deps } from "../deps.ts";
-import { staffGuard } from "./guard.ts";
+import { type StaffGuard } from "./guard.ts";
 import { mac as macOf } from "../devices/common/coerce.ts";
 import { fingerprint } from "../devices/yolanda/access.ts";
 import { AppError } from "../http/errors.ts";
-import { SLOT_MAX, SLOT_MIN, SlotError, slotProblems, yolandaRepo, type SlotRow, type YolandaScaleRow } from "../store/yolanda-repo.ts";
+import { SLOT_MAX, SLOT_MIN, SlotError, slotProblems, type SlotRow, type YolandaScaleRow } from "../store/yolanda-repo.ts";
 
 export interface YolandaStaffOptions {
   /** Records a staff change in the audit log. Runs inside the same write job. */
@@ -56,8 +56,8 @@ const MemberBody = t.Object({ memberId: t.Integer({ minimum: 1 }) }, { additiona
 const SlotParams = t.Object({ mac: t.String({ minLength: 1, maxLength: 64 }), index: t.Integer({ minimum: SLOT_MIN, maximum: SLOT_MAX }) });
 const MacParams = t.Object({ mac: t.String({ minLength: 1, maxLength: 64 }) });
 
-export const yolandaStaffApi = (deps: Deps, opts: YolandaStaffOptions) => {
-  const repo = yolandaRepo(deps.db);
+export const yolandaStaffApi = (deps: Deps, guard: StaffGuard, opts: YolandaStaffOptions) => {
+  const repo = deps.repos.yolanda;
 
   function scaleView(mac: string, d: YolandaScaleRow | null) {
     const now = deps.now();
@@ -128,7 +128,7 @@ export const yolandaStaffApi = (deps: Deps, opts: YolandaStaffOptions) => {
   }
 
   return new Elysia({ name: "staff-yolanda", prefix: "/api/v1/yolanda" })
-    .use(staffGuard(deps))
+    .use(guard)
     .get(
       "/scales",
       () => {

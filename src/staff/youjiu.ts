@@ -11,12 +11,11 @@
  */
 import { Elysia, t } from "elysia";
 import type { Deps } from "../deps.ts";
-import { youjiu } from "../devices/youjiu/plugin.ts";
 import type { YoujiuEvent } from "../devices/youjiu/service.ts";
 import { XONE_SCENES, UPLUS_SCENES } from "../devices/youjiu/wire.ts";
 import { AppError, jsonError } from "../http/errors.ts";
 import { remoteAddress } from "../http/remote.ts";
-import { staffGuard } from "./guard.ts";
+import { type StaffGuard } from "./guard.ts";
 
 /** Live event streams one address may hold open at once (a few browser tabs); more get 429 (issue 13, point 7). */
 export const MAX_EVENT_STREAMS_PER_ADDRESS = 6;
@@ -38,15 +37,14 @@ function fail(result: string): never {
   throw new AppError(status, result.replace(/^error:/, ""), message);
 }
 
-export const youjiuStaffApi = (deps: Deps, opts: YoujiuStaffOptions) => {
-  const { service, repo } = youjiu(deps);
-  const devicesStmt = deps.db.query<{ device_key: string; family: string; name: string | null; last_seen: number; last_ip: string | null }, []>(
-    "SELECT device_key, family, name, last_seen, last_ip FROM devices WHERE vendor = 'youjiu' ORDER BY device_key",
-  );
+export const youjiuStaffApi = (deps: Deps, guard: StaffGuard, opts: YoujiuStaffOptions) => {
+  const { service } = deps.youjiu;
+  const repo = deps.repos.youjiu;
+  const { devices } = deps.repos;
 
   const list = () => {
     const now = deps.now();
-    const rows = new Map(devicesStmt.all().map((d) => [d.device_key, d]));
+    const rows = new Map(devices.list("youjiu").map((d) => [d.device_key, d]));
     const waiting = new Map(service.waitingDevices(now).map((w) => [w.sn, w]));
     const sns = new Set([...rows.keys(), ...waiting.keys()]);
     return [...sns].sort().map((sn) => {
@@ -71,7 +69,7 @@ export const youjiuStaffApi = (deps: Deps, opts: YoujiuStaffOptions) => {
   const streams = new Map<string, number>();
 
   return new Elysia({ name: "staff-youjiu", prefix: "/api/v1/youjiu" })
-    .use(staffGuard(deps))
+    .use(guard)
     .get("/devices", () => list(), { detail: { summary: "Youjiu devices and whether each is waiting for a push", tags: ["youjiu"] } })
     .post(
       "/devices/:sn/push",

@@ -1,9 +1,8 @@
 /** The audit log: every staff change, who, what, when, before and after. */
 import type { Database, Statement } from "bun:sqlite";
-import type { Deps } from "../deps.ts";
 import { isIntegrationActor, memberEventOf } from "../integrations/events.ts";
 import type { Member } from "./members-repo.ts";
-import { outboxRepo } from "./outbox-repo.ts";
+import type { OutboxRepo } from "./outbox-repo.ts";
 
 export interface AuditRow {
   id: number;
@@ -34,6 +33,7 @@ export class AuditRepo {
   constructor(
     private readonly db: Database,
     private readonly now: () => number,
+    private readonly outbox: OutboxRepo,
   ) {
     this.insertStmt = db.query(
       "INSERT INTO audit (at, actor, action, entity, entity_id, before_json, after_json) VALUES ($at, $actor, $action, $entity, $entityId, $before, $after)",
@@ -48,7 +48,7 @@ export class AuditRepo {
   record(actor: string, action: string, entity: string, entityId: string | null, before: unknown, after: unknown): void {
     const at = this.now();
     const event = entity === "member" && entityId !== null ? memberEventOf(action) : null;
-    if (event && !isIntegrationActor(actor)) outboxRepo(this.db).member(event, Number(entityId), actor, event === "member.deleted" ? (before as Member) : null, at);
+    if (event && !isIntegrationActor(actor)) this.outbox.member(event, Number(entityId), actor, event === "member.deleted" ? (before as Member) : null, at);
     this.insertStmt.run({
       at,
       actor,
@@ -84,11 +84,3 @@ export class AuditRepo {
   }
 }
 
-const repos = new WeakMap<Deps, AuditRepo>();
-
-/** One audit repository per Deps (its statements are prepared once). */
-export function auditRepo(deps: Pick<Deps, "db" | "now">): AuditRepo {
-  let r = repos.get(deps as Deps);
-  if (!r) repos.set(deps as Deps, (r = new AuditRepo(deps.db, deps.now)));
-  return r;
-}

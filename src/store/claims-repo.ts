@@ -4,8 +4,8 @@
  * before and after, for the audit log.
  */
 import type { Database, Statement } from "bun:sqlite";
-import { MeasurementsRepo, type LefuIdentityRow, type MeasurementRow } from "./measurements-repo.ts";
-import { outboxRepo } from "./outbox-repo.ts";
+import type { MeasurementsRepo, LefuIdentityRow, MeasurementRow } from "./measurements-repo.ts";
+import type { OutboxRepo } from "./outbox-repo.ts";
 
 export interface ClaimListItem extends MeasurementRow {
   device_name: string | null;
@@ -34,7 +34,6 @@ export class ClaimError extends Error {
 export class ClaimsRepo {
   private readonly listStmt: Record<ListStatus, Statement<ClaimListItem, [number, number]>>;
   private readonly countStmt: Record<ListStatus, Statement<{ n: number }, []>>;
-  private readonly measurements: MeasurementsRepo;
   private readonly byIdStmt: Statement<MeasurementRow, [number]>;
   private readonly assignStmt: Statement<MeasurementRow>;
   private readonly discardStmt: Statement<MeasurementRow>;
@@ -44,7 +43,11 @@ export class ClaimsRepo {
   private readonly linkStmt: Statement<LefuIdentityRow>;
   private readonly memberStmt: Statement<{ id: number; status: string }, [number]>;
 
-  constructor(private readonly db: Database) {
+  constructor(
+    private readonly db: Database,
+    private readonly measurements: MeasurementsRepo,
+    private readonly outbox: OutboxRepo,
+  ) {
     // The status is written into each statement, so that the partial index for it (migration 009) is used.
     const list = (status: ListStatus) =>
       db.query<ClaimListItem, [number, number]>(`
@@ -54,7 +57,6 @@ export class ClaimsRepo {
     const count = (status: ListStatus) => db.query<{ n: number }, []>(`SELECT COUNT(*) AS n FROM measurements WHERE status = '${status}'`);
     this.listStmt = { unassigned: list("unassigned"), discarded: list("discarded") };
     this.countStmt = { unassigned: count("unassigned"), discarded: count("discarded") };
-    this.measurements = new MeasurementsRepo(db);
     this.byIdStmt = db.query("SELECT * FROM measurements WHERE id = ?");
     this.assignStmt = db.query(`
       UPDATE measurements SET member_id = $memberId, status = 'assigned', claim_reason = NULL, assigned_by = $by, assigned_at = $now,
@@ -90,6 +92,11 @@ export class ClaimsRepo {
     const { items, total } = filter.deviceId === undefined && filter.source === undefined ? { items: this.listStmt[status].all(limit, offset), total: this.countStmt[status].get()!.n } : this.filtered(status, limit, offset, filter);
     if (status === "unassigned") for (const item of items) this.addSuggestions(item);
     return { items, total };
+  }
+
+  /** How many weighings wait in the claim queue. */
+  pendingCount(): number {
+    return this.countStmt.unassigned.get()!.n;
   }
 
   /** Claims of one status, newest first, of one device and/or one source (the claim page's filters). */
@@ -179,7 +186,7 @@ export class ClaimsRepo {
       profileMemberId: r.indicators == null ? null : (r.profileMemberId ?? memberId),
     } as never)!;
     // measurement.assigned (and report.computed for its report) in the same transaction (issue 17).
-    const outbox = outboxRepo(this.db);
+    const outbox = this.outbox;
     outbox.measurement("measurement.assigned", after, now);
     if (after.indicators_json !== null) outbox.measurement("report.computed", after, now);
     return { before, after };

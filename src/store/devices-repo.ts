@@ -1,6 +1,6 @@
 /** The `devices` table: one row per physical device, kept current by every device call. */
 import type { Database, Statement } from "bun:sqlite";
-import { seenKey, seenThrottle, type SeenThrottle } from "./seen-throttle.ts";
+import { seenKey, type SeenThrottle } from "./seen-throttle.ts";
 
 export type Vendor = "lefu" | "yolanda" | "youjiu";
 
@@ -57,20 +57,46 @@ export type DeviceSeenRow = Pick<
   DeviceRow,
   "id" | "vendor" | "device_key" | "family" | "approved" | "blocked" | "default_member_id" | "impedance_mode" | "unit_override"
 >;
+/** What staff may change on a device (PATCH /api/v1/devices/:id); a field left out is kept. */
+export interface DevicePatch {
+  name?: string | null;
+  notes?: string | null;
+  approved?: boolean;
+  blocked?: boolean;
+  impedanceMode?: "encrypted" | "ohms";
+  defaultMemberId?: number | null;
+  unitOverride?: number | null;
+}
+
 const SEEN_COLUMNS = "id, vendor, device_key, family, approved, blocked, default_member_id, impedance_mode, unit_override";
+
+/** DevicePatch fields and their columns. */
+const PATCH_FIELDS: ReadonlyArray<readonly [keyof DevicePatch, string]> = [
+  ["name", "name"],
+  ["notes", "notes"],
+  ["approved", "approved"],
+  ["blocked", "blocked"],
+  ["impedanceMode", "impedance_mode"],
+  ["defaultMemberId", "default_member_id"],
+  ["unitOverride", "unit_override"],
+];
 
 export class DevicesRepo {
   private readonly upsertStmt: Statement<DeviceSeenRow>;
   private readonly seenRowStmt: Statement<DeviceSeenRow, [string, string]>;
-  private readonly throttle: SeenThrottle;
   private readonly byKeyStmt: Statement<DeviceRow, [string, string]>;
   private readonly byMacStmt: Statement<DeviceRow, [string, string]>;
   private readonly byIdStmt: Statement<DeviceRow, [number]>;
   private readonly dupStmt: Statement<unknown, [number]>;
   private readonly modeStmt: Statement<unknown, [string, number]>;
   private readonly listStmt: Statement<DeviceRow, [string | null]>;
+  private readonly patchStmt: Statement<unknown>;
+  private readonly onlineStmt: Statement<{ vendor: Vendor; n: number }, [number]>;
 
-  constructor(db: Database) {
+  constructor(
+    db: Database,
+    private readonly throttle: SeenThrottle,
+  ) {
     // COALESCE keeps what we knew when a request leaves a field out; versions are merged.
     this.upsertStmt = db.query(`
       INSERT INTO devices (vendor, device_key, family, sn, mac, model, approved, first_seen, last_seen, last_ip, path_prefix,
@@ -87,13 +113,33 @@ export class DevicesRepo {
         rssi = COALESCE($rssi, rssi), timezone = COALESCE($timezone, timezone), wifi_ssid = COALESCE($wifiSsid, wifi_ssid)
       RETURNING ${SEEN_COLUMNS}`);
     this.seenRowStmt = db.query(`SELECT ${SEEN_COLUMNS} FROM devices WHERE vendor = ? AND device_key = ?`);
-    this.throttle = seenThrottle(db);
     this.byKeyStmt = db.query("SELECT * FROM devices WHERE vendor = ? AND device_key = ?");
     this.byMacStmt = db.query("SELECT * FROM devices WHERE vendor = ? AND mac = ? ORDER BY last_seen DESC LIMIT 1");
     this.byIdStmt = db.query("SELECT * FROM devices WHERE id = ?");
     this.dupStmt = db.query("UPDATE devices SET dup_count = dup_count + 1 WHERE id = ?");
     this.modeStmt = db.query("UPDATE devices SET impedance_mode = ? WHERE id = ?");
     this.listStmt = db.query("SELECT * FROM devices WHERE ?1 IS NULL OR vendor = ?1 ORDER BY vendor, last_seen DESC");
+    // One statement for every patch: $set<Field> says whether the field is in it (prepared once, not built per call).
+    const set = (column: string, field: string) => `${column} = CASE WHEN $set_${field} THEN $${field} ELSE ${column} END`;
+    this.patchStmt = db.query(`UPDATE devices SET ${PATCH_FIELDS.map(([f, c]) => set(c, f)).join(", ")} WHERE id = $id`);
+    this.onlineStmt = db.query("SELECT vendor, COUNT(*) AS n FROM devices WHERE last_seen >= ? GROUP BY vendor ORDER BY vendor");
+  }
+
+  /** Call inside a write job. Writes the fields `patch` has (undefined ones are kept); true when the device exists. */
+  update(id: number, patch: DevicePatch): boolean {
+    if (PATCH_FIELDS.every(([f]) => patch[f] === undefined)) return this.byIdStmt.get(id) !== null;
+    const p: Record<string, string | number | null> = { $id: id };
+    for (const [f] of PATCH_FIELDS) {
+      const v = patch[f];
+      p[`$set_${f}`] = v === undefined ? 0 : 1;
+      p[`$${f}`] = v === undefined ? null : typeof v === "boolean" ? (v ? 1 : 0) : v;
+    }
+    return this.patchStmt.run(p as never).changes > 0;
+  }
+
+  /** Devices whose row says they were heard from at `since` or later, per vendor (GET /metrics). */
+  onlineByVendor(since: number): Map<Vendor, number> {
+    return new Map(this.onlineStmt.all(since).map((r) => [r.vendor, r.n]));
   }
 
   /**

@@ -4,8 +4,8 @@
  * nothing and is reported as a duplicate so the caller can count it.
  */
 import type { Database, Statement } from "bun:sqlite";
-import { outboxRepo } from "./outbox-repo.ts";
-import { seenKey, seenThrottle, type SeenThrottle } from "./seen-throttle.ts";
+import type { OutboxRepo } from "./outbox-repo.ts";
+import { seenKey, type SeenThrottle } from "./seen-throttle.ts";
 
 export type MeasurementStatus = "assigned" | "unassigned" | "discarded";
 
@@ -108,12 +108,14 @@ export class MeasurementsRepo {
   private readonly diagStmt: Statement<unknown>;
   private readonly identityUpsertStmt: Statement<LefuIdentityRow>;
   private readonly identityStmt: Statement<LefuIdentityRow, [string]>;
-  private readonly throttle: SeenThrottle;
   private readonly suggestUpStmt: Statement<{ id: number; w: number }, [number, number]>;
   private readonly suggestDownStmt: Statement<{ id: number; w: number }, [number, number]>;
 
-  constructor(private readonly db: Database) {
-    this.throttle = seenThrottle(db);
+  constructor(
+    private readonly db: Database,
+    private readonly throttle: SeenThrottle,
+    private readonly outbox: OutboxRepo,
+  ) {
     this.insertStmt = db.query(`
       INSERT INTO measurements (idem_key, source, device_id, member_id, status, claim_reason, suggested_member_id, group_key,
         candidates_json, measured_at, device_ts_raw, clock_suspect, received_at, weight_kg, heart_rate, impedance_json, scale_type,
@@ -196,7 +198,7 @@ export class MeasurementsRepo {
     } as never);
     if (!row) return null;
     // Its events go to the outbox in this same transaction (issue 17).
-    outboxRepo(this.db).measurementStored(this.byIdStmt.get(row.id)!, m.receivedAt);
+    this.outbox.measurementStored(this.byIdStmt.get(row.id)!, m.receivedAt);
     return row.id;
   }
 

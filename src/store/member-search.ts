@@ -82,11 +82,3 @@ export class MemberSearchIndex {
   }
 }
 
-const indexes = new WeakMap<Database, MemberSearchIndex>();
-
-/** One index per database, shared by every MembersRepo on it. */
-export function memberSearchIndex(db: Database): MemberSearchIndex {
-  let i = indexes.get(db);
-  if (!i) indexes.set(db, (i = new MemberSearchIndex(db)));
-  return i;
-}

@@ -3,10 +3,11 @@
  * Member ids are stable integers; devices see them as `uid`.
  */
 import type { Database, Statement } from "bun:sqlite";
-import { cardForms, codeNorm, emailNorm, phoneDigits, phoneVariants } from "../core/members.ts";
-import { memberSearchIndex, type MemberSearchIndex } from "./member-search.ts";
+import { cardForms, codeNorm, emailNorm, memberProfile, phoneDigits, phoneVariants, type MemberProfile, type MemberProfileRow, type Sex } from "../core/members.ts";
+import type { MemberSearchIndex } from "./member-search.ts";
 
-export type Sex = "male" | "female" | "unspecified";
+/** The one member sex type (core/members.ts), re-exported for the store's callers. */
+export type { Sex };
 export type MemberStatus = "active" | "suspended";
 
 export interface Member {
@@ -152,6 +153,13 @@ export function ownerLabel(m: { name: string; memberNo: string | null }): string
   return m.memberNo ? `${m.name} (${m.memberNo})` : m.name;
 }
 
+/** How many phone variants one look-up statement takes (phoneVariants returns at most 4). */
+const PHONE_VARIANTS = 4;
+
+function distinctIds(rows: Array<{ id: number }>): number[] {
+  return [...new Set(rows.map((r) => r.id))];
+}
+
 export class MemberError extends Error {
   constructor(
     readonly code: "not_found" | "conflict" | "has_measurements" | "invalid",
@@ -179,10 +187,25 @@ export class MembersRepo {
   private readonly lastWeightStmt: Statement<{ weight_kg: number }, [number]>;
   private readonly pageStmt: Statement<MemberRow, [number, number]>;
   private readonly credCodeAllStmt: Statement<{ member_id: number }, [string]>;
-  private readonly searchIndex: MemberSearchIndex;
 
-  constructor(private readonly db: Database) {
+  private readonly profileStmt: Statement<MemberProfileRow, [number]>;
+  private readonly existsStmt: Statement<{ id: number }, [number]>;
+  /** Youjiu login look-ups (device-protocols §4.6.3): member ids by one identifier each. */
+  private readonly login: {
+    code: Statement<{ id: number }, [string]>;
+    memberNo: Statement<{ id: number }, [string]>;
+    cardDec: Statement<{ id: number }, [string]>;
+    cardHex: Statement<{ id: number }, [string]>;
+    email: Statement<{ id: number }, [string]>;
+    phone: Statement<{ id: number }, [string, string, string, string]>;
+  };
+
+  constructor(
+    private readonly db: Database,
+    private readonly searchIndex: MemberSearchIndex,
+  ) {
     this.byIdStmt = db.query("SELECT * FROM members WHERE id = ?");
+    this.profileStmt = db.query("SELECT id, name, nickname, phone, sex, birthday, height_cm, athlete, status FROM members WHERE id = ?");
     this.byNoStmt = db.query("SELECT * FROM members WHERE member_no = ? COLLATE NOCASE");
     const cols = MEMBER_FIELDS.map((f) => COLUMN[f]);
     this.insertStmt = db.query(
@@ -202,11 +225,63 @@ export class MembersRepo {
     this.deleteCredStmt = db.query("DELETE FROM credentials WHERE id = ?");
     this.pageStmt = db.query("SELECT * FROM members WHERE id > ? ORDER BY id LIMIT ?");
     this.credCodeAllStmt = db.query("SELECT member_id FROM credentials WHERE code_norm = ? COLLATE NOCASE");
-    this.searchIndex = memberSearchIndex(db);
     this.lastWeightStmt = db.query(
       "SELECT weight_kg FROM measurements WHERE member_id = ? AND status = 'assigned' ORDER BY measured_at DESC LIMIT 1",
     );
+    this.existsStmt = db.query("SELECT id FROM members WHERE id = ?");
+    this.login = {
+      code: db.query("SELECT member_id AS id FROM credentials WHERE kind = 'code' AND code_norm = ?1 COLLATE NOCASE"),
+      memberNo: db.query("SELECT id FROM members WHERE member_no = ?1 COLLATE NOCASE"),
+      cardDec: db.query("SELECT member_id AS id FROM credentials WHERE kind = 'card' AND card_dec = ?1"),
+      cardHex: db.query("SELECT member_id AS id FROM credentials WHERE kind = 'card' AND card_hex = ?1"),
+      email: db.query("SELECT id FROM members WHERE email_norm = lower(trim(?1))"),
+      // phoneVariants gives at most PHONE_VARIANTS numbers; fewer are padded by repeating the first.
+      phone: db.query("SELECT id FROM members WHERE phone_norm IS NOT NULL AND ltrim(phone_norm, '0') IN (?1, ?2, ?3, ?4)"),
+    };
   }
+
+  /** Whether member `id` exists (any status). */
+  exists(id: number): boolean {
+    return this.existsStmt.get(id) !== null;
+  }
+
+  // ---- identifiers a device sends at login (devices/youjiu/lookup.ts decides what they mean) ----
+
+  /** Members holding this scan code (case-insensitive), distinct ids. */
+  idsByCode(code: string): number[] {
+    return distinctIds(this.login.code.all(code));
+  }
+  /** The member with this member number (case-insensitive). */
+  idsByMemberNo(memberNo: string): number[] {
+    return distinctIds(this.login.memberNo.all(memberNo));
+  }
+  /** Members holding a card stored with this decimal (`dec`) or 8-digit hex (`hex`) form. */
+  idsByCard(form: "dec" | "hex", value: string): number[] {
+    return distinctIds((form === "dec" ? this.login.cardDec : this.login.cardHex).all(value));
+  }
+  /** Members with this e-mail (trimmed, case-insensitive). */
+  idsByEmail(email: string): number[] {
+    return distinctIds(this.login.email.all(email));
+  }
+  /**
+   * Members whose phone, leading zeros ignored, is one of `variants` (core/members.ts phoneVariants: the
+   * digit strings a typed number may stand for).
+   */
+  idsByPhone(variants: readonly string[]): number[] {
+    const found: Array<{ id: number }> = [];
+    for (let i = 0; i < variants.length; i += PHONE_VARIANTS) {
+      const v = variants.slice(i, i + PHONE_VARIANTS);
+      while (v.length < PHONE_VARIANTS) v.push(v[0]!);
+      found.push(...this.login.phone.all(v[0]!, v[1]!, v[2]!, v[3]!));
+    }
+    return distinctIds(found);
+  }
+  /** The profile of member `id` (core/members.ts MemberProfile), or null: the one query every role uses for it. */
+  profile(id: number): MemberProfile | null {
+    const r = this.profileStmt.get(id);
+    return r ? memberProfile(r) : null;
+  }
+
 
   get(id: number): Member | null {
     const r = this.byIdStmt.get(id);

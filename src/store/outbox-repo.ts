@@ -7,7 +7,7 @@
 import type { Database, Statement } from "bun:sqlite";
 import { measurementData, type EventType } from "../integrations/events.ts";
 import type { MeasurementRow } from "./measurements-repo.ts";
-import { MembersRepo, type Member } from "./members-repo.ts";
+import type { MembersRepo, Member } from "./members-repo.ts";
 
 export interface OutboxRow {
   id: number;
@@ -21,30 +21,6 @@ export function newEventId(): string {
   return "evt_" + Bun.randomUUIDv7().replace(/-/g, "");
 }
 
-const listeners = new WeakMap<Database, Set<() => void>>();
-const scheduled = new WeakSet<Database>();
-
-/** Calls `fn` (soon) after outbox rows were added; returns the unsubscribe function. */
-export function onOutbox(db: Database, fn: () => void): () => void {
-  let set = listeners.get(db);
-  if (!set) listeners.set(db, (set = new Set()));
-  set.add(fn);
-  return () => set.delete(fn);
-}
-
-/**
- * Wakes the sender. Called inside a write job: the write queue commits synchronously, so a
- * timer callback runs after that commit (or its rollback: then the sender finds nothing new).
- */
-export function notifyOutbox(db: Database): void {
-  if (scheduled.has(db)) return;
-  scheduled.add(db);
-  setTimeout(() => {
-    scheduled.delete(db);
-    for (const fn of listeners.get(db) ?? []) fn();
-  }, 0);
-}
-
 export class OutboxRepo {
   private readonly insertStmt: Statement<{ id: number }>;
   private readonly fanOutStmt: Statement<unknown>;
@@ -53,9 +29,13 @@ export class OutboxRepo {
   private readonly deviceStmt: Statement<{ id: number; vendor: string; family: string; sn: string | null; mac: string | null; name: string | null; model: string | null; last_ip: string | null }, [number]>;
   private readonly byEventStmt: Statement<OutboxRow, [string]>;
   private readonly pruneStmt: Statement<{ created_at: number }, [number, number, number]>;
-  private readonly members: MembersRepo;
+  private readonly listeners = new Set<() => void>();
+  private scheduled = false;
 
-  constructor(private readonly db: Database) {
+  constructor(
+    db: Database,
+    private readonly members: MembersRepo,
+  ) {
     this.insertStmt = db.query("INSERT INTO outbox (event_id, type, created_at, payload_json) VALUES ($eventId, $type, $now, $payload) RETURNING id");
     this.fanOutStmt = db.query(`
       INSERT INTO webhook_deliveries (endpoint_id, outbox_id, state, next_attempt_at)
@@ -73,7 +53,6 @@ export class OutboxRepo {
           AND NOT EXISTS (SELECT 1 FROM webhook_deliveries d WHERE d.outbox_id = o.id AND d.state = 'pending')
         ORDER BY o.created_at LIMIT ?2)
       RETURNING created_at`);
-    this.members = new MembersRepo(db);
   }
 
   /** Writes one event and its deliveries (to `onlyEndpoint` alone when given: test events). Inside a write job. */
@@ -87,8 +66,27 @@ export class OutboxRepo {
     const { id } = this.insertStmt.get({ eventId, type, now, payload } as never)!;
     if (onlyEndpoint !== undefined) this.onlyStmt.run({ endpointId: onlyEndpoint, outboxId: id, now } as never);
     else this.fanOutStmt.run({ outboxId: id, now, type } as never);
-    notifyOutbox(this.db);
+    this.notify();
     return { id, eventId };
+  }
+
+  /** Calls `fn` (soon) after outbox rows were added; returns the unsubscribe function. */
+  onAdded(fn: () => void): () => void {
+    this.listeners.add(fn);
+    return () => this.listeners.delete(fn);
+  }
+
+  /**
+   * Wakes the sender. Called inside a write job: the write queue commits synchronously, so a
+   * timer callback runs after that commit (or its rollback: then the sender finds nothing new).
+   */
+  notify(): void {
+    if (this.scheduled) return;
+    this.scheduled = true;
+    setTimeout(() => {
+      this.scheduled = false;
+      for (const fn of this.listeners) fn();
+    }, 0);
   }
 
   byEventId(eventId: string): OutboxRow | null {
@@ -172,11 +170,3 @@ export class OutboxRepo {
   }
 }
 
-const repos = new WeakMap<Database, OutboxRepo>();
-
-/** One outbox repository per database (statements prepared once). */
-export function outboxRepo(db: Database): OutboxRepo {
-  let r = repos.get(db);
-  if (!r) repos.set(db, (r = new OutboxRepo(db)));
-  return r;
-}

@@ -9,7 +9,7 @@
 import type { Database, Statement } from "bun:sqlite";
 import type { WriteQueue } from "./write-queue.ts";
 import { CapturesRepo } from "./captures-repo.ts";
-import { outboxRepo } from "./outbox-repo.ts";
+import type { OutboxRepo } from "./outbox-repo.ts";
 
 export const TARGET_MS = 2;
 export const MAX_BATCH = 2000;
@@ -61,14 +61,61 @@ class Vacuum {
 type BatchDelete = (limit: number) => number;
 
 /**
+ * Retention, built once (store/repos.ts, `deps.repos.retention`): its statements are prepared once.
+ * Captures (hourly, server.ts) and outbox events (hourly, integrations/index.ts).
+ */
+export class CaptureRetention {
+  private readonly vacuum: Vacuum;
+  constructor(
+    db: Database,
+    private readonly captures: CapturesRepo,
+    private readonly outbox: OutboxRepo | null = null,
+  ) {
+    this.vacuum = new Vacuum(db);
+  }
+
+  /** Deletes ordinary captures received before `before` in adaptive batches, then gives freed pages back. */
+  prune(writes: WriteQueue, before: number, opts: { pauseMs?: number } = {}): Promise<PruneReport> {
+    return pruneInBatches(this.vacuum, writes, (limit) => this.captures.prune(before, limit), opts);
+  }
+
+  /**
+   * Outbox events created before `before` that no endpoint still has pending (issue 17's retention), in the
+   * same batches. It was one DELETE in one write job: on a database holding a year of events, or after the
+   * retention was lowered, that held the write queue (and the event loop) for seconds (9.3 s for 460,000
+   * events of the 3-year bench dataset), and the 200,000 pages it freed were then given back in 6.5 ms steps
+   * for 24 s.
+   */
+  pruneOutbox(writes: WriteQueue, before: number, opts: { pauseMs?: number } = {}): Promise<PruneReport> {
+    const outbox = this.outbox;
+    if (!outbox) throw new Error("this retention was built without the outbox");
+    let from = 0;
+    return pruneInBatches(
+      this.vacuum,
+      writes,
+      (limit) => {
+        const b = outbox.pruneBatch(before, limit, from);
+        from = b.next;
+        return b.deleted;
+      },
+      opts,
+    );
+  }
+}
+
+/** The same as `deps.repos.retention.prune`, on any database (tests and benches). */
+export function pruneCaptures(db: Database, writes: WriteQueue, before: number, opts: { pauseMs?: number } = {}): Promise<PruneReport> {
+  return new CaptureRetention(db, new CapturesRepo(db)).prune(writes, before, opts);
+}
+
+/**
  * The batching both prunes share: each batch its own write job, sized to hold the write queue about
  * TARGET_MS, with a pause between batches; then, on a database with auto_vacuum=INCREMENTAL, the freed
  * pages go back to the file system in steps sized the same way (a step moves pages from the end of the
  * file into the holes and rewrites their parents: 256 pages took ~6.5 ms a step on a 1.2 GB file, so it
  * starts at 32 and adapts).
  */
-async function pruneInBatches(db: Database, writes: WriteQueue, deleteBatch: BatchDelete, opts: { pauseMs?: number }): Promise<PruneReport> {
-  const vacuum = new Vacuum(db);
+async function pruneInBatches(vacuum: Vacuum, writes: WriteQueue, deleteBatch: BatchDelete, opts: { pauseMs?: number }): Promise<PruneReport> {
   const t0 = performance.now();
   const r: PruneReport = { deleted: 0, batches: 0, longestBatchMs: 0, medianBatchMs: 0, over5ms: 0, pagesFreed: 0, vacuumSteps: 0, firstStepPages: 0, largestStepPages: 0, ms: 0 };
   const times: number[] = [];
@@ -122,31 +169,4 @@ async function pruneInBatches(db: Database, writes: WriteQueue, deleteBatch: Bat
   r.medianBatchMs = times[Math.floor(times.length / 2)] ?? 0;
   r.ms = performance.now() - t0;
   return r;
-}
-
-/** Ordinary device captures received before `before`, in batches; flagged ones (unknown path, quarantine) stay. */
-export function pruneCaptures(db: Database, writes: WriteQueue, before: number, opts: { pauseMs?: number } = {}): Promise<PruneReport> {
-  const captures = new CapturesRepo(db);
-  return pruneInBatches(db, writes, (limit) => captures.prune(before, limit), opts);
-}
-
-/**
- * Outbox events created before `before` that no endpoint still has pending (issue 17's retention), in the
- * same batches. It was one DELETE in one write job: on a database holding a year of events, or after the
- * retention was lowered, that held the write queue (and the event loop) for seconds (9.3 s for 460,000
- * events of the 3-year bench dataset).
- */
-export function pruneOutbox(db: Database, writes: WriteQueue, before: number, opts: { pauseMs?: number } = {}): Promise<PruneReport> {
-  const outbox = outboxRepo(db);
-  let from = 0;
-  return pruneInBatches(
-    db,
-    writes,
-    (limit) => {
-      const b = outbox.pruneBatch(before, limit, from);
-      from = b.next;
-      return b.deleted;
-    },
-    opts,
-  );
 }

@@ -2,12 +2,11 @@
  * Device last-seen writes, at most one a second per device (issue 18). A device that calls again within a
  * second with the same details (address, versions, battery, ...) is not written again: its last-seen time
  * is kept in memory, and the staff views read it from here (`lastSeen`), so "online" stays exact. Anything
- * that changed is written at once. One throttle per database, shared by every repository on it.
+ * that changed is written at once. One throttle per store (store/repos.ts), shared by every repository on it.
  *
  * A write that was rolled back (its job failed) leaves the throttle believing it happened: the next write of
  * that device is then at most a second late, and the callers re-read the row, so nothing is lost but a second.
  */
-import type { Database } from "bun:sqlite";
 
 export const SEEN_WRITE_INTERVAL_MS = 1000;
 
@@ -54,13 +53,6 @@ export class SeenThrottle {
   }
 }
 
-const throttles = new WeakMap<Database, SeenThrottle>();
-
-export function seenThrottle(db: Database): SeenThrottle {
-  let t = throttles.get(db);
-  if (!t) throttles.set(db, (t = new SeenThrottle()));
-  return t;
-}
 
 /** Short keys: a device key can be as long as a device sends it. */
 export const seenKey = (vendor: string, deviceKey: string) => `${vendor}\u0000${deviceKey.length > 64 ? Bun.hash(deviceKey).toString(36) : deviceKey}`;

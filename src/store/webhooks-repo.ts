@@ -3,7 +3,7 @@
  * the sender (integrations/sender.ts) reads the head of each endpoint's queue from here.
  */
 import type { Database, Statement } from "bun:sqlite";
-import { notifyOutbox } from "./outbox-repo.ts";
+import type { OutboxRepo } from "./outbox-repo.ts";
 
 export type EndpointState = "active" | "paused" | "disabled";
 
@@ -85,7 +85,10 @@ export class WebhooksRepo {
   private readonly recentStmt: Statement<DeliveryItem, [number, number]>;
   private readonly pendingTotalStmt: Statement<{ endpoint_id: number; n: number }, []>;
 
-  constructor(private readonly db: Database) {
+  constructor(
+    private readonly db: Database,
+    private readonly outbox: OutboxRepo,
+  ) {
     this.insertStmt = db.query(`
       INSERT INTO webhook_endpoints (url, events_json, description, secret, timeout_ms, created_at, updated_at)
       VALUES ($url, $events, $description, $secret, $timeoutMs, $now, $now) RETURNING *`);
@@ -157,7 +160,7 @@ export class WebhooksRepo {
   }
   setState(id: number, state: EndpointState, reason: string | null, now: number): EndpointRow | null {
     const r = this.stateStmt.get({ id, state, reason, now } as never);
-    notifyOutbox(this.db);
+    this.outbox.notify();
     return r;
   }
   /** New secret; the old one keeps signing until `previousUntil` (epoch ms). */
@@ -204,21 +207,14 @@ export class WebhooksRepo {
     const o = this.db.query("SELECT id FROM outbox WHERE event_id = ?").get(eventId) as { id: number } | null;
     if (!o) return false;
     this.replayStmt.run({ endpointId, outboxId: o.id, now } as never);
-    notifyOutbox(this.db);
+    this.outbox.notify();
     return true;
   }
   /** Queues again every event in [from, to) of the types the endpoint takes; returns how many. */
   replayRange(endpointId: number, from: number, to: number, now: number): number {
     const n = this.replayRangeStmt.run({ endpointId, from, to, now } as never).changes;
-    notifyOutbox(this.db);
+    this.outbox.notify();
     return n;
   }
 }
 
-const repos = new WeakMap<Database, WebhooksRepo>();
-
-export function webhooksRepo(db: Database): WebhooksRepo {
-  let r = repos.get(db);
-  if (!r) repos.set(db, (r = new WebhooksRepo(db)));
-  return r;
-}

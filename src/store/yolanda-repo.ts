@@ -8,6 +8,7 @@
  * assignment per (mac, user_index) is enforced by a partial unique index.
  */
 import type { Database, Statement } from "bun:sqlite";
+import type { Sex } from "../core/members.ts";
 
 export const SLOT_MIN = 1;
 export const SLOT_MAX = 8;
@@ -33,7 +34,7 @@ export interface SlotMember {
   member_id: number;
   member_name: string;
   status: string;
-  sex: "male" | "female" | "unspecified";
+  sex: Sex;
   birthday: string | null;
   height_cm: number | null;
   athlete: number;
@@ -282,14 +283,3 @@ export class YolandaRepo {
   }
 }
 
-const cache = new WeakMap<Database, YolandaRepo>();
-
-/** One repository per database (statements prepared once). */
-export function yolandaRepo(db: Database): YolandaRepo {
-  let r = cache.get(db);
-  if (!r) {
-    r = new YolandaRepo(db);
-    cache.set(db, r);
-  }
-  return r;
-}

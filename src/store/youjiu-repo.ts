@@ -1,8 +1,8 @@
 /** Youjiu device credentials, login events and unknown cards (migration 004). */
 import type { Database, Statement } from "bun:sqlite";
 import { secretHash } from "../http/secrets.ts";
-import { seenKey, seenThrottle, type SeenThrottle } from "./seen-throttle.ts";
-import { outboxRepo } from "./outbox-repo.ts";
+import { seenKey, type SeenThrottle } from "./seen-throttle.ts";
+import type { OutboxRepo } from "./outbox-repo.ts";
 
 export interface YoujiuDeviceRow {
   id: number;
@@ -49,10 +49,12 @@ export class YoujiuRepo {
   private readonly cardStmt: Statement<unknown>;
   private readonly cardsStmt: Statement<UnknownCardRow, [number]>;
   private readonly resetStmt: Statement<unknown>;
-  private readonly throttle: SeenThrottle;
 
-  constructor(private readonly db: Database) {
-    this.throttle = seenThrottle(db);
+  constructor(
+    private readonly db: Database,
+    private readonly throttle: SeenThrottle,
+    private readonly outbox: OutboxRepo,
+  ) {
     this.deviceStmt = db.query("SELECT id, device_key, family, secret, revoked, last_seen, last_ip, name, old_secret_hash FROM devices WHERE vendor = 'youjiu' AND device_key = ?");
     this.upsertStmt = db.query(`
       INSERT INTO devices (vendor, device_key, family, sn, first_seen, last_seen, last_ip, secret, secret_set_at)
@@ -118,7 +120,7 @@ export class YoujiuRepo {
       pushedBy: e.pushedBy ?? null,
     } as never);
     // login.delivered in the same transaction (issue 17).
-    if (e.outcome === "delivered") outboxRepo(this.db).loginDelivered(e);
+    if (e.outcome === "delivered") this.outbox.loginDelivered(e);
   }
   unknownCard(dec: string, hex: string, sn: string | null, now: number): void {
     this.cardStmt.run({ dec, hex, sn, now } as never);

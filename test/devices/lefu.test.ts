@@ -274,11 +274,10 @@ describe("common device parsing", () => {
 
 describe("capture retention", () => {
   test("prune deletes ordinary captures past retention and keeps flagged ones until dismissed", async () => {
-    const { deviceStore } = await import("../../src/devices/common/store.ts");
     const h = setup();
     await h.app.handle(post("/lefu/wifi/torre/config", { sn: "R1" }));
     await h.app.handle(post("/lefu/wifi/unknownThing", { sn: "R1" }));
-    const { captures } = deviceStore(h.rt.db);
+    const { captures } = h.rt.repos;
     captures.prune(h.clock.now() + 1);
     const left = h.rt.db.query("SELECT route_key, unknown_path FROM captures").all();
     expect(left).toEqual([{ route_key: "unknownthing", unknown_path: 1 }]);

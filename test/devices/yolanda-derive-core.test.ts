@@ -1,17 +1,16 @@
 /** The real core as the Yolanda deriver's `Compute` (devices/yolanda/derive.ts, computation-core §8). */
-import { Database } from "bun:sqlite";
 import { expect, test } from "bun:test";
 import { compute } from "../../src/core/index.ts";
-import { deriverFrom, type Compute } from "../../src/devices/yolanda/derive.ts";
+import { deriverFrom, type Compute, type ProfileSource } from "../../src/devices/yolanda/derive.ts";
+import type { MemberProfile } from "../../src/core/members.ts";
 import { INDICATORS, normaliseItem, type YolandaItem } from "../../src/devices/yolanda/wire.ts";
 
 const NOW = Date.parse("2025-11-06T12:00:00Z");
 
-function db(): Database {
-  const d = new Database(":memory:");
-  d.run("CREATE TABLE members (id INTEGER PRIMARY KEY, sex TEXT, birthday TEXT, height_cm REAL)");
-  d.run("INSERT INTO members VALUES (1, 'male', '2005-01-15', 170)");
-  return d;
+/** One member's profile, as MembersRepo.profile gives it. */
+function db(): ProfileSource {
+  const p: MemberProfile = { id: 1, name: "A", nickname: null, phone: null, sex: "male", birthday: "2005-01-15", heightCm: 170, athlete: false, status: "active" };
+  return { profile: (id) => (id === 1 ? p : null) };
 }
 
 test("compute is directly usable as Compute, and the deriver's input passes the core's gates", () => {

@@ -402,7 +402,7 @@ describe("POST …/wsp-mini/measurements (spec §3.4)", () => {
       { user_index: 2, member_id: null, status: "unassigned", claim_reason: "uncertain", suggested_member_id: 1002, candidates_json: "[1002]", definite_flag: 0, group_key: "yolanda-slot:A8:48:FA:35:14:56:2" },
     ]);
     // The claim queue as staff see it: the slot's member first, then active members whose last weight is nearest.
-    const queue = new ClaimsRepo(h.rt.db).list("unassigned", 50, 0).items.map((r) => ({ user_index: r.user_index, suggested: r.suggested_member_id, candidates: r.candidates_json }));
+    const queue = h.rt.repos.claims.list("unassigned", 50, 0).items.map((r) => ({ user_index: r.user_index, suggested: r.suggested_member_id, candidates: r.candidates_json }));
     expect(queue).toEqual([
       { user_index: 2, suggested: 1002, candidates: "[1002]" },
       { user_index: 3, suggested: 1004, candidates: "[1004,1001]" },
@@ -557,7 +557,7 @@ describe("optional fields the relay did not send are derived (bodyfat-only), nev
   test("fills only absent fields, lists them in `derived`, uses the slot member's profile", () => {
     const h = setup();
     calls = [];
-    const out = deriverFrom(fakeCore)(item.indicators!, 1001, item, h.rt.db);
+    const out = deriverFrom(fakeCore)(item.indicators!, 1001, item, h.rt.repos.members);
     expect(calls).toEqual([{ algorithm: "bodyfat-only", sex: "male", birthday: "1995-06-30", measuredAt: 1762429000, heightCm: 180.5, weightKg: 78.5, heartRate: 70, bodyfat: 18.8 }]);
     expect(out.bmi).toBe(24.1); // sent by the relay: kept
     expect([out.fat_weight, out.obesity, out.muscle_rate]).toEqual([14.8, 5.2, 70.1]);
@@ -568,13 +568,13 @@ describe("optional fields the relay did not send are derived (bodyfat-only), nev
     const h = setup();
     calls = [];
     const d = deriverFrom(fakeCore);
-    expect(d(item.indicators!, null, item, h.rt.db)).toEqual(item.indicators!);
+    expect(d(item.indicators!, null, item, h.rt.repos.members)).toEqual(item.indicators!);
     const { bodyfat: _bf, ...noBf } = item.indicators!;
-    expect(d(noBf, 1001, item, h.rt.db)).toEqual(noBf);
-    expect(d(item.indicators!, 1005, item, h.rt.db)).toEqual(item.indicators!);
+    expect(d(noBf, 1001, item, h.rt.repos.members)).toEqual(noBf);
+    expect(d(item.indicators!, 1005, item, h.rt.repos.members)).toEqual(item.indicators!);
     expect(calls.length).toBe(0);
-    expect(deriverFrom(() => ({ error: { code: "OUT_OF_RANGE" } }))(item.indicators!, 1001, item, h.rt.db)).toEqual(item.indicators!);
-    expect(deriverFrom(() => { throw new Error("bug"); })(item.indicators!, 1001, item, h.rt.db)).toEqual(item.indicators!);
+    expect(deriverFrom(() => ({ error: { code: "OUT_OF_RANGE" } }))(item.indicators!, 1001, item, h.rt.repos.members)).toEqual(item.indicators!);
+    expect(deriverFrom(() => { throw new Error("bug"); })(item.indicators!, 1001, item, h.rt.repos.members)).toEqual(item.indicators!);
   });
 });
 
@@ -720,7 +720,7 @@ describe("WSP Docker v1.0.x, WSP-Lite and WSP-Full endpoints", () => {
     expect(q(h, "SELECT idem_key, status, candidates_json, indicators_json, indicators_note IS NOT NULL AS note, hmac FROM measurements")).toEqual([
       { idem_key: "yolanda:A8:48:FA:35:14:56:1762429320:0", status: "unassigned", candidates_json: null, indicators_json: null, note: 1, hmac: "9AF9" },
     ]);
-    expect(new ClaimsRepo(h.rt.db).list("unassigned", 50, 0).items.map((r) => r.candidates_json)).toEqual(["[1002]"]);
+    expect(h.rt.repos.claims.list("unassigned", 50, 0).items.map((r) => r.candidates_json)).toEqual(["[1002]"]);
   });
 
   test("WSP-Full several records: one claim-queue row per weighing, idempotent; one record with an empty slot goes to the queue", async () => {

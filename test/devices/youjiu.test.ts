@@ -1,6 +1,5 @@
 import { describe, expect, test } from "bun:test";
 import { SignJWT } from "jose";
-import { youjiu } from "../../src/devices/youjiu/plugin.ts";
 import { phoneVariants } from "../../src/core/members.ts";
 import { cardCandidates, cardFrom, qrKey, reverseBytes, userInfo } from "../../src/devices/youjiu/wire.ts";
 import { seedWorld } from "../fixtures/world.ts";
@@ -14,7 +13,7 @@ const KEY = "fixture-youjiu-signing-key-not-for-production";
 function setup(config: Record<string, unknown> = {}) {
   const h = fresh();
   seedWorld(h.rt.db, h.rt.settings, h.clock.now(), config);
-  const y = youjiu(h.rt);
+  const y = h.rt.youjiu;
   const third = async (body: unknown, headers: Record<string, string> = {}) => {
     const res = await h.app.handle(
       new Request("http://localhost/youjiu/third_user", {
@@ -122,7 +121,7 @@ describe("/activate and /tokens", () => {
     const again = await activate(h, "8800000000001");
     expect([again.status, again.body]).toEqual([403, { code: 40301, message: "ALREADY_ACTIVATED", result: {} }]);
     expect(JSON.stringify(again.body)).not.toContain(first.result.secret);
-    await h.rt.writes.enqueue(() => h.y.repo.resetSecret("8800000000001"));
+    await h.rt.writes.enqueue(() => h.rt.repos.youjiu.resetSecret("8800000000001"));
     const fresh = await activate(h, "8800000000001");
     expect(fresh.body.result.secret).toMatch(/^[A-Za-z0-9_-]{43}$/);
     expect(fresh.body.result.secret).not.toBe(first.result.secret);
@@ -132,7 +131,7 @@ describe("/activate and /tokens", () => {
   test("a reset revokes the old secret at once, even with autoActivate on and before the device activates again", async () => {
     const h = setup({ "youjiu.autoActivate": true });
     expect((await tokens(h, XONE, "fixture-secret-xone-0001")).status).toBe(200);
-    await h.rt.writes.enqueue(() => h.y.repo.resetSecret(XONE));
+    await h.rt.writes.enqueue(() => h.rt.repos.youjiu.resetSecret(XONE));
     const old = await tokens(h, XONE, "fixture-secret-xone-0001");
     expect([old.status, old.body.message]).toEqual([403, "INVALID_SECRET"]);
     // A new secret the device chose is trusted on first use, and is then the only one.

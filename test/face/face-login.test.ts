@@ -10,7 +10,6 @@ import { everyStoredText } from "../fixtures/then.ts";
 import { runtimePerTest } from "../helpers.ts";
 import { signIn, type Session } from "../staff/session.ts";
 import { allFaces, cameraFrame, dataUrl, faceImage, photoBytes, type Face } from "./photos.ts";
-import { faceService } from "../../src/face/service.ts";
 import { descriptorToBlob } from "../../src/face/match.ts";
 import { writePng } from "../../src/face/image.ts";
 import { faceWorker } from "../../src/face/worker-client.ts";
@@ -155,7 +154,7 @@ describe("face_image end to end", () => {
     const clash = await h.enrol(h.admin, 1002, { image: dataUrl(await faceImage(alex, "small")), consent: true });
     expect([clash.status, clash.body.error.code, clash.body.error.memberId]).toEqual([409, "face_matches_other_member", 1001]);
     // ... but twins (here: the same face written straight into the table) must not log either in.
-    const svc = faceService(h.rt);
+    const svc = h.rt.face;
     const d = (await svc.analyse(dataUrl(await faceImage(alex, "small")))) as { kind: "face"; face: { descriptor: number[]; thumbnailJpeg: Uint8Array } };
     await h.rt.writes.enqueue(() => svc.repo.add({ memberId: 1002, descriptor: descriptorToBlob(d.face.descriptor), thumbnail: d.face.thumbnailJpeg, source: "image", sourceDevice: null, consentBy: "t", now: h.clock.now() }));
     expect((await h.third(dataUrl(await faceImage(alex, "mirror")))).body).toEqual(RETRY_EN);
@@ -210,7 +209,7 @@ describe("staff API rules", () => {
     const none = await h.enrol(h.admin, 1001, { consent: true });
     expect([none.status, none.body.error.field]).toEqual([422, "image"]);
     expect((await h.enrol(h.admin, 999999, { image: img, consent: true })).status).toBe(404);
-    const svc = faceService(h.rt);
+    const svc = h.rt.face;
     const d = (await svc.analyse(img)) as { kind: "face"; face: { descriptor: number[]; thumbnailJpeg: Uint8Array } };
     await h.rt.writes.enqueue(() => {
       for (let i = 0; i < 5; i++) svc.repo.add({ memberId: 1001, descriptor: descriptorToBlob(d.face.descriptor), thumbnail: d.face.thumbnailJpeg, source: "image", sourceDevice: null, consentBy: "t", now: 1 });

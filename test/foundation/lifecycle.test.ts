@@ -2,7 +2,7 @@ import { Database } from "bun:sqlite";
 import { describe, expect, test } from "bun:test";
 import { existsSync, statSync } from "node:fs";
 import { join } from "node:path";
-import { startServer } from "../../src/main.ts";
+import { startServer } from "../../src/server.ts";
 import { memoryLogger } from "../../src/log.ts";
 import { REPO_ROOT, runBodydock, tempDir, testConfig, until } from "../helpers.ts";
 

@@ -37,7 +37,7 @@ describe("GET /metrics (Prometheus)", () => {
 
   test("an admin session may scrape, a staff session may not", async () => {
     const h = setup();
-    const repo = new StaffRepo(h.rt.db);
+    const repo = h.rt.repos.staff;
     const admin = repo.insert("boss", "x", "admin", h.clock.now());
     const desk = repo.insert("desk", "x", "staff", h.clock.now());
     const cookie = async (row: typeof admin) => `${SESSION_COOKIE}=${await signSession(h.rt, row)}`;

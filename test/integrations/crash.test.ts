@@ -10,7 +10,6 @@ import { join } from "node:path";
 import { newSecret } from "../../src/integrations/signature.ts";
 import { memoryLogger } from "../../src/log.ts";
 import { openRuntime } from "../../src/runtime.ts";
-import { webhooksRepo } from "../../src/store/webhooks-repo.ts";
 import { REPO_ROOT, tempDir, testConfig } from "../helpers.ts";
 import { Receiver, until } from "./receiver.ts";
 
@@ -60,7 +59,7 @@ test("SIGKILL between commit and delivery: the event is delivered after restart"
   receiver.secrets.set("s", secret);
   // The endpoint is registered in the data dir before the server starts.
   const rt = openRuntime(testConfig({ dataDir: dir }), { log: memoryLogger("error"), env: {} });
-  await rt.writes.enqueue(() => webhooksRepo(rt.db).create({ url: receiver.url, events: ["measurement.created"], secret, timeoutMs: 30_000, description: null }, Date.now()));
+  await rt.writes.enqueue(() => rt.repos.webhooks.create({ url: receiver.url, events: ["measurement.created"], secret, timeoutMs: 30_000, description: null }, Date.now()));
   await rt.close();
 
   // First run: the receiver takes the delivery and never answers.

@@ -106,10 +106,9 @@ describe("delivery", () => {
 
   test("a write job that fails leaves no event behind (same transaction)", async () => {
     const { h } = await setup({ sender: false });
-    const { outboxRepo } = await import("../../src/store/outbox-repo.ts");
     await expect(
       h.rt.writes.enqueue((db) => {
-        outboxRepo(db).add("member.updated", { x: 1 }, h.rt.now());
+        h.rt.repos.outbox.add("member.updated", { x: 1 }, h.rt.now());
         throw new Error("the change failed");
       }),
     ).rejects.toThrow("the change failed");
@@ -167,8 +166,7 @@ describe("retention", () => {
     await until(() => receiver.delivered.length === 1, "delivered");
     await admin.call("POST", `/api/v1/webhooks/${endpointId}/pause`);
     await member(admin, "Pending");
-    const { outboxRepo } = await import("../../src/store/outbox-repo.ts");
-    const pruned = await h.rt.writes.enqueue((db) => outboxRepo(db).prune(h.rt.now() + 1));
+    const pruned = await h.rt.writes.enqueue((db) => h.rt.repos.outbox.prune(h.rt.now() + 1));
     expect(pruned).toBe(1);
     const left = h.rt.db.query("SELECT o.type, d.state FROM outbox o JOIN webhook_deliveries d ON d.outbox_id = o.id").all();
     expect(left).toEqual([{ type: "member.created", state: "pending" }]);
@@ -317,8 +315,7 @@ describe("operations", () => {
   test("a replay made while an attempt is in flight is not overwritten by that attempt's outcome", async () => {
     const { h, admin, endpointId } = await setup({ sender: false });
     await member(admin, "Race");
-    const { webhooksRepo } = await import("../../src/store/webhooks-repo.ts");
-    const repo = webhooksRepo(h.rt.db);
+    const repo = h.rt.repos.webhooks;
     const [head] = repo.head(endpointId);
     await h.rt.writes.enqueue(() => repo.replayOne(endpointId, head!.event_id, h.rt.now()));
     await h.rt.writes.enqueue(() => repo.delivered(head!, 200, h.rt.now()));
@@ -371,10 +368,9 @@ describe("device presence", () => {
     await h.app.handle(lefuUpload(5));
     await h.app.handle(lefuUpload(6));
     await until(() => receiver.ofType("device.online").length === 1, "online");
-    const { presenceOf } = await import("../../src/integrations/presence.ts");
-    expect(await presenceOf(h.rt).sweep()).toBe(0);
+    expect(await h.rt.presence.sweep()).toBe(0);
     clock.advance(11 * 60_000);
-    expect(await presenceOf(h.rt).sweep()).toBe(1);
+    expect(await h.rt.presence.sweep()).toBe(1);
     await until(() => receiver.received.some((r) => r.event.type === "device.offline"), "offline");
     await h.app.handle(lefuUpload(7));
     await until(() => receiver.received.filter((r) => r.event.type === "device.online").length === 2, "online again");
@@ -388,7 +384,6 @@ describe("device presence", () => {
     const poll = () =>
       h.app.handle(new Request("http://localhost/youjiu/third_user", { method: "POST", headers: { "content-type": "application/json" }, body: JSON.stringify({ type: "f-push", value: "XONE-P1" }) }));
     await poll();
-    const { presenceOf } = await import("../../src/integrations/presence.ts");
     // Twelve minutes of polling every 5 s: within a poll session, answered from memory.
     for (let i = 0; i < 144; i++) {
       clock.advance(5_000);
@@ -396,9 +391,9 @@ describe("device presence", () => {
     }
     const captured = (h.rt.db.query("SELECT COUNT(*) AS n FROM captures WHERE router = 'youjiu'").get() as { n: number }).n;
     expect(captured).toBeLessThan(5);
-    expect(await presenceOf(h.rt).sweep()).toBe(0);
+    expect(await h.rt.presence.sweep()).toBe(0);
     clock.advance(11 * 60_000);
-    expect(await presenceOf(h.rt).sweep()).toBe(1);
+    expect(await h.rt.presence.sweep()).toBe(1);
     expect((h.rt.db.query("SELECT type FROM outbox ORDER BY id").all() as { type: string }[]).map((r) => r.type)).toEqual(["device.online", "device.offline"]);
   });
 });

@@ -5,7 +5,7 @@
  */
 import { afterEach, describe, expect, test } from "bun:test";
 import { connect, type Socket } from "node:net";
-import { startServer, type RunningServer } from "../../src/main.ts";
+import { startServer, type RunningServer } from "../../src/server.ts";
 import { memoryLogger } from "../../src/log.ts";
 import { parseLenient } from "../../src/devices/common/body.ts";
 import { runtimePerTest, testConfig } from "../helpers.ts";

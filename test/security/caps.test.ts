@@ -3,7 +3,7 @@
  * volume of captures that unauthenticated device requests may write.
  */
 import { afterEach, describe, expect, test } from "bun:test";
-import { startServer, type RunningServer } from "../../src/main.ts";
+import { startServer, type RunningServer } from "../../src/server.ts";
 import { memoryLogger } from "../../src/log.ts";
 import { CAPTURE_CAP } from "../../src/devices/common/capture-budget.ts";
 import { MAX_EVENT_STREAMS_PER_ADDRESS } from "../../src/staff/youjiu.ts";

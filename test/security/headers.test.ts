@@ -4,7 +4,7 @@
  */
 import { afterAll, describe, expect, test } from "bun:test";
 import { createHash } from "node:crypto";
-import { startServer, type RunningServer } from "../../src/main.ts";
+import { startServer, type RunningServer } from "../../src/server.ts";
 import { memoryLogger } from "../../src/log.ts";
 import { runtimePerTest, testConfig } from "../helpers.ts";
 import { signIn } from "../staff/session.ts";

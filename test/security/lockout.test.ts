@@ -5,7 +5,7 @@
  */
 import { afterEach, describe, expect, test } from "bun:test";
 import { request as httpRequest } from "node:http";
-import { startServer, type RunningServer } from "../../src/main.ts";
+import { startServer, type RunningServer } from "../../src/server.ts";
 import { memoryLogger } from "../../src/log.ts";
 import { SignInThrottle } from "../../src/staff/rate-limit.ts";
 import { runtimePerTest, testClock, testConfig } from "../helpers.ts";

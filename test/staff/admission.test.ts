@@ -5,7 +5,6 @@
  */
 import { describe, expect, test } from "bun:test";
 import { SignJWT } from "jose";
-import { youjiu } from "../../src/devices/youjiu/plugin.ts";
 import { LOOKUPS_PER_MINUTE_PER_ADDRESS, LOOKUPS_PER_MINUTE_PER_DEVICE } from "../../src/devices/youjiu/throttle.ts";
 import { runtimePerTest } from "../helpers.ts";
 import { seedWorld } from "../fixtures/world.ts";
@@ -152,7 +151,7 @@ describe("waiting records of devices that stopped polling are pruned", () => {
   test("after 10 minutes of silence, unless a push is still pending", async () => {
     const h = fresh();
     seedWorld(h.rt.db, h.rt.settings, h.clock.now());
-    const y = youjiu(h.rt);
+    const y = h.rt.youjiu;
     await device(h, "/youjiu/third_user", { type: "f-push", value: XONE });
     await device(h, "/youjiu/third_user", { type: "f-push", value: "1104221907007" });
     expect(y.service.waiting.size).toBe(2);

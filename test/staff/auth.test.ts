@@ -1,7 +1,6 @@
 /** Staff accounts, first-run setup and sessions (issue 4 §1–§3). */
 import { describe, expect, test } from "bun:test";
 import { decodeJwt, decodeProtectedHeader } from "jose";
-import { setupToken } from "../../src/staff/auth.ts";
 import { SESSION_COOKIE } from "../../src/staff/guard.ts";
 import { runtimePerTest } from "../helpers.ts";
 import { ORIGIN, TEST_PASSWORD, send, signIn } from "./session.ts";
@@ -21,9 +20,9 @@ describe("first run: setup creates the first admin once and never again", () => 
   test("status, a wrong token, a weak password, then the admin; afterwards setup is closed for good", async () => {
     const h = setup();
     expect((await send(h.app, "GET", "/api/v1/auth/status")).body).toEqual({ setupRequired: true });
-    const token = setupToken(h.rt)!;
+    const token = h.rt.setupTokens.current()!;
     expect(token).toMatch(/^[A-Za-z0-9_-]{32}$/);
-    expect(setupToken(h.rt)).toBe(token);
+    expect(h.rt.setupTokens.current()).toBe(token);
     expect((await h.post("/api/v1/auth/setup", { token: "wrong", username: "boss", password: TEST_PASSWORD })).status).toBe(403);
     expect((await h.post("/api/v1/auth/setup", { token: "ä".repeat(32), username: "boss", password: TEST_PASSWORD })).status).toBe(403);
     const weak = await h.post("/api/v1/auth/setup", { token, username: "boss", password: "short" });
@@ -36,12 +35,12 @@ describe("first run: setup creates the first admin once and never again", () => 
     // The new admin is signed in at once.
     expect((await send(h.app, "GET", "/api/v1/auth/me", undefined, { cookie: cookieOf(ok.headers) })).body).toEqual({ id: ok.body.id, username: "boss", role: "admin" });
     expect((await send(h.app, "GET", "/api/v1/auth/status")).body).toEqual({ setupRequired: false });
-    expect(setupToken(h.rt)).toBeNull();
+    expect(h.rt.setupTokens.current()).toBeNull();
     const again = await h.post("/api/v1/auth/setup", { token, username: "boss2", password: TEST_PASSWORD });
     expect([again.status, again.body.error.code]).toEqual([409, "setup_done"]);
     // Even with every admin disabled, setup stays closed (recover with the CLI).
     h.rt.db.run("UPDATE staff SET disabled = 1");
-    expect(setupToken(h.rt)).toBeNull();
+    expect(h.rt.setupTokens.current()).toBeNull();
     expect((await h.post("/api/v1/auth/setup", { token, username: "boss3", password: TEST_PASSWORD })).status).toBe(409);
     const audit = h.rt.db.query("SELECT actor, action FROM audit").all();
     expect(audit).toEqual([{ actor: "boss", action: "staff.setup" }]);
@@ -49,7 +48,7 @@ describe("first run: setup creates the first admin once and never again", () => 
 
   test("two setups at once: exactly one admin", async () => {
     const h = setup();
-    const token = setupToken(h.rt)!;
+    const token = h.rt.setupTokens.current()!;
     const rs = await Promise.all(["a1", "a2", "a3"].map((u) => h.post("/api/v1/auth/setup", { token, username: u, password: TEST_PASSWORD })));
     expect(rs.map((r) => r.status).sort()).toEqual([201, 409, 409]);
     expect(h.rt.db.query("SELECT COUNT(*) AS n FROM staff").get()).toEqual({ n: 1 });

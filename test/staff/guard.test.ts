@@ -79,7 +79,7 @@ describe("route walk: nothing under /api is reachable without a session unless p
     // the signature (or expiry, or algorithm) can refuse them: a guard that skipped the signature check
     // would let them in (tested below by the control token signed with the right key).
     const real = await signIn(h.rt, h.app);
-    const row = new StaffRepo(h.rt.db).byId(real.id)!;
+    const row = h.rt.repos.staff.byId(real.id)!;
     const claims = () => ({ ver: row.token_version, usr: row.username });
     const base = () => new SignJWT(claims()).setSubject(String(row.id)).setAudience("bodydock-staff").setJti(crypto.randomUUID());
     const key = new TextEncoder().encode(h.rt.settings.get("staff.sessionKey"));
@@ -192,7 +192,7 @@ describe("route walk: nothing under /api is reachable without a session unless p
     expect((await again.call("GET", "/api/v1/auth/me")).status).toBe(401);
     // A direct database change (the CLI) is seen by the next request.
     const third = await signIn(h.rt, h.app, { username: staff.username });
-    new StaffRepo(h.rt.db).setDisabled(staff.id, true, h.rt.now());
+    h.rt.repos.staff.setDisabled(staff.id, true, h.rt.now());
     expect((await third.call("GET", "/api/v1/auth/me")).status).toBe(401);
   });
 

@@ -55,7 +55,7 @@ export async function send(app: AnyElysia, method: string, path: string, body?: 
 export async function signIn(deps: Deps, app: AnyElysia, opts: { username?: string; role?: Role } = {}): Promise<Session> {
   const username = opts.username ?? (opts.role === "staff" ? "frontdesk" : "admin");
   const role = opts.role ?? "admin";
-  const repo = new StaffRepo(deps.db);
+  const repo = deps.repos.staff;
   const hash = await testPasswordHash();
   const row = repo.byUsername(username) ?? (await deps.writes.enqueue(() => repo.insert(username, hash, role, deps.now())));
   const cookie = `${SESSION_COOKIE}=${await signSession(deps, row)}`;

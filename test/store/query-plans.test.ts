@@ -107,6 +107,9 @@ test("no statement on the device paths or the staff views scans a big table", as
   for (const p of paths) expect({ p, status: (await staff.call("GET", p)).status }).toEqual({ p, status: 200 });
   if (claim) expect((await staff.call("POST", `/api/v1/claims/${claim}/assign`, { memberId: 1001 })).status).toBe(200);
   expect((await staff.call("GET", "/metrics")).status).toBe(200);
+  expect((await staff.call("GET", "/healthz")).status).toBe(200);
+  const device = (origQuery.call(i.rt.db, "SELECT id FROM devices LIMIT 1").get() as { id: number }).id;
+  expect((await staff.call("PATCH", `/api/v1/devices/${device}`, { name: "front desk", defaultMemberId: 1001 })).status).toBe(200);
 
   const partial = new Set(
     (i.rt.db.query("SELECT name FROM sqlite_master WHERE type = 'index' AND sql LIKE '%WHERE%'").all() as Array<{ name: string }>).map((r) => r.name),
@@ -134,4 +137,21 @@ test("no statement on the device paths or the staff views scans a big table", as
   }
   expect(checked).toBeGreaterThan(60);
   expect(failures).toEqual([]);
+  // The statements that moved into store/ from the device and staff code (issue 14 point 3) ran, so their
+  // plans were checked above: the Youjiu login look-ups, the history and dashboard, the device PATCH.
+  const ran = [...recorded].filter(([, r]) => r.used && r.db === i.rt.db).map(([sql]) => sql.replace(/\s+/g, " ").trim());
+  const moved = [
+    /^SELECT member_id AS id FROM credentials WHERE kind = 'code' AND code_norm = \?1/,
+    /^SELECT id FROM members WHERE member_no = \?1/,
+    /^SELECT member_id AS id FROM credentials WHERE kind = 'card' AND card_dec = \?1/,
+    /^SELECT member_id AS id FROM credentials WHERE kind = 'card' AND card_hex = \?1/,
+    /^SELECT id FROM members WHERE phone_norm IS NOT NULL AND ltrim\(phone_norm, '0'\) IN/,
+    /^SELECT m\.id, m\.source, .* WHERE m\.member_id = \? AND m\.status = 'assigned' AND m\.measured_at >= \?/,
+    /^SELECT m\.\*, d\.name AS device_name, d\.model AS device_model FROM measurements m LEFT JOIN devices d ON d\.id = m\.device_id WHERE m\.id = \?$/,
+    /WHERE m\.member_id = \? AND m\.status = 'assigned' AND m\.measured_at < \? ORDER BY m\.measured_at DESC LIMIT \?$/,
+    /^SELECT COUNT\(\*\) AS n FROM measurements WHERE status = 'unassigned'$/,
+    /^UPDATE devices SET name = CASE WHEN \$set_name/,
+    /^SELECT id FROM members WHERE id = \?$/,
+  ];
+  expect(moved.filter((re) => !ran.some((sql) => re.test(sql))).map(String)).toEqual([]);
 });

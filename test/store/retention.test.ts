@@ -67,11 +67,10 @@ test("a backup of an older database (auto_vacuum off) is written with auto_vacuu
 });
 
 test("old outbox events go in batches (not one job), oldest first; events still pending for an endpoint and recent ones stay; deliveries go with their events; pages are freed", async () => {
-  const { outboxRepo } = await import("../../src/store/outbox-repo.ts");
-  const { pruneOutbox } = await import("../../src/store/retention.ts");
   const h = fresh();
   const db = h.rt.db;
-  const outbox = outboxRepo(db);
+  const outbox = h.rt.repos.outbox;
+  const retention = h.rt.repos.retention;
   const now = h.clock.now();
   db.query("INSERT INTO webhook_endpoints (id, url, events_json, secret, created_at, updated_at) VALUES (1, 'http://127.0.0.1:9/x', '[\"*\"]', 's', 0, 0)").run();
   const payload = { text: "x".repeat(1500) };
@@ -88,7 +87,7 @@ test("old outbox events go in batches (not one job), oldest first; events still 
   expect(db.query("SELECT COUNT(*) AS n FROM webhook_deliveries").get()).toEqual({ n: 5010 });
 
   const order: string[] = [];
-  const prune = pruneOutbox(db, h.rt.writes, now - 30 * DAY).then((r) => (order.push("prune done"), r));
+  const prune = retention.pruneOutbox(h.rt.writes, now - 30 * DAY).then((r) => (order.push("prune done"), r));
   await h.rt.writes.drain(); // the first batch is committed (the next one is being queued)
   await h.rt.writes.enqueue(() => order.push("device write"));
   const r = await prune;
@@ -104,7 +103,7 @@ test("old outbox events go in batches (not one job), oldest first; events still 
   expect(r.pagesFreed).toBeGreaterThan(1000);
   expect(db.query("PRAGMA freelist_count").get()).toEqual({ freelist_count: 0 });
   // A second run finds nothing more to do, in one batch.
-  const again = await pruneOutbox(db, h.rt.writes, now - 30 * DAY);
+  const again = await retention.pruneOutbox(h.rt.writes, now - 30 * DAY);
   expect({ deleted: again.deleted, batches: again.batches }).toEqual({ deleted: 0, batches: 1 });
 });
 

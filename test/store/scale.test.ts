@@ -37,7 +37,7 @@ describe("claim suggestions (member_weights)", () => {
   test("equal the full scan they replace, as weighings, claims, reference weights and suspensions change", () => {
     const h = fresh();
     const db = h.rt.db;
-    const repo = new MeasurementsRepo(db);
+    const repo = h.rt.repos.measurements;
     let seed = 7;
     const rnd = () => ((seed = (seed * 1103515245 + 12345) % 2 ** 31) / 2 ** 31);
     const addMember = db.query("INSERT INTO members (id, name, reference_weight_kg, status, created_at, updated_at) VALUES (?, ?, ?, ?, 0, 0)");
@@ -214,7 +214,7 @@ describe("member search (in-memory substring index)", () => {
   test("finds exactly what the SQL LIKE search found, in the same order, with the same totals; sees every change", () => {
     const h = fresh();
     const db = h.rt.db;
-    const repo = new MembersRepo(db);
+    const repo = h.rt.repos.members;
     let seed = 11;
     const rnd = () => ((seed = (seed * 1103515245 + 12345) % 2 ** 31) / 2 ** 31);
     const pick = <T,>(a: T[]) => a[Math.floor(rnd() * a.length)]!;

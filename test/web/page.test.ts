@@ -9,6 +9,7 @@ import { afterAll, beforeAll, describe, expect, setDefaultTimeout, test } from "
 import { SignJWT } from "jose";
 import { join } from "node:path";
 import type { Browser, BrowserContext, Page } from "playwright-core";
+import { until } from "../helpers.ts";
 import { ARTIFACTS, deviceAuth, ensureBinary, launchBrowser, simulatedXone, startServer, type Server } from "./harness.ts";
 
 setDefaultTimeout(30_000);
@@ -182,7 +183,11 @@ describe("staff page", () => {
     await page.getByText("3398182015599").first().waitFor();
     await page.getByLabel("Find a member").fill("Alex");
     await page.getByRole("radio", { name: /Alex Example/ }).check();
-    await Bun.sleep(3600); // past youjiu.pushActiveWindowMs: the device is no longer waiting
+    // Await the condition, not a time: the box itself says the device stopped waiting (past youjiu.pushActiveWindowMs).
+    await until(async () => {
+      const devices = (await (await page.request.get(`${server.url}/api/v1/youjiu/devices`)).json()) as Array<{ sn: string; readyForPush: boolean }>;
+      return devices.find((d) => d.sn === "3398182015599")?.readyForPush === false;
+    }, "the XONE is no longer waiting for a push");
     await page.getByRole("button", { name: "Push to device" }).click();
     await page.getByText("This device is not waiting for a push any more").waitFor();
   }, 15_000);

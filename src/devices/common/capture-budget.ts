@@ -74,11 +74,3 @@ export class CaptureBudget {
   }
 }
 
-const budgets = new WeakMap<object, CaptureBudget>();
-
-/** One budget per app instance (keyed by its Deps), on the app's clock. */
-export function captureBudget(deps: { now: () => number }): CaptureBudget {
-  let b = budgets.get(deps);
-  if (!b) budgets.set(deps, (b = new CaptureBudget(deps.now)));
-  return b;
-}

@@ -8,9 +8,7 @@ import type { Deps } from "../../deps.ts";
 import type { ParseStatus } from "./body.ts";
 import { requestTarget } from "./path.ts";
 import { redactHeaders, redactTarget, redactText } from "./redact.ts";
-import { deviceStore } from "./store.ts";
-import { authenticated, captureBudget } from "./capture-budget.ts";
-import { presenceOf } from "../../integrations/presence.ts";
+import { authenticated } from "./capture-budget.ts";
 
 export interface DeviceReply {
   status: number;
@@ -57,13 +55,13 @@ export function toResponse(r: DeviceReply): Response {
 }
 
 export async function commitDeviceRequest(deps: Deps, request: Request, remote: string | null, h: Handled): Promise<Response> {
-  const { captures } = deviceStore(deps.db);
+  const { captures } = deps.repos;
   const now = deps.now();
   const rawTarget = redactTarget(requestTarget(request.url));
   // Unauthenticated capture volume is capped per address (capture-budget.ts); the answer does not change.
-  const budget = captureBudget(deps);
+  const budget = deps.captureBudget;
   const decision = h.skipCapture || authenticated(h.authResult) ? ({ kind: "full" } as const) : budget.take(remote, h.captureBody?.length ?? 0);
-  const presence = presenceOf(deps);
+  const presence = deps.presence;
   let deviceId: number | null = null;
   try {
     await deps.writes.enqueue((db) => {

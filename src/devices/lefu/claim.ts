@@ -3,14 +3,13 @@
  * again from the stored reading with that member's profile and the scale's current
  * impedance mode (so fixing a scale's mode and then assigning gives the full report).
  */
-import type { Database } from "bun:sqlite";
 import type { MeasurementRow } from "../../store/measurements-repo.ts";
-import { memberProfile } from "../../store/profiles.ts";
+import type { Repos } from "../../store/repos.ts";
 import { lefuReport, type StoredReport } from "./report.ts";
 
-export function lefuClaimReport(db: Database, row: MeasurementRow, memberId: number): StoredReport | null {
+export function lefuClaimReport(repos: Pick<Repos, "devices" | "members">, row: MeasurementRow, memberId: number): StoredReport | null {
   if (!row.source.startsWith("lefu-")) return null;
-  const mode = row.device_id === null ? null : (db.query("SELECT impedance_mode FROM devices WHERE id = ?").get(row.device_id) as { impedance_mode: "encrypted" | "ohms" } | null);
+  const mode = row.device_id === null ? null : repos.devices.byId(row.device_id);
   let impedance: string[] | null = null;
   if (row.impedance_json !== null) {
     try {
@@ -22,7 +21,7 @@ export function lefuClaimReport(db: Database, row: MeasurementRow, memberId: num
   }
   return lefuReport(
     { scaleType: row.scale_type, weightKg: row.weight_kg, heartRate: row.heart_rate, impedance, measuredAt: row.measured_at },
-    memberProfile(db, memberId),
+    repos.members.profile(memberId),
     mode?.impedance_mode ?? "encrypted",
   );
 }

@@ -13,28 +13,9 @@ import { devicePath } from "../common/request.ts";
 import { observe } from "../../http/observe.ts";
 import { commitDeviceRequest, toResponse, type DeviceReply, type Handled, type PersistResult } from "../common/pipeline.ts";
 import { mayNeedRedaction, redactText, redactValue } from "../common/redact.ts";
-import { deviceStore } from "../common/store.ts";
 import type { DeviceSeenRow as DeviceRow } from "../../store/devices-repo.ts"; // the columns seen() returns
-import { memberProfile } from "../../store/profiles.ts";
 import { lefuReport } from "./report.ts";
-import {
-  FAILURE,
-  configAnswer,
-  deviceInfo,
-  eightElectrode,
-  idemKey,
-  idemKeyOfContent,
-  keyFromSn,
-  matchLefu,
-  normaliseItem,
-  recordAnswer,
-  registerAnswer,
-  torreItems,
-  unknownPathItems,
-  updateAnswer,
-  type ItemShape,
-  type LefuRoute,
-} from "./wire.ts";
+import { FAILURE, configAnswer, deviceInfo, eightElectrode, idemKey, idemKeyOfContent, keyFromSn, matchLefu, normaliseItem, recordAnswer, registerAnswer, torreItems, unknownPathItems, updateAnswer, type ItemShape, type LefuRoute } from "./wire.ts";
 
 export const LEFU_BODY_LIMIT = 1024 * 1024;
 /** The device row for weighings that named no scale at all (spec §0.3). */
@@ -48,7 +29,7 @@ function reply(status: number, body: unknown): DeviceReply {
 export { NOTE_ENCRYPTED, NOTE_NO_IMPEDANCE } from "./report.ts";
 
 export function lefuPlugin(deps: Deps) {
-  const store = deviceStore(deps.db);
+  const store = deps.repos;
   const { devices, measurements } = store;
 
   function source(route: LefuRoute): string {
@@ -250,7 +231,7 @@ export function lefuPlugin(deps: Deps) {
       // The report, with the member's profile (issue 5 §5); a pending row gets it when it is assigned.
       const report = lefuReport(
         { scaleType, weightKg: n.weightKg, heartRate: n.heartRate, impedance: n.impedance, measuredAt: n.measuredAt },
-        memberId === null ? null : memberProfile(deps.db, memberId),
+        memberId === null ? null : deps.repos.members.profile(memberId),
         itemDevice.impedance_mode,
       );
       const id = measurements.insert({

@@ -4,12 +4,10 @@
  * report can be made. Pure.
  */
 import { compute, weightOnlyReport, type ReportDocument, type WeightOnlyReport } from "../../core/index.ts";
-export interface CoreProfile {
-  sex: "male" | "female" | "unspecified";
-  birthday: string | null;
-  heightCm: number | null;
-  athlete: boolean;
-}
+import type { MemberProfile } from "../../core/members.ts";
+
+/** What the core needs of a member: the part of the one profile shape (core/members.ts) it reads. */
+export type CoreProfile = Pick<MemberProfile, "sex" | "birthday" | "heightCm" | "athlete">;
 
 export interface LefuReading {
   scaleType: number | null;

@@ -7,42 +7,31 @@
  * listed in `indicators.derived`; without a profile, a body fat, or when the
  * core refuses the input, nothing is derived.
  */
-import type { Database, Statement } from "bun:sqlite";
+import type { MemberProfile } from "../../core/members.ts";
 import { compute } from "../../core/index.ts";
 import { INDICATORS, type Indicators, type YolandaItem } from "./wire.ts";
 
 /** The core's compute(input): a report document, or `{error: {...}}` (computation-core §2.1, §2.6). */
 export type Compute = (input: Record<string, unknown>) => unknown;
 
-export type Deriver = (indicators: Indicators, profileMemberId: number | null, item: YolandaItem, db: Database) => Indicators;
+/** `members` gives the profile the report is for (store/members-repo.ts `profile`). */
+export type Deriver = (indicators: Indicators, profileMemberId: number | null, item: YolandaItem, members: ProfileSource) => Indicators;
 
-interface Profile {
-  sex: string;
-  birthday: string | null;
-  height_cm: number | null;
-}
-
-const profiles = new WeakMap<Database, Statement<Profile, [number]>>();
-function profileOf(db: Database, memberId: number): Profile | null {
-  let stmt = profiles.get(db);
-  if (!stmt) {
-    stmt = db.query("SELECT sex, birthday, height_cm FROM members WHERE id = ?");
-    profiles.set(db, stmt);
-  }
-  return stmt.get(memberId);
+export interface ProfileSource {
+  profile(id: number): MemberProfile | null;
 }
 
 /** Inputs are what the relay measured; these are never derived. */
 const NOT_DERIVED = new Set(["weight", "heart_rate", "bodyfat"]);
 
 export function deriverFrom(compute: Compute | null): Deriver {
-  return (indicators, profileMemberId, item, db) => {
+  return (indicators, profileMemberId, item, members) => {
     if (!compute || profileMemberId === null) return indicators;
     const missing = INDICATORS.filter((f) => !NOT_DERIVED.has(f) && indicators[f] === undefined);
     const bodyfat = indicators.bodyfat;
     if (missing.length === 0 || typeof bodyfat !== "number") return indicators;
-    const p = profileOf(db, profileMemberId);
-    if (!p || (p.sex !== "male" && p.sex !== "female") || p.height_cm === null || !p.birthday) return indicators;
+    const p = members.profile(profileMemberId);
+    if (!p || (p.sex !== "male" && p.sex !== "female") || p.heightCm === null || !p.birthday) return indicators;
     let report: unknown;
     try {
       report = compute({
@@ -50,7 +39,7 @@ export function deriverFrom(compute: Compute | null): Deriver {
         sex: p.sex,
         birthday: p.birthday,
         measuredAt: item.tsSeconds,
-        heightCm: p.height_cm,
+        heightCm: p.heightCm,
         weightKg: item.weightKg,
         // The core takes 0–250 bpm; a relay may send more (its own range is wider): then no heart rate.
         heartRate: item.heartRate !== null && item.heartRate !== undefined && item.heartRate <= 250 ? item.heartRate : 0,

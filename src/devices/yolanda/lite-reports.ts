@@ -11,23 +11,9 @@
  * This runs as a background job, never inside a device request. A failed call
  * is retried with a growing delay (kept in memory; a restart retries at once).
  */
-import type { Database, Statement } from "bun:sqlite";
 import { ageOn } from "../../core/age.ts";
 import type { Deps } from "../../deps.ts";
-import { outboxRepo } from "../../store/outbox-repo.ts";
-import { deviceStore } from "../common/store.ts";
-
-interface Pending {
-  id: number;
-  member_id: number;
-  weight_kg: number;
-  hmac: string;
-  eight_electrode: number;
-  measured_at: number;
-  sex: string;
-  birthday: string | null;
-  height_cm: number | null;
-}
+import type { LitePending } from "../../store/lite-reports-repo.ts";
 
 const BATCH = 20;
 const TIMEOUT_MS = 5000;
@@ -35,10 +21,6 @@ const FIRST_RETRY_MS = 60_000;
 const MAX_RETRY_MS = 6 * 3600_000;
 
 export class LiteReports {
-  private readonly pendingStmt: Statement<Pending, [number]>;
-  private readonly previousEightStmt: Statement<{ hmac: string }, [number, number, number]>;
-  private readonly storeStmt: Statement<unknown>;
-  private readonly noteStmt: Statement<unknown>;
   /** id → earliest next attempt (epoch ms) and the delay used last. */
   private readonly backoff = new Map<number, { next: number; delay: number }>();
   private running = false;
@@ -46,22 +28,7 @@ export class LiteReports {
   constructor(
     private readonly deps: Deps,
     private readonly fetchFn: typeof fetch = fetch,
-  ) {
-    const db: Database = deps.db;
-    this.pendingStmt = db.query(`
-      SELECT m.id, m.member_id, m.weight_kg, m.hmac, m.eight_electrode, m.measured_at, mb.sex, mb.birthday, mb.height_cm
-      FROM measurements m JOIN members mb ON mb.id = m.member_id
-      WHERE m.source = 'yolanda-lite' AND m.status = 'assigned' AND m.indicators_json IS NULL AND m.hmac IS NOT NULL
-      ORDER BY m.measured_at LIMIT ?`);
-    this.previousEightStmt = db.query(`
-      SELECT hmac FROM measurements WHERE member_id = ?1 AND eight_electrode = 1 AND hmac IS NOT NULL AND status = 'assigned'
-        AND measured_at < ?2 AND id != ?3 ORDER BY measured_at DESC LIMIT 1`);
-    // Only if the row is still assigned to the member the report was computed for.
-    this.storeStmt = db.query(`
-      UPDATE measurements SET indicators_json = $indicators, indicators_note = NULL, indicators_profile_member_id = $memberId
-      WHERE id = $id AND member_id = $memberId AND status = 'assigned' AND indicators_json IS NULL`);
-    this.noteStmt = db.query("UPDATE measurements SET indicators_note = $note WHERE id = $id AND indicators_json IS NULL");
-  }
+  ) {}
 
   /** One pass: asks the relay for up to BATCH reports. Returns how many were stored. */
   async runOnce(): Promise<number> {
@@ -71,7 +38,7 @@ export class LiteReports {
     try {
       const now = this.deps.now();
       let stored = 0;
-      for (const p of this.pendingStmt.all(BATCH * 5)) {
+      for (const p of this.deps.repos.liteReports.pending(BATCH * 5)) {
         const b = this.backoff.get(p.id);
         if (b && b.next > now) continue;
         if (stored >= BATCH) break;
@@ -82,7 +49,7 @@ export class LiteReports {
         } else {
           const delay = Math.min(MAX_RETRY_MS, b ? b.delay * 2 : FIRST_RETRY_MS);
           this.backoff.set(p.id, { next: now + delay, delay });
-          await this.deps.writes.enqueue(() => this.noteStmt.run({ id: p.id, note: `no report yet: ${outcome}` } as never));
+          await this.deps.writes.enqueue(() => this.deps.repos.liteReports.note(p.id, `no report yet: ${outcome}`));
         }
       }
       return stored;
@@ -91,14 +58,14 @@ export class LiteReports {
     }
   }
 
-  private async one(base: string, p: Pending): Promise<"stored" | string> {
+  private async one(base: string, p: LitePending): Promise<"stored" | string> {
     if (p.sex !== "male" && p.sex !== "female") return "the member's sex is not set";
     if (p.height_cm === null) return "the member's height is not set";
     // The member's age on the gym's calendar date of the weighing (core/age.ts).
     const age = p.birthday ? ageOn(p.birthday, p.measured_at, this.deps.settings.get("gym.timeZone")) : null;
     if (age === null) return "the member's birthday is not set";
     const body: Record<string, unknown> = { weight: p.weight_kg, height: p.height_cm, age, gender: p.sex === "male" ? 1 : 0, hmac: p.hmac };
-    if (p.eight_electrode) body.fit_hmac = this.previousEightStmt.get(p.member_id, p.measured_at, p.id)?.hmac ?? p.hmac;
+    if (p.eight_electrode) body.fit_hmac = this.deps.repos.liteReports.previousEightHmac(p.member_id, p.measured_at, p.id) ?? p.hmac;
     const url = `${base}/yolanda/wsp/${p.eight_electrode ? "eight_reports" : "reports"}`;
     let answer: { code?: unknown; data?: { reports?: unknown }; msg?: unknown };
     try {
@@ -118,13 +85,9 @@ export class LiteReports {
       this.deps.log.warn("yolanda: WSP-Lite relay refused a report", { measurementId: p.id, code: answer?.code ?? null });
       return `the WSP-Lite relay answered code ${JSON.stringify(answer?.code ?? null)}`;
     }
-    const changed = await this.deps.writes.enqueue(
-      (db) => {
-        const changes = this.storeStmt.run({ id: p.id, memberId: p.member_id, indicators: JSON.stringify({ ...(reports as object), source: "wsp-lite" }) } as never).changes;
-        // report.computed in the same transaction (issue 17).
-        if (changes) outboxRepo(db).measurement("report.computed", deviceStore(db).measurements.byId(p.id)!, this.deps.now());
-        return changes;
-      },
+    // The report and its report.computed event in one write job (store/lite-reports-repo.ts).
+    const changed = await this.deps.writes.enqueue(() =>
+      this.deps.repos.liteReports.store(p.id, p.member_id, { ...(reports as object), source: "wsp-lite" }, this.deps.now()),
     );
     return changed ? "stored" : "the weighing changed meanwhile";
   }

@@ -13,31 +13,16 @@ import { Elysia } from "elysia";
 import type { Deps } from "../../deps.ts";
 import { remoteAddress } from "../../http/remote.ts";
 import type { DeviceSeenRow as DeviceRow } from "../../store/devices-repo.ts"; // the columns seen() returns
-import { yolandaRepo, type ScaleUser } from "../../store/yolanda-repo.ts";
+import { type ScaleUser } from "../../store/yolanda-repo.ts";
 import { mergeQuery, parseLenient, readBody, type Parsed, type ReadBody } from "../common/body.ts";
 import { field, isObj, mac as macOf, type Obj } from "../common/coerce.ts";
 import { commitDeviceRequest, toResponse, type DeviceReply, type Handled, type PersistResult } from "../common/pipeline.ts";
 import { mayNeedRedaction, redactText, redactValue } from "../common/redact.ts";
 import { devicePath } from "../common/request.ts";
 import { observe } from "../../http/observe.ts";
-import { deviceStore } from "../common/store.ts";
 import { safeEqual, sourceAllowed, verifyMini, type MiniAuthSettings } from "./access.ts";
 import { deriveMissing, type Deriver } from "./derive.ts";
-import {
-  JSON_TYPE,
-  TEXT_TYPE,
-  idemKey,
-  matchMini,
-  matchRelay,
-  normaliseItem,
-  slotGroup,
-  validSlot,
-  type Indicators,
-  type MiniRoute,
-  type RelayGeneration,
-  type RelayRoute,
-  type YolandaItem,
-} from "./wire.ts";
+import { JSON_TYPE, TEXT_TYPE, idemKey, matchMini, matchRelay, normaliseItem, slotGroup, validSlot, type Indicators, type MiniRoute, type RelayGeneration, type RelayRoute, type YolandaItem } from "./wire.ts";
 
 export const YOLANDA_BODY_LIMIT = 1024 * 1024;
 
@@ -65,8 +50,8 @@ export interface YolandaOptions {
 }
 
 export function yolandaPlugin(deps: Deps, opts: YolandaOptions = {}) {
-  const { devices, measurements } = deviceStore(deps.db);
-  const slots = yolandaRepo(deps.db);
+  const { devices, measurements } = deps.repos;
+  const slots = deps.repos.yolanda;
   const derive = opts.derive ?? deriveMissing;
 
   function miniSettings(): MiniAuthSettings {
@@ -186,7 +171,7 @@ export function yolandaPlugin(deps: Deps, opts: YolandaOptions = {}) {
   /** An item that carries the relay's report, attributed to a slot (WSP Mini, Docker create_measurement, Full single record). */
   function storeReported(device: DeviceRow, captureId: number, channel: Channel, mac: string, item: YolandaItem, definite: boolean, now: number): boolean {
     const a = attribute(mac, item, definite);
-    const indicators = item.indicators ? derive(item.indicators, a.slotMember, item, deps.db) : null;
+    const indicators = item.indicators ? derive(item.indicators, a.slotMember, item, deps.repos.members) : null;
     return store(
       device,
       captureId,
@@ -541,7 +526,7 @@ export function yolandaPlugin(deps: Deps, opts: YolandaOptions = {}) {
             user_index: c.n.userIndex,
             member_id: c.slot?.member_id ?? null,
             hmac: c.n.hmac,
-            indicators: c.n.indicators ? derive(c.n.indicators, c.slot?.member_id ?? null, c.n, deps.db) : null,
+            indicators: c.n.indicators ? derive(c.n.indicators, c.slot?.member_id ?? null, c.n, deps.repos.members) : null,
             raw: c.n.raw,
           })),
         },

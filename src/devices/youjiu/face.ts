@@ -4,7 +4,6 @@
  * (retry answers, the unrecognised attempts staff can enrol) is decided here.
  */
 import type { Deps } from "../../deps.ts";
-import { faceService } from "../../face/service.ts";
 import type { YoujiuDeviceRow } from "../../store/youjiu-repo.ts";
 import { ok } from "./wire.ts";
 
@@ -34,7 +33,7 @@ export async function faceLogin(
   deps: Deps,
   req: { value: string; tokenVerified: boolean; sn: string | null; device: YoujiuDeviceRow | null; unavailableMessage: string },
 ): Promise<FaceOutcome> {
-  const face = faceService(deps);
+  const face = deps.face;
   const locale = deps.settings.get("youjiu.locale");
   const retry = deps.settings.get("youjiu.messages.faceRetry") ?? FACE_MESSAGES[locale].faceRetry;
   if (!face.enabled() || !deviceMayUseFace(req.tokenVerified, req.device)) {

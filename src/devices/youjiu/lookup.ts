@@ -2,10 +2,11 @@
  * Member lookups for Youjiu logins (device-protocols §4.6.3): codes, member
  * numbers, cards (either byte order), phones, e-mail. Each returns member ids;
  * `decide` turns them into an outcome (one active member, inactive, ambiguous, none).
+ * Only the order of the steps and what the ids mean live here: the statements are
+ * MembersRepo's (store/members-repo.ts `idsBy…`).
  */
-import type { Database, Statement } from "bun:sqlite";
 import { phoneVariants, type MemberProfile } from "../../core/members.ts";
-import { memberProfile } from "../../store/profiles.ts";
+import type { MembersRepo } from "../../store/members-repo.ts";
 import { cardCandidates, normDec, normHex, type CardNumber } from "./wire.ts";
 
 export type Decision =
@@ -14,36 +15,16 @@ export type Decision =
   | { kind: "ambiguous" }
   | { kind: "unknown" };
 
-type Ids = Array<{ id: number }>;
-
 export class MemberLookup {
-  private readonly code: Statement<{ id: number }, [string]>;
-  private readonly memberNo: Statement<{ id: number }, [string]>;
-  private readonly cardDec: Statement<{ id: number }, [string]>;
-  private readonly cardHex: Statement<{ id: number }, [string]>;
-  private readonly email: Statement<{ id: number }, [string]>;
-  private readonly db: Database;
-
-  constructor(db: Database) {
-    this.db = db;
-    this.code = db.query("SELECT member_id AS id FROM credentials WHERE kind = 'code' AND code_norm = ?1 COLLATE NOCASE");
-    this.memberNo = db.query("SELECT id FROM members WHERE member_no = ?1 COLLATE NOCASE");
-    this.cardDec = db.query("SELECT member_id AS id FROM credentials WHERE kind = 'card' AND card_dec = ?1");
-    this.cardHex = db.query("SELECT member_id AS id FROM credentials WHERE kind = 'card' AND card_hex = ?1");
-    this.email = db.query("SELECT id FROM members WHERE email_norm = lower(trim(?1))");
-  }
+  constructor(private readonly members: MembersRepo) {}
 
   profile(id: number): MemberProfile | null {
-    return memberProfile(this.db, id);
-  }
-
-  private static ids(rows: Ids): number[] {
-    return [...new Set(rows.map((r) => r.id))];
+    return this.members.profile(id);
   }
 
   byCard(card: CardNumber): number[] {
     for (const c of cardCandidates(card)) {
-      const ids = MemberLookup.ids(c.by === "dec" ? this.cardDec.all(c.value) : this.cardHex.all(c.value));
+      const ids = this.members.idsByCard(c.by, c.value);
       if (ids.length) return ids;
     }
     return [];
@@ -61,9 +42,9 @@ export class MemberLookup {
 
   private scanSteps(v: string): number[] {
     if (!v) return [];
-    let ids = MemberLookup.ids(this.code.all(v));
+    let ids = this.members.idsByCode(v);
     if (ids.length) return ids;
-    ids = MemberLookup.ids(this.memberNo.all(v));
+    ids = this.members.idsByMemberNo(v);
     if (ids.length) return ids;
     return this.byCard({ dec: normDec(v), hex: normHex(v) });
   }
@@ -72,21 +53,18 @@ export class MemberLookup {
   byId(value: string, countryCode: string | null): number[] {
     const v = value.trim();
     if (!v) return [];
-    let ids = MemberLookup.ids(this.memberNo.all(v));
+    let ids = this.members.idsByMemberNo(v);
     if (ids.length) return ids;
     const variants = phoneVariants(v, countryCode);
     if (variants.length && /^[+\d\s().-]+$/.test(v)) {
-      const placeholders = variants.map(() => "?").join(", ");
-      ids = MemberLookup.ids(
-        this.db.query(`SELECT id FROM members WHERE phone_norm IS NOT NULL AND ltrim(phone_norm, '0') IN (${placeholders})`).all(...variants) as Ids,
-      );
+      ids = this.members.idsByPhone(variants);
       if (ids.length) return ids;
     }
     if (v.includes("@")) {
-      ids = MemberLookup.ids(this.email.all(v));
+      ids = this.members.idsByEmail(v);
       if (ids.length) return ids;
     }
-    return MemberLookup.ids(this.code.all(v));
+    return this.members.idsByCode(v);
   }
 
   /** One active member → that member; several active → ambiguous; only inactive → inactive; none → unknown. */

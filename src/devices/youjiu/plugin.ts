@@ -23,44 +23,11 @@ import { faceLogin } from "./face.ts";
 import { MemberLookup, type Decision } from "./lookup.ts";
 import { POLL_SESSION_GAP_MS, YoujiuService, type PendingPush } from "./service.ts";
 import { LookupThrottle } from "./throttle.ts";
-import {
-  ALL_SCENES,
-  ERR,
-  JSON_TYPE,
-  MESSAGES,
-  UPLUS_SCENES,
-  cardFrom,
-  decToHex,
-  errBody,
-  extendData,
-  hexToDec,
-  hint,
-  matchYoujiu,
-  ok,
-  refused,
-  retry,
-  userInfo,
-  type ErrName,
-  type MessageKey,
-  type YoujiuEndpoint,
-} from "./wire.ts";
+import { ALL_SCENES, ERR, JSON_TYPE, MESSAGES, UPLUS_SCENES, cardFrom, decToHex, errBody, extendData, hexToDec, hint, matchYoujiu, ok, refused, retry, userInfo, type ErrName, type MessageKey, type YoujiuEndpoint } from "./wire.ts";
 
 export const YOUJIU_BODY_LIMIT = 8 * 1024 * 1024;
 export const TOKEN_AUDIENCE = "bodydock-youjiu";
 const UNKNOWN_CARD_WAIT_MS = 60_000;
-
-const services = new WeakMap<Deps, { service: YoujiuService; lookup: MemberLookup; repo: YoujiuRepo; throttle: LookupThrottle }>();
-
-/** The Youjiu state of an app instance (staff API and fixture actions use the same one). */
-export function youjiu(deps: Deps) {
-  let s = services.get(deps);
-  if (!s) {
-    const lookup = new MemberLookup(deps.db);
-    s = { service: new YoujiuService(deps, lookup), lookup, repo: new YoujiuRepo(deps.db), throttle: new LookupThrottle() };
-    services.set(deps, s);
-  }
-  return s;
-}
 
 function reply(status: number, body: unknown): DeviceReply {
   return { status, body: JSON.stringify(body), contentType: JSON_TYPE };
@@ -105,8 +72,9 @@ export function findToken(request: Request, query: URLSearchParams, body: Obj): 
 type TokenCheck = { ok: true; sn: string } | { ok: false; error: "UNAUTHORIZED" | "TOKEN_EXPIRED" };
 
 export function youjiuPlugin(deps: Deps) {
-  const { service, lookup, repo, throttle } = youjiu(deps);
-  const joins = new JoinRequestsRepo(deps.db);
+  const { service, lookup, throttle } = deps.youjiu;
+  const repo = deps.repos.youjiu;
+  const joins = deps.repos.joinRequests;
   /** When each unknown SN last asked to join (written at most once per poll session). */
   const joinAskedAt = new Map<string, number>();
   /** Unknown devices are admitted while staff have the pairing window open, or always with autoActivate. */

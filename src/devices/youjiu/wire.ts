@@ -3,7 +3,7 @@
  * user_info mapping, card and phone normalisation. Pure functions.
  */
 import { ageOn } from "../../core/age.ts";
-import type { MemberProfile } from "../../core/members.ts";
+import { phoneDigits, type MemberProfile } from "../../core/members.ts";
 import type { DevicePath } from "../common/path.ts";
 
 export type YoujiuEndpoint = "activate" | "tokens" | "third_user";
@@ -90,7 +90,7 @@ export function retry(message: string) {
 // ---- user_info (§4.6.2) ---------------------------------------------------------------
 
 export function phoneForDevice(m: MemberProfile, mode: "international" | "china11"): string {
-  const digits = (m.phone ?? "").replace(/\D/g, "");
+  const digits = phoneDigits(m.phone) ?? "";
   if (mode === "china11") return digits.length === 11 ? digits : String(m.id).padStart(11, "0");
   return digits.length >= 1 && digits.length <= 50 ? digits : String(m.id);
 }

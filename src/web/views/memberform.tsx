@@ -1,5 +1,6 @@
 /** The member form (create and edit). Empty fields are sent as null. */
 import { useState } from "preact/hooks";
+import type { Sex } from "../../core/members.ts";
 import { ApiError, errorText } from "../api.ts";
 import { t } from "../i18n/index.ts";
 import { Check, Field, Msg, Select } from "../ui.tsx";
@@ -11,7 +12,7 @@ export interface MemberData {
   nickname: string | null;
   phone: string | null;
   email: string | null;
-  sex: "male" | "female" | "unspecified";
+  sex: Sex;
   birthday: string | null;
   heightCm: number | null;
   referenceWeightKg: number | null;
