@@ -87,22 +87,31 @@ function fstatSize(file: string): number {
 /** SQLite's WAL lock bytes in the -shm file (wal.c: WALINDEX_LOCK_OFFSET 120; WAL_READ_LOCK(0) is lock 3). */
 const SHM_READ_MARK_0 = 123;
 
+type Fcntl = (fd: number, cmd: number, arg: NodeJS.TypedArray) => number;
+let fcntlFn: Fcntl | null | undefined;
+
+/** libc's fcntl through bun:ffi, on 64-bit Linux with glibc; null elsewhere (then VACUUM INTO is used). */
+function libcFcntl(): Fcntl | null {
+  if (fcntlFn !== undefined) return fcntlFn;
+  fcntlFn = null;
+  if (process.platform !== "linux" || (process.arch !== "x64" && process.arch !== "arm64")) return null;
+  try {
+    const { dlopen, FFIType, ptr } = require("bun:ffi") as typeof import("bun:ffi");
+    const libc = dlopen("libc.so.6", { fcntl: { args: [FFIType.i32, FFIType.i32, FFIType.ptr], returns: FFIType.i32 } });
+    fcntlFn = (f, cmd, arg) => libc.symbols.fcntl(f, cmd, ptr(arg));
+  } catch {
+    /* no glibc: VACUUM INTO */
+  }
+  return fcntlFn;
+}
+
 /**
  * A shared open-file-description lock (F_OFD_SETLK, Linux) on one byte of the -shm file: SQLite's own
  * fcntl locks conflict with it, so a checkpointer, which must take read-mark 0 exclusively to write into
  * the main file, backs off (a PASSIVE auto-checkpoint returns at once; the WAL keeps growing meanwhile).
- * Null when the platform has no such lock (then VACUUM INTO is used).
+ * Null while a checkpoint holds the byte (the caller retries).
  */
-function ofdReadLock(fd: number, byte: number): (() => void) | null {
-  if (process.platform !== "linux") return null;
-  let fcntl: (fd: number, cmd: number, arg: NodeJS.TypedArray) => number;
-  try {
-    const { dlopen, FFIType, ptr } = require("bun:ffi") as typeof import("bun:ffi");
-    const libc = dlopen("libc.so.6", { fcntl: { args: [FFIType.i32, FFIType.i32, FFIType.ptr], returns: FFIType.i32 } });
-    fcntl = (f, cmd, arg) => libc.symbols.fcntl(f, cmd, ptr(arg));
-  } catch {
-    return null;
-  }
+function ofdReadLock(fcntl: Fcntl, fd: number, byte: number): (() => void) | null {
   const F_OFD_SETLK = 37;
   const F_RDLCK = 0;
   const F_UNLCK = 2;
@@ -151,8 +160,10 @@ function copyPages(dbFile: string, target: string, opts: BackupOptions): number 
     if (!existsSync(shm)) return { why: "no -shm file" };
     shmFd = openSync(shm, "r");
     let release: (() => void) | null = null;
-    for (let i = 0; i < 500 && !release && process.platform === "linux"; i++) {
-      release = ofdReadLock(shmFd, SHM_READ_MARK_0);
+    const fcntl = libcFcntl();
+    if (!fcntl) return { why: "no open-file-description locks here (64-bit Linux with glibc only)" };
+    for (let i = 0; i < 500 && !release; i++) {
+      release = ofdReadLock(fcntl, shmFd, SHM_READ_MARK_0);
       if (!release) Bun.sleepSync(2); // a checkpoint of the server is writing: its frames are complete when it lets go
     }
     if (!release) return { why: "could not take the WAL read lock" };
