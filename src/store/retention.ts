@@ -157,10 +157,12 @@ async function pruneInBatches(vacuum: Vacuum, writes: WriteQueue, deleteBatch: B
       note(ms);
       if (writes.isClosed) break;
       const after = vacuum.free();
+      // Another prune running at the same time (captures and outbox start together) may have freed more
+      // pages meanwhile: then this loop stops, and that prune's own loop gives them back.
+      if (after >= before) break;
       r.pagesFreed += before - after;
       if (r.vacuumSteps++ === 0) r.firstStepPages = before - after;
       if (before - after > r.largestStepPages) r.largestStepPages = before - after;
-      if (after >= before) break;
       await pause();
       pages = adapt(pages, ms, 8, VACUUM_PAGES);
     }
