@@ -88,7 +88,7 @@ describe("MembersRepo login look-ups (devices/youjiu/lookup.ts)", () => {
   });
 });
 
-describe("indexed look-ups (migration 014)", () => {
+describe("indexed look-ups (migration 013)", () => {
   const plan = (db: import("bun:sqlite").Database, sql: string) =>
     (db.query(`EXPLAIN QUERY PLAN ${sql}`).all() as Array<{ detail: string }>).map((r) => r.detail).join(" | ");
 

@@ -17,7 +17,7 @@ import m009 from "./009_scale.sql" with { type: "text" };
 import m010 from "./010_integrations.sql" with { type: "text" };
 import m011 from "./011_gym_profile.sql" with { type: "text" };
 import m012 from "./012_measured_today.sql" with { type: "text" };
-import m014 from "./014_login_lookups.sql" with { type: "text" };
+import m013 from "./013_login_lookups.sql" with { type: "text" };
 
 export interface Migration {
   version: number;
@@ -38,7 +38,7 @@ export const MIGRATIONS: readonly Migration[] = [
   { version: 10, name: "integrations", sql: m010 },
   { version: 11, name: "gym_profile", sql: m011 },
   { version: 12, name: "measured_today", sql: m012 },
-  { version: 14, name: "login_lookups", sql: m014 },
+  { version: 13, name: "login_lookups", sql: m013 },
 ];
 
 export const LATEST_VERSION = MIGRATIONS.reduce((v, m) => Math.max(v, m.version), 0);

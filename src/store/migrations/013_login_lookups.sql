@@ -1,4 +1,4 @@
--- 014: two look-ups that walked whole tables.
+-- 013: two look-ups that walked whole tables.
 -- A Youjiu phone login asks for ltrim(phone_norm, '0') IN (...): with only members_phone_norm it walked
 -- every member with a phone (1.5-1.8 ms at 20,000 members, on a device path). An index on the expression
 -- makes it one search per variant.
