@@ -88,6 +88,12 @@ export function readPng(png: Uint8Array): Rgba {
   for (let y = 0; y < height; y++) {
     const filter = raw[y * (stride + 1)]!;
     const line = raw.subarray(y * (stride + 1) + 1, (y + 1) * (stride + 1));
+    if (filter === 0 && channels === 4) {
+      // what decodeRgba's uncompressed PNG holds: RGBA rows, no filter
+      out.set(line, y * stride);
+      prev.set(line);
+      continue;
+    }
     for (let i = 0; i < stride; i++) {
       const a = i >= channels ? cur[i - channels]! : 0;
       const b = prev[i]!;
