@@ -133,5 +133,5 @@ export async function describeLargest(img: Rgba): Promise<FaceResult | null> {
 async function thumbnail(img: Rgba, b: { x: number; y: number; width: number; height: number }): Promise<Uint8Array> {
   const side = Math.max(b.width, b.height) * 1.2;
   const square = crop(img, b.x + b.width / 2 - side / 2, b.y + b.height / 2 - side / 2, side, side);
-  return new Bun.Image(writePng(square)).resize(THUMBNAIL_PX, THUMBNAIL_PX, { fit: "fill" }).jpeg({ quality: 80 }).bytes();
+  return new Bun.Image(writePng(square, 0)).resize(THUMBNAIL_PX, THUMBNAIL_PX, { fit: "fill" }).jpeg({ quality: 80 }).bytes();
 }

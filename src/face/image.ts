@@ -139,8 +139,8 @@ function crc32(bytes: Uint8Array): number {
   return (c ^ 0xffffffff) >>> 0;
 }
 
-/** Encodes RGBA as a PNG (filter 0, deflate). */
-export function writePng(img: Rgba): Uint8Array {
+/** Encodes RGBA as a PNG (filter 0, deflate at `level`; 0 = stored, for a PNG that is only handed to Bun.Image). */
+export function writePng(img: Rgba, level = -1): Uint8Array {
   const { width, height, data } = img;
   const raw = new Uint8Array((width * 4 + 1) * height);
   for (let y = 0; y < height; y++) raw.set(data.subarray(y * width * 4, (y + 1) * width * 4), y * (width * 4 + 1) + 1);
@@ -158,7 +158,7 @@ export function writePng(img: Rgba): Uint8Array {
   hv.setUint32(0, width);
   hv.setUint32(4, height);
   ihdr.set([8, 6, 0, 0, 0], 8);
-  const parts = [new Uint8Array([0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a]), chunk("IHDR", ihdr), chunk("IDAT", new Uint8Array(deflateSync(raw))), chunk("IEND", new Uint8Array(0))];
+  const parts = [new Uint8Array([0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a]), chunk("IHDR", ihdr), chunk("IDAT", new Uint8Array(deflateSync(raw, { level }))), chunk("IEND", new Uint8Array(0))];
   return new Uint8Array(Buffer.concat(parts));
 }
 
