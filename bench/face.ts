@@ -9,7 +9,8 @@
  *     requests a second, in the same run.
  *  3. Matching against 10,000 templates (in process, the code the server runs).
  *  4. Server RSS before the first face, after the models are loaded, and after the load.
- * Usage: bun bench/face.ts [rounds=7] [pollSeconds=10] [devices=1000] [polls-only]   (npm run build first)
+ * Usage: bun bench/face.ts [rounds=7] [pollSeconds=10] [devices=1000] [polls-only|latency-only]   (npm run build first)
+ *   latency-only: parts 1, 3 and 4 only (no pollers).
  *   polls-only: skip 1 and 3, and run part 2 twice: with real faces and with face requests that
  *   carry no image (answered at once on the main thread), to tell inference's CPU use from the
  *   per-request work.
@@ -29,6 +30,7 @@ const rounds = Number(process.argv[2] ?? 7);
 const pollSeconds = Number(process.argv[3] ?? 10);
 const devices = Number(process.argv[4] ?? 1000);
 const pollsOnly = process.argv[5] === "polls-only";
+const latencyOnly = process.argv[5] === "latency-only";
 const root = join(import.meta.dir, "..");
 const bin = join(root, "dist/bodydock");
 if (!existsSync(bin)) throw new Error("build the binary first: npm run build");
@@ -164,7 +166,7 @@ async function pollRun(withFaces: boolean, garbage = false): Promise<{ p50: numb
 }
 const runs: Array<{ without: Awaited<ReturnType<typeof pollRun>>; with: Awaited<ReturnType<typeof pollRun>> }> = [];
 // Alternating order, so a drift in machine load does not always favour one side.
-for (let r = 0; r < 3; r++) {
+for (let r = 0; r < (latencyOnly ? 0 : 3); r++) {
   if (r % 2 === 0) runs.push({ without: await pollRun(false), with: await pollRun(true) });
   else {
     const w = await pollRun(true);
@@ -179,7 +181,7 @@ if (pollsOnly) {
 }
 const medWithout = median(runs.map((r) => r.without.p99));
 const medWith = median(runs.map((r) => r.with.p99));
-console.log(`pollers p99, median of ${runs.length} runs each: without faces ${medWithout.toFixed(2)} ms, with 2 faces/s ${medWith.toFixed(2)} ms, ratio ${(medWith / medWithout).toFixed(2)}`);
+if (!latencyOnly) console.log(`pollers p99, median of ${runs.length} runs each: without faces ${medWithout.toFixed(2)} ms, with 2 faces/s ${medWith.toFixed(2)} ms, ratio ${(medWith / medWithout).toFixed(2)}`);
 for (const [k, r] of runs.entries()) {
   console.log(
     `pollers round ${k + 1}: ${devices} devices 1/s, steady state: without faces p50 ${r.without.p50.toFixed(2)} ms p99 ${r.without.p99.toFixed(2)} ms (server ${r.without.server}, n=${r.without.n}, errors ${r.without.errors}); ` +
