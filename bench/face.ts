@@ -120,7 +120,7 @@ for (let r = 0; r < (pollsOnly ? 0 : rounds); r++) {
 if (!pollsOnly) console.log(`640×480 face_image through /third_user: median ${median(served).toFixed(0)} ms (n=${served.length}, p90 ${percentile([...served].sort((a, b) => a - b), 90).toFixed(0)} ms)`);
 if (!pollsOnly) console.log(`bare face-api inference (its own passes), same frames, same run: median ${median(bare).toFixed(0)} ms`);
 if (!pollsOnly) console.log(`bare inference with the fused passes the worker runs (all faces, no decode), same run: median ${median(fused).toFixed(0)} ms`);
-if (!pollsOnly) console.log(`CPU time per frame, median (all threads; what a quiet machine's latency would be): /third_user ${median(cpu.served).toFixed(0)} ms (whole server process), bare face-api ${median(cpu.bare).toFixed(0)} ms, fused ${median(cpu.fused).toFixed(0)} ms`);
+if (!pollsOnly) console.log(`CPU time per frame, median (all threads, including JIT, GC and allocator threads that run beside the request): /third_user ${median(cpu.served).toFixed(0)} ms (whole server process), bare face-api ${median(cpu.bare).toFixed(0)} ms, fused ${median(cpu.fused).toFixed(0)} ms`);
 if (!pollsOnly) console.log(`ratio to bare face-api ${(median(served) / median(bare)).toFixed(2)}, to the fused bare inference ${(median(served) / median(fused)).toFixed(2)}`);
 
 /** The server's own /third_user histogram (request in → answer out), from GET /metrics. */
