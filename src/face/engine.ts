@@ -4,7 +4,7 @@
  * binary with `with { type: "file" }`: the three .wasm files and the model manifests and weights
  * (SSD MobileNet v1 detector, 68-point landmarks, 128-D ResNet descriptor). Nothing is fetched.
  * Once loaded, the detector and the descriptor net run as fused passes (fused.ts): the same
- * weights and results, about 30 % less time per frame.
+ * weights and results, about a third less time per frame.
  */
 import * as tf from "@tensorflow/tfjs";
 import { setWasmPaths } from "@tensorflow/tfjs-backend-wasm";
