@@ -79,6 +79,10 @@ export function readPng(png: Uint8Array): Rgba {
   }
   const channels = ({ 0: 1, 2: 3, 4: 2, 6: 4 } as Record<number, number>)[colorType];
   if (!channels || width === 0 || height === 0) throw new Error("unsupported PNG");
+  if (channels === 4) {
+    const direct = new Uint8Array(width * height * 4);
+    if (unpackStored(idat, width * 4, height, direct)) return { width, height, data: direct };
+  }
   const raw = inflateSync(Buffer.concat(idat));
   const stride = width * channels;
   if (raw.length < (stride + 1) * height) throw new Error("truncated PNG");
@@ -88,6 +92,12 @@ export function readPng(png: Uint8Array): Rgba {
   for (let y = 0; y < height; y++) {
     const filter = raw[y * (stride + 1)]!;
     const line = raw.subarray(y * (stride + 1) + 1, (y + 1) * (stride + 1));
+    if (filter === 0 && channels === 4) {
+      // what decodeRgba's uncompressed PNG holds: RGBA rows, no filter
+      out.set(line, y * stride);
+      prev.set(line);
+      continue;
+    }
     for (let i = 0; i < stride; i++) {
       const a = i >= channels ? cur[i - channels]! : 0;
       const b = prev[i]!;
@@ -118,6 +128,50 @@ export function readPng(png: Uint8Array): Rgba {
   return { width, height, data: out };
 }
 
+/**
+ * The fast path for decodeRgba's own PNG (RGBA, deflate level 0, no row filter): the zlib stream
+ * is stored blocks, so rows are copied straight from the IDAT chunks into `out`, without joining
+ * the chunks or inflating into another 1.2 MB buffer. False (out partly written) when a block is
+ * compressed, a row has a filter, or the stream ends early: the caller then inflates.
+ */
+function unpackStored(chunks: Uint8Array[], stride: number, height: number, out: Uint8Array): boolean {
+  let k = 0, o = 0; // read position: chunk k, offset o
+  const byte = (): number => {
+    while (k < chunks.length && o >= chunks[k]!.length) (k++, (o = 0));
+    return k < chunks.length ? chunks[k]![o++]! : -1;
+  };
+  if (byte() < 0 || byte() < 0) return false; // zlib header
+  const rawLength = (stride + 1) * height;
+  let pos = 0; // position in the unfiltered stream (a filter byte, then stride bytes, per row)
+  while (pos < rawLength) {
+    const header = byte();
+    if (header < 0 || (header & 0b110) !== 0) return false; // not a stored block
+    const b0 = byte(), b1 = byte(), b2 = byte(), b3 = byte();
+    if (b3 < 0 || (b0 | (b1 << 8)) !== (~(b2 | (b3 << 8)) & 0xffff)) return false;
+    let len = b0 | (b1 << 8);
+    if ((header & 1) === 1 && pos + len < rawLength) return false; // last block too short
+    while (len > 0 && pos < rawLength) {
+      while (k < chunks.length && o >= chunks[k]!.length) (k++, (o = 0));
+      if (k >= chunks.length) return false;
+      const row = Math.floor(pos / (stride + 1));
+      const col = pos - row * (stride + 1);
+      if (col === 0) {
+        if (chunks[k]![o++] !== 0) return false; // a filtered row
+        pos++;
+        len--;
+        continue;
+      }
+      const n = Math.min(len, stride + 1 - col, chunks[k]!.length - o);
+      out.set(chunks[k]!.subarray(o, o + n), row * stride + col - 1);
+      o += n;
+      pos += n;
+      len -= n;
+    }
+    if (len > 0) return false; // more data than the image holds
+  }
+  return true;
+}
+
 const CRC_TABLE = (() => {
   const t = new Uint32Array(256);
   for (let n = 0; n < 256; n++) {
@@ -133,8 +187,8 @@ function crc32(bytes: Uint8Array): number {
   return (c ^ 0xffffffff) >>> 0;
 }
 
-/** Encodes RGBA as a PNG (filter 0, deflate). */
-export function writePng(img: Rgba): Uint8Array {
+/** Encodes RGBA as a PNG (filter 0, deflate at `level`; 0 = stored, for a PNG that is only handed to Bun.Image). */
+export function writePng(img: Rgba, level = -1): Uint8Array {
   const { width, height, data } = img;
   const raw = new Uint8Array((width * 4 + 1) * height);
   for (let y = 0; y < height; y++) raw.set(data.subarray(y * width * 4, (y + 1) * width * 4), y * (width * 4 + 1) + 1);
@@ -152,7 +206,7 @@ export function writePng(img: Rgba): Uint8Array {
   hv.setUint32(0, width);
   hv.setUint32(4, height);
   ihdr.set([8, 6, 0, 0, 0], 8);
-  const parts = [new Uint8Array([0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a]), chunk("IHDR", ihdr), chunk("IDAT", new Uint8Array(deflateSync(raw))), chunk("IEND", new Uint8Array(0))];
+  const parts = [new Uint8Array([0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a]), chunk("IHDR", ihdr), chunk("IDAT", new Uint8Array(deflateSync(raw, { level }))), chunk("IEND", new Uint8Array(0))];
   return new Uint8Array(Buffer.concat(parts));
 }
 

@@ -107,4 +107,17 @@ describe("image input", () => {
     expect(readPng(png)).toEqual({ width: 2, height: 1, data: new Uint8Array([255, 0, 0, 255, 0, 0, 255, 128]) });
     expect(crop(readPng(png), 1, 0, 5, 5)).toEqual({ width: 1, height: 1, data: new Uint8Array([0, 0, 255, 128]) });
   });
+  test("the same pixels from stored (level 0), deflated and Bun.Image PNGs (the stored fast path spans IDAT chunks)", async () => {
+    // 300 × 200 noise with alpha: Bun.Image splits level-0 output into 8 KiB IDAT chunks, mid-row.
+    const w = 300, h = 200, data = new Uint8Array(w * h * 4);
+    let x = 12345;
+    for (let i = 0; i < data.length; i++) data[i] = (x = (Math.imul(x, 1103515245) + 12345) >>> 0) >>> 24;
+    const img = { width: w, height: h, data };
+    expect(readPng(writePng(img, 0))).toEqual(img);
+    expect(readPng(writePng(img, 9))).toEqual(img);
+    const viaBun = await new Bun.Image(writePng(img, 9)).png({ compressionLevel: 0 }).bytes();
+    expect(viaBun.length).toBeGreaterThan(data.length); // stored, in several chunks
+    expect(readPng(viaBun)).toEqual(img);
+    expect(readPng(await new Bun.Image(viaBun).png({ compressionLevel: 6 }).bytes())).toEqual(img); // filtered rows: the general path
+  });
 });
