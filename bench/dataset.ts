@@ -258,7 +258,7 @@ export async function buildDataset(o: DatasetOptions): Promise<DatasetResult> {
           }
           seenIdentity.add(p.id);
           const memberId = v.unattributed ? null : p.id;
-          const report = lefuReport({ scaleType: 5, weightKg, heartRate, impedance: z, measuredAt }, memberId === null ? null : { id: p.id, sex: p.sex, birthday: p.birthday, heightCm: p.heightCm, athlete: false }, "ohms");
+          const report = lefuReport({ scaleType: 5, weightKg, heartRate, impedance: z, measuredAt }, memberId === null ? null : { id: p.id, sex: p.sex, birthday: p.birthday, heightCm: p.heightCm, athlete: false }, "ohms", "UTC");
           row = {
             idemKey: `lefu:${scale.sn}:${measuredAt / 1000}:${identityKey}`,
             source: "lefu-torre",

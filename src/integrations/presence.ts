@@ -1,6 +1,6 @@
 /**
  * device.online / device.offline (issue 17): an in-memory tracker fed by every device request
- * that goes through the pipeline (devices/common/pipeline.ts). A device is online from its first
+ * that goes through the pipeline (devices/pipeline.ts). A device is online from its first
  * request (the event is written in that request's transaction) until it has been silent for
  * `webhooks.deviceOfflineMinutes`; a timer then writes device.offline. After a restart every
  * device starts unknown: its next request says device.online again. Requests a role answers from

@@ -25,7 +25,8 @@ export interface LoginEvent {
   scene: string | null;
   outcome: "delivered" | "unknown" | "inactive" | "ambiguous" | "unsupported" | "face_unavailable" | "scene_not_allowed" | "rejected_inactive";
   memberId: number | null;
-  extendData: string | null;
+  /** The `extend_data` the device was sent with a member (none for the other outcomes). */
+  extendData?: string | null;
   valueHint: string | null;
   pushedBy?: string | null;
 }
@@ -115,7 +116,7 @@ export class YoujiuRepo {
       scene: e.scene,
       outcome: e.outcome,
       memberId: e.memberId,
-      extendData: e.extendData,
+      extendData: e.extendData ?? null,
       hint: e.valueHint,
       pushedBy: e.pushedBy ?? null,
     } as never);

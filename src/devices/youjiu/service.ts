@@ -118,6 +118,12 @@ export class YoujiuService {
       }
     };
   }
+  /** Stops the live view's sweep (server stop); listeners that subscribe again start it again. */
+  stop(): void {
+    if (this.sweeper) clearInterval(this.sweeper);
+    this.sweeper = null;
+  }
+
   private emit(e: YoujiuEvent): void {
     for (const l of this.listeners) {
       try {
