@@ -10,7 +10,7 @@ import { field, isObj, str, type Obj } from "../common/coerce.ts";
 import type { Outcome } from "../pipeline.ts";
 import type { DeviceRequest } from "../role.ts";
 import type { Decision } from "./lookup.ts";
-import { error, findToken, reply, type YoujiuCredentials, type YoujiuRoute } from "./tokens.ts";
+import { error, findToken, reply, youjiuSeen, type YoujiuCredentials, type YoujiuRoute } from "./tokens.ts";
 import { MESSAGES, UPLUS_SCENES, extendData, hint, ok, refused, retry, userInfo, type MessageKey } from "./wire.ts";
 
 export type LoginEventIn = Omit<LoginEvent, "at" | "remoteIp" | "type" | "scene"> & { scene?: string | null };
@@ -51,9 +51,7 @@ export class Login {
       reply: reply(200, body),
       device: () => {
         const sn = event?.sn ?? this.tokenSn;
-        if (!sn) return null;
-        repo.seen(sn, now, remote, family);
-        return repo.device(sn)?.id ?? null;
+        return sn ? youjiuSeen(deps, sn, now, remote, family) : null;
       },
       persist: (db, captureId) => {
         if (event) repo.event({ ...event, at: now, remoteIp: remote, type: this.type, scene: event.scene ?? this.scene });

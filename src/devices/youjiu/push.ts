@@ -7,7 +7,7 @@
 import type { Outcome } from "../pipeline.ts";
 import type { Login } from "./login.ts";
 import type { PendingPush } from "./service.ts";
-import { reply, type YoujiuCredentials } from "./tokens.ts";
+import { reply, youjiuSeen, type YoujiuCredentials } from "./tokens.ts";
 import { ok } from "./wire.ts";
 
 export function byPush(l: Login, creds: YoujiuCredentials): Outcome {
@@ -26,7 +26,7 @@ export function byPush(l: Login, creds: YoujiuCredentials): Outcome {
   if (push) return deliver(l, sn, push);
   if (!firstOfSession) return { memory: waiting };
   // The first poll of a session is captured, and makes the XONE known to staff.
-  return { authResult: l.authResult, reply: waiting, device: () => repo.upsert(sn, now, l.req.remote, "xone", null).id };
+  return { authResult: l.authResult, reply: waiting, device: () => youjiuSeen(deps, sn, now, l.req.remote, "xone") };
 }
 
 /** The pushed member, re-checked now; the push is done once the answer is logged, or kept when that fails. */

@@ -59,6 +59,14 @@ export function findToken(request: Request, query: URLSearchParams, body: Obj): 
   return null;
 }
 
+/**
+ * A Youjiu device's row, through the one device upsert (DevicesRepo.seen, last-seen throttled): the SN is
+ * its key; a family once known (a XONE, a U+) is kept. Call inside a write job; returns its id.
+ */
+export function youjiuSeen(deps: Deps, sn: string, now: number, ip: string | null, family: "xone" | "uplus" | null): number {
+  return deps.repos.devices.seen({ vendor: "youjiu", deviceKey: sn, sn, family: family ?? undefined, keepFamily: true, ip, approveNew: true }, now).id;
+}
+
 export type TokenCheck = { ok: true; sn: string } | { ok: false; error: "UNAUTHORIZED" | "TOKEN_EXPIRED" };
 
 /** The credentials side of the role: token checks, `/activate`, `/tokens`, and join requests. */
@@ -122,10 +130,10 @@ export class YoujiuCredentials {
       authResult: known ? "reactivated" : "activated",
       reply: reply(200, ok({ secret })),
       device: () => {
-        const row = repo.upsert(sn, now, remote, null, secret);
-        if (row.secret === null) repo.setSecret(sn, secret, now);
+        const id = youjiuSeen(this.deps, sn, now, remote, null);
+        repo.setSecretIfNone(sn, secret, now);
         this.deps.repos.joinRequests.removeKey("youjiu", sn);
-        return row.id;
+        return id;
       },
     };
   }
@@ -150,10 +158,10 @@ export class YoujiuCredentials {
       reply: reply(200, ok({ token })),
       device: () => {
         // Trust on first use: an unknown SN (or one whose secret was reset) is stored with the presented secret.
-        const row = repo.upsert(sn, now, remote, null, secret);
-        if (row.secret === null) repo.setSecret(sn, secret, now);
+        const id = youjiuSeen(this.deps, sn, now, remote, null);
+        repo.setSecretIfNone(sn, secret, now);
         repo.tokenIssued(sn, now);
-        return row.id;
+        return id;
       },
     };
   }
