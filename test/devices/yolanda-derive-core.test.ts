@@ -3,7 +3,7 @@ import { expect, test } from "bun:test";
 import { compute } from "../../src/core/index.ts";
 import { deriverFrom, type Compute, type ProfileSource } from "../../src/devices/yolanda/derive.ts";
 import type { MemberProfile } from "../../src/core/members.ts";
-import { INDICATORS, normaliseItem, type YolandaItem } from "../../src/devices/yolanda/wire.ts";
+import { INDICATORS, normaliseItem, type YolandaItem } from "../../src/devices/yolanda/items.ts";
 
 const NOW = Date.parse("2025-11-06T12:00:00Z");
 

@@ -7,7 +7,7 @@ import { deriverFrom } from "../../src/devices/yolanda/derive.ts";
 import { LiteReports } from "../../src/devices/yolanda/lite-reports.ts";
 import type { MeasurementRow } from "../../src/store/measurements-repo.ts";
 import { ClaimsRepo } from "../../src/store/claims-repo.ts";
-import { normaliseItem, type YolandaItem } from "../../src/devices/yolanda/wire.ts";
+import { normaliseItem, type YolandaItem } from "../../src/devices/yolanda/items.ts";
 import { DEFAULT_RELAY_SOURCES } from "../../src/config/settings.ts";
 import { seedWorld } from "../fixtures/world.ts";
 import { runtimePerTest } from "../helpers.ts";

@@ -10,7 +10,7 @@
 import { ageOn } from "../../core/age.ts";
 import type { MemberProfile } from "../../core/members.ts";
 import { compute } from "../../core/index.ts";
-import { INDICATORS, type Indicators, type YolandaItem } from "./wire.ts";
+import { INDICATORS, type Indicators, type YolandaItem } from "./items.ts";
 
 /** The core's compute(input): a report document, or `{error: {...}}` (computation-core §2.1, §2.6). */
 export type Compute = (input: Record<string, unknown>) => unknown;

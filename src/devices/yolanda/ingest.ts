@@ -8,7 +8,7 @@ import type { DeviceSeenRow as DeviceRow } from "../../store/devices-repo.ts";
 import { redactValue } from "../common/redact.ts";
 import type { PersistResult } from "../pipeline.ts";
 import { deriveMissing, type Deriver } from "./derive.ts";
-import { idemKey, normaliseItem, slotGroup, validSlot, type Indicators, type YolandaItem } from "./wire.ts";
+import { idemKey, normaliseItem, slotGroup, validSlot, type Indicators, type YolandaItem } from "./items.ts";
 
 export const SOURCE = { mini: "yolanda-mini", docker: "yolanda-docker", lite: "yolanda-lite", full: "yolanda-full" } as const;
 export type Channel = keyof typeof SOURCE;

@@ -77,7 +77,7 @@ export class UnknownCards {
 function qrNamesOtherSn(l: Login, value: string, sn: string): boolean {
   const named = /(?:^|[?&#;,\s])sn[=:]\s*([A-Za-z0-9_-]{4,64})/i.exec(value)?.[1];
   if (named && named !== sn) return true;
-  const owner = l.deps.youjiu.service.qrOwner(value);
+  const owner = l.deps.youjiu.service.qr.owner(value);
   return owner !== null && owner !== sn;
 }
 
@@ -91,5 +91,5 @@ export function byQr(l: Login): Outcome {
   if (!binding) return l.waiting(firstOfSession ? null : "skip");
   if (binding.deliveredAt !== null) return { memory: reply(200, binding.answer) }; // lost-response safety: same answer again
   const r = l.identified(deps.youjiu.lookup.decide([binding.memberId]), tokenSn, hint(value));
-  return l.answer(r.body, r.event, { after: (stored) => stored && service.qrDelivered(value, r.body) });
+  return l.answer(r.body, r.event, { after: (stored) => stored && service.qr.delivered(value, r.body) });
 }

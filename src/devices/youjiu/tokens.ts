@@ -9,8 +9,7 @@ import { safeEqual, secretHash } from "../../http/secrets.ts";
 import { field, str, type Obj } from "../common/coerce.ts";
 import type { DeviceReply, Outcome } from "../pipeline.ts";
 import type { DeviceRequest } from "../role.ts";
-import { POLL_SESSION_GAP_MS } from "./service.ts";
-import { ERR, JSON_TYPE, errBody, ok, type ErrName, type YoujiuEndpoint } from "./wire.ts";
+import { ERR, JSON_TYPE, POLL_SESSION_GAP_MS, errBody, ok, type ErrName, type YoujiuEndpoint } from "./wire.ts";
 
 export const TOKEN_AUDIENCE = "bodydock-youjiu";
 
