@@ -70,10 +70,10 @@ export type Outcome =
 
 const identity = (x: unknown) => x;
 
-/** The capture text of a body: verbatim when nothing needs redaction; none for an empty body. */
-export function captureText(text: string, parsed: Parsed): string | null {
+/** The capture text of a body: verbatim when nothing needs redaction (`clean`); none for an empty body. */
+export function captureText(text: string, parsed: Parsed, clean = !mayNeedRedaction(text)): string | null {
   if (text === "") return null;
-  if (!mayNeedRedaction(text)) return text;
+  if (clean) return text;
   return parsed.status === "ok" || parsed.status === "empty" ? JSON.stringify(redactValue(parsed.value)) : redactText(text);
 }
 
@@ -88,7 +88,7 @@ export async function runRole<R>(deps: Deps, role: DeviceRole<R>, route: R, info
   }
   const parsed = role.parse ? await role.parse(request, read.text, route) : parseLenient(read.text);
   const clean = !mayNeedRedaction(read.text);
-  const captureBody = role.captureText ? role.captureText(read.text, parsed) : captureText(read.text, parsed);
+  const captureBody = role.captureText ? role.captureText(read.text, parsed) : captureText(read.text, parsed, clean);
   const out = await role.handle({ route, path: devicePath(request), request, remote, now, text: read.text, parsed, scrub: clean ? identity : redactValue });
   if ("memory" in out) return toResponse(out.memory);
   const { after, ...decided } = out;

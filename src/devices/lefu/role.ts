@@ -20,6 +20,10 @@ function reply(status: number, body: unknown): DeviceReply {
   return { status, body: JSON.stringify(body), contentType: JSON_TYPE, headers: { connection: "close" } };
 }
 
+const DISABLED = reply(404, FAILURE.disabled);
+const TOO_LARGE = reply(413, FAILURE.tooLarge);
+const STORAGE_FAILURE = reply(500, FAILURE.storage);
+
 export function lefuRole(deps: Deps): DeviceRole<LefuRoute> {
   const ingest = new LefuIngest(deps);
   const { devices } = deps.repos;
@@ -51,9 +55,9 @@ export function lefuRole(deps: Deps): DeviceRole<LefuRoute> {
       unknownPath: route.endpoint === "unknown",
       bodyLimit: LEFU_BODY_LIMIT,
       enabled: deps.settings.get("lefu.enabled"),
-      disabled: reply(404, FAILURE.disabled),
-      tooLarge: reply(413, FAILURE.tooLarge),
-      storageFailure: reply(500, FAILURE.storage),
+      disabled: DISABLED,
+      tooLarge: TOO_LARGE,
+      storageFailure: STORAGE_FAILURE,
     }),
     handle({ route, path, parsed, remote, now, scrub }: DeviceRequest<LefuRoute>): Outcome {
       const value = mergeQuery(parsed.value, path.query);
