@@ -140,18 +140,15 @@ describe("ages on the gym's calendar", () => {
     test(`Lefu report at ingest and at claim: ${tz} → ${age}`, async () => {
       const h = setup({ "gym.timeZone": tz });
       h.rt.pairing.open(60, "test");
-      const upload = (sn: string) =>
-        h.post("/lefu/wifi/torre/record", { sn, scaleType: 5, list: [{ memberid: `id-${sn}`, weight: 54.2, timestamp: AT, data: EIGHT.map((impedance) => ({ impedance })) }] });
-      await upload("S1");
+      const upload = () => h.post("/lefu/wifi/torre/record", { sn: "S1", scaleType: 5, list: [{ weight: 54.2, timestamp: AT, data: EIGHT.map((impedance) => ({ impedance })) }] });
+      await upload(); // the scale's first contact: its row, and a claim
       const scale = h.q("SELECT id FROM devices WHERE device_key = 'S1'")[0]!.id as number;
       await h.rt.writes.enqueue(() => {
         h.rt.repos.devices.setImpedanceMode(scale, "ohms");
         h.rt.db.run("UPDATE devices SET default_member_id = 1002 WHERE id = ?", [scale]);
+        h.rt.db.run("DELETE FROM measurements");
       });
-      h.clock.advance(2000);
-      await upload("S1");
-      h.rt.db.run("DELETE FROM measurements");
-      await h.post("/lefu/wifi/torre/record", { sn: "S1", scaleType: 5, list: [{ weight: 54.2, timestamp: AT, data: EIGHT.map((impedance) => ({ impedance })) }] });
+      await upload(); // now Bea's, with the full report
       const stored = h.q("SELECT indicators_json FROM measurements")[0]!;
       expect(JSON.parse(stored.indicators_json as string).age).toBe(age);
       // A claim is computed again for its member, on the same calendar.
