@@ -125,7 +125,7 @@ export async function buildDataset(o: DatasetOptions): Promise<DatasetResult> {
       lefuDev.push({ id: d.id, sn });
     }
     for (const mac of yolandaMacs) yolDev.push({ id: devices.seen({ vendor: "yolanda", deviceKey: mac, family: "wsp-mini", mac, approveNew: true }, start).id, mac });
-    for (const sn of xones) youjiu.upsert(sn, start, "192.168.1.50", "xone", null);
+    for (const sn of xones) devices.seen({ vendor: "youjiu", deviceKey: sn, sn, family: "xone", keepFamily: true, ip: "192.168.1.50", approveNew: true }, start);
   });
 
   // ---- members ----
@@ -260,7 +260,7 @@ export async function buildDataset(o: DatasetOptions): Promise<DatasetResult> {
           }
           seenIdentity.add(p.id);
           const memberId = v.unattributed ? null : p.id;
-          const report = lefuReport({ scaleType: 5, weightKg, heartRate, impedance: z, measuredAt }, memberId === null ? null : { id: p.id, sex: p.sex, birthday: p.birthday, heightCm: p.heightCm, athlete: false }, "ohms");
+          const report = lefuReport({ scaleType: 5, weightKg, heartRate, impedance: z, measuredAt }, memberId === null ? null : { id: p.id, sex: p.sex, birthday: p.birthday, heightCm: p.heightCm, athlete: false }, "ohms", "UTC");
           row = {
             idemKey: `lefu:${scale.sn}:${measuredAt / 1000}:${identityKey}`,
             source: "lefu-torre",

@@ -4,7 +4,7 @@
  *
  * Order matters:
  *  1. request bookkeeping (start time, remote address) and the body limit;
- *  2. device routers (added by the device roles) answer in onRequest, before
+ *  2. the device roles (deps.roles, one router) answer in onRequest, before
  *     Elysia's body parser can reject a device's odd Content-Type (spec §1.3);
  *  3. the staff guard (default deny for /api/*: session, Origin, see staff/guard.ts), before
  *     the body limit so an anonymous request never gets its body read;
@@ -17,15 +17,11 @@ import { healthPlugin } from "./http/health.ts";
 import { HostAllowList } from "./http/hosts.ts";
 import { remoteAddress } from "./http/remote.ts";
 import { checkStaffBody, setBodyDeadline } from "./http/body-deadline.ts";
-import { lefuPlugin } from "./devices/lefu/plugin.ts";
-import { yolandaPlugin } from "./devices/yolanda/plugin.ts";
-import { youjiuPlugin } from "./devices/youjiu/plugin.ts";
+import { deviceRouter } from "./devices/pipeline.ts";
+import { claimReportOf } from "./devices/role.ts";
 import { metricsPlugin } from "./http/metrics.ts";
 import { webhookMetrics } from "./integrations/sender.ts";
 import { noteStart, observe } from "./http/observe.ts";
-import { lefuClaimReport } from "./devices/lefu/claim.ts";
-import { yolandaClaimReport, type ClaimReport } from "./devices/yolanda/claim.ts";
-import type { MeasurementRow } from "./store/measurements-repo.ts";
 import { auditApi } from "./staff/audit.ts";
 import { authApi } from "./staff/auth.ts";
 import { claimsApi } from "./staff/claims.ts";
@@ -58,16 +54,6 @@ function isApiPath(request: Request): boolean {
   return /\/api(?:[/?#]|$)/i.test(path);
 }
 
-/**
- * A claimed measurement's report for its new member: Lefu rows are computed again with that
- * member's profile (devices/lefu/claim.ts); Yolanda rows keep or pick the relay's report
- * (devices/yolanda/claim.ts); anything else keeps its note.
- */
-const claimReport =
-  (deps: Deps) =>
-  (row: MeasurementRow, memberId: number): ClaimReport =>
-    lefuClaimReport(deps.repos, row, memberId) ?? yolandaClaimReport(row, memberId) ?? { indicators: null, note: row.indicators_note, profileMemberId: null };
-
 export function createApp(deps: Deps) {
   const { log, config } = deps;
   const audit = deps.repos.audit;
@@ -75,8 +61,6 @@ export function createApp(deps: Deps) {
   let root: AnyElysia | undefined;
   const hosts = new HostAllowList(deps);
   const guard = staffGuard(deps);
-  // Youjiu's repeated waiting polls are answered from memory: they keep a device online (issue 17).
-  deps.presence.addLiveness("youjiu", (sn) => deps.youjiu.service.waiting.get(sn)?.lastPollAt ?? null);
   const app = new Elysia({ name: "bodydock" })
     .onRequest(({ request, server, set }) => {
       noteStart(request, remoteAddress(server, request));
@@ -85,11 +69,9 @@ export function createApp(deps: Deps) {
       // Every body read (device roles and staff) must finish before this deadline (http/body-deadline.ts).
       setBodyDeadline(request, config.bodyTimeout * 1000);
     })
-    // Device routers answer in their own onRequest hooks, in the order of device-protocols §1.3,
-    // with their own body limits and error envelopes.
-    .use(lefuPlugin(deps))
-    .use(yolandaPlugin(deps))
-    .use(youjiuPlugin(deps))
+    // The device roles (deps.roles, devices/roles.ts) answer in one onRequest hook, in the order of
+    // device-protocols §1.3, with their own body limits and error envelopes (devices/pipeline.ts).
+    .use(deviceRouter(deps, deps.roles))
     // Past the device routers: only the box's own names (DNS rebinding defence, http/hosts.ts).
     .onRequest(({ request, set }) => {
       if (!hosts.allowed(request.headers.get("host") ?? new URL(request.url).host)) {
@@ -111,7 +93,7 @@ export function createApp(deps: Deps) {
     .onAfterResponse(({ request, set, route }) => observe(deps, request, route || "unmatched", typeof set.status === "number" ? set.status : 200))
     .use(errorHandler(log))
     .use(healthPlugin(deps))
-    .use(metricsPlugin(deps, deps.metrics, { isAdmin: adminSession(deps), extra: () => [...webhookMetrics(deps), ...deps.youjiu.throttle.metrics()] }))
+    .use(metricsPlugin(deps, deps.metrics, { isAdmin: adminSession(deps), extra: () => [...webhookMetrics(deps), ...deps.roles.flatMap((role) => role.metrics?.() ?? [])] }))
     // The staff API: every route mounted in this instance is behind the guard (Origin, then session),
     // because the guard's hook is scoped to it. A new staff plugin is protected by being listed here.
     .use(
@@ -123,7 +105,7 @@ export function createApp(deps: Deps) {
         .use(memberSyncApi(deps, guard))
         .use(integrationsApi(deps, guard))
         .use(auditApi(deps, guard))
-        .use(claimsApi(deps, { ...staffOptions, report: claimReport(deps) }))
+        .use(claimsApi(deps, { ...staffOptions, report: claimReportOf(deps.roles) }))
         .use(devicesApi(deps, guard, staffOptions))
         .use(youjiuStaffApi(deps, guard, staffOptions))
         .use(yolandaStaffApi(deps, guard, staffOptions))

@@ -18,6 +18,7 @@ import type { Metrics } from "./http/metrics.ts";
 import type { DevicePresence } from "./integrations/presence.ts";
 import type { FaceService } from "./face/service.ts";
 import type { SetupTokens } from "./staff/setup-token.ts";
+import type { AnyRole } from "./devices/role.ts";
 
 export interface Deps {
   config: Config;
@@ -48,4 +49,6 @@ export interface Deps {
   face: FaceService;
   /** The first-run setup token (memory only) while no admin exists. */
   setupTokens: SetupTokens;
+  /** The device roles (devices/roles.ts), in matching order: app.ts mounts them, server.ts starts them. */
+  roles: readonly AnyRole[];
 }

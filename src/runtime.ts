@@ -21,6 +21,7 @@ import { DevicePresence } from "./integrations/presence.ts";
 import { createYoujiuServices } from "./devices/youjiu/services.ts";
 import { FaceService } from "./face/service.ts";
 import { SetupTokens } from "./staff/setup-token.ts";
+import { createRoles } from "./devices/roles.ts";
 
 export interface Runtime extends Deps {
   /** The one connection. Only the root (this file), store/ and tests use it; Deps does not carry it. */
@@ -70,9 +71,12 @@ export function openRuntime(config: Config, opts: RuntimeOptions = {}): Runtime 
       await writes.close();
       closeDatabase(db);
     },
-  } as Omit<Runtime, "presence" | "youjiu" | "face"> as Runtime;
+  } as Omit<Runtime, "presence" | "youjiu" | "face" | "roles"> as Runtime;
   rt.presence = new DevicePresence(rt);
   rt.youjiu = createYoujiuServices(rt);
   rt.face = new FaceService(rt);
+  rt.roles = createRoles(rt);
+  // Devices a role answers from memory (Youjiu's waiting polls) stay online (issue 17).
+  for (const role of rt.roles) if (role.lastContact) rt.presence.addLiveness(role.vendor, role.lastContact);
   return rt;
 }

@@ -1,13 +1,12 @@
 /**
  * startServer(): locks the data dir, builds the composition root (runtime.ts), mounts the app on it,
- * listens, and starts the background jobs (capture retention, WSP-Lite reports, webhooks).
+ * listens, and starts the background jobs (capture retention, the device roles' own, webhooks).
  * `bodydock serve` and tests call it; it does not import the CLI (main.ts does).
  */
 import { createApp } from "./app.ts";
 import type { Config } from "./config/config.ts";
 import type { Logger } from "./log.ts";
 import { openRuntime, type Runtime } from "./runtime.ts";
-import { LiteReports } from "./devices/yolanda/lite-reports.ts";
 import { ensureDataDir } from "./store/db.ts";
 import { DataDirLockedError, lockDataDir } from "./store/lock.ts";
 import { startIntegrations } from "./integrations/index.ts";
@@ -91,8 +90,8 @@ export async function startServer(config: Config, opts: { log?: Logger; now?: ()
   const port = app.server!.port!;
   log.info("listening", { version: runtime.version, host: config.host, port, dataDir: config.dataDir });
   const maintenance = startMaintenance(runtime);
-  // WSP-Lite reports for claimed weighings, fetched from the on-site relay in the background (spec §3.7.2).
-  const stopLiteReports = new LiteReports(runtime).start();
+  // The device roles' background work (Yolanda: WSP-Lite reports from the on-site relay, spec §3.7.2).
+  const stopRoles = runtime.roles.map((role) => role.start?.());
   // Webhooks from the outbox, device.offline, outbox pruning (issue 17).
   const stopIntegrations = startIntegrations(runtime);
   return {
@@ -103,7 +102,7 @@ export async function startServer(config: Config, opts: { log?: Logger; now?: ()
     },
     async stop() {
       clearInterval(maintenance);
-      stopLiteReports();
+      for (const stop of stopRoles) stop?.();
       await app.server?.stop(false);
       await stopIntegrations();
       await runtime.close();

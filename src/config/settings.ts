@@ -155,7 +155,7 @@ export const SETTING_DEFS = [
   { key: "youjiu.phoneMode", schema: t.Union([t.Literal("international"), t.Literal("china11")]), default: "international", description: "phone numbers sent to devices: 1–50 digits, or exactly 11" },
   { key: "youjiu.countryCallingCode", schema: t.Union([t.String({ pattern: "^[0-9]{1,4}$" }), t.Null()]), default: null, description: "country calling code for phone matching, e.g. 44" },
   { key: "youjiu.unknownCardMode", schema: t.Union([t.Literal("reject"), t.Literal("wait")]), default: "reject", description: "an unknown card: refuse at once, or wait up to 60 s for staff to enrol it" },
-  { key: "youjiu.extendData", schema: t.Boolean(), default: true, description: "send extend_data with identified members" },
+  { key: "youjiu.extendData", schema: t.Boolean(), default: true, description: "send extend_data with identified members: the member's extendData when set, else the login reference bd1|m=…|sn=…|t=…" },
   { key: "youjiu.locale", schema: t.Union([t.Literal("en"), t.Literal("zh-CN")]), default: "en", description: "language of messages shown on Youjiu devices" },
   message("unknownMember", "Member not found. Please see reception."),
   message("inactiveMember", "Membership inactive. Please see reception."),

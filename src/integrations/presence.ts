@@ -1,13 +1,12 @@
 /**
  * device.online / device.offline (issue 17): an in-memory tracker fed by every device request
- * that goes through the pipeline (devices/common/pipeline.ts). A device is online from its first
+ * that goes through the pipeline (devices/pipeline.ts). A device is online from its first
  * request (the event is written in that request's transaction) until it has been silent for
  * `webhooks.deviceOfflineMinutes`; a timer then writes device.offline. After a restart every
  * device starts unknown: its next request says device.online again. Requests a role answers from
  * memory (Youjiu's repeated waiting polls) do not reach the pipeline: the role registers a
  * liveness source (`addLiveness`) that the sweep asks before calling such a device offline.
  */
-import type { Database } from "bun:sqlite";
 import type { Deps } from "../deps.ts";
 import type { Vendor } from "../store/devices-repo.ts";
 
@@ -26,7 +25,7 @@ export class DevicePresence {
   }
 
   /** A request from `deviceId`; call inside its write job. Writes device.online when it was not online. */
-  seen(db: Database, deviceId: number, now: number): void {
+  seen(deviceId: number, now: number): void {
     const was = this.online.get(deviceId);
     this.online.set(deviceId, now);
     if (was === undefined) this.deps.repos.outbox.device("device.online", deviceId, now, now);

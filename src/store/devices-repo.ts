@@ -9,6 +9,8 @@ export interface DeviceSeen {
   deviceKey: string;
   /** Family from the route; undefined keeps the stored value (unknown paths). */
   family?: string;
+  /** A family once known is kept: `family` only replaces 'unknown' (Youjiu: a XONE stays a XONE). */
+  keepFamily?: boolean;
   sn?: string;
   mac?: string;
   model?: string;
@@ -87,7 +89,6 @@ export class DevicesRepo {
   private readonly byKeyStmt: Statement<DeviceRow, [string, string]>;
   private readonly byMacStmt: Statement<DeviceRow, [string, string]>;
   private readonly byIdStmt: Statement<DeviceRow, [number]>;
-  private readonly dupStmt: Statement<unknown, [number]>;
   private readonly modeStmt: Statement<unknown, [string, number]>;
   private readonly listStmt: Statement<DeviceRow, [string | null]>;
   private readonly patchStmt: Statement<unknown>;
@@ -104,7 +105,7 @@ export class DevicesRepo {
       VALUES ($vendor, $key, COALESCE($family, 'unknown'), $sn, $mac, $model, $approved, $now, $now, $ip, $prefix,
               $versions, $battery, $batteryRaw, $rssi, $timezone, $wifiSsid)
       ON CONFLICT (vendor, device_key) DO UPDATE SET
-        family = COALESCE($family, family),
+        family = CASE WHEN $family IS NULL OR ($keepFamily = 1 AND family <> 'unknown') THEN family ELSE $family END,
         sn = COALESCE($sn, sn), mac = COALESCE($mac, mac), model = COALESCE($model, model),
         last_seen = $now, last_ip = COALESCE($ip, last_ip), path_prefix = COALESCE($prefix, path_prefix),
         versions_json = CASE WHEN $versions IS NULL THEN versions_json
@@ -116,7 +117,6 @@ export class DevicesRepo {
     this.byKeyStmt = db.query("SELECT * FROM devices WHERE vendor = ? AND device_key = ?");
     this.byMacStmt = db.query("SELECT * FROM devices WHERE vendor = ? AND mac = ? ORDER BY last_seen DESC LIMIT 1");
     this.byIdStmt = db.query("SELECT * FROM devices WHERE id = ?");
-    this.dupStmt = db.query("UPDATE devices SET dup_count = dup_count + 1 WHERE id = ?");
     this.modeStmt = db.query("UPDATE devices SET impedance_mode = ? WHERE id = ?");
     this.listStmt = db.query("SELECT * FROM devices WHERE ?1 IS NULL OR vendor = ?1 ORDER BY vendor, last_seen DESC");
     // One statement for every patch: $set<Field> says whether the field is in it (prepared once, not built per call).
@@ -143,6 +143,8 @@ export class DevicesRepo {
   }
 
   /**
+   * The one device upsert every role uses (Lefu, Yolanda, Youjiu): creates the row on first contact, else
+   * updates what the request says about the device (COALESCE keeps what a request leaves out).
    * Call inside a write job. The row is written when something about the device changed, or when it was
    * last written a second ago or more; otherwise it is only read, and the call is kept in memory
    * (seen-throttle.ts), where lastSeen() and the reads below find it.
@@ -153,6 +155,7 @@ export class DevicesRepo {
       vendor: d.vendor,
       key: d.deviceKey,
       family: d.family ?? null,
+      keepFamily: d.keepFamily ? 1 : 0,
       sn: d.sn ?? null,
       mac: d.mac ?? null,
       model: d.model ?? null,
@@ -198,9 +201,6 @@ export class DevicesRepo {
   /** Call inside a write job. How a Lefu scale sends impedance (staff set it; the dataset tool too). */
   setImpedanceMode(id: number, mode: "encrypted" | "ohms"): void {
     this.modeStmt.run(mode, id);
-  }
-  countDuplicate(id: number): void {
-    this.dupStmt.run(id);
   }
   list(vendor: Vendor | null = null): DeviceRow[] {
     return this.listStmt.all(vendor).map((r) => this.live(r));

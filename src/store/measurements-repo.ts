@@ -106,6 +106,7 @@ export class MeasurementsRepo {
   private readonly byIdStmt: Statement<MeasurementRow, [number]>;
   private readonly quarantineStmt: Statement<unknown>;
   private readonly diagStmt: Statement<unknown>;
+  private readonly dupStmt: Statement<unknown, [number]>;
   private readonly identityUpsertStmt: Statement<LefuIdentityRow>;
   private readonly identityStmt: Statement<LefuIdentityRow, [string]>;
   private readonly suggestUpStmt: Statement<{ id: number; w: number }, [number, number]>;
@@ -136,6 +137,7 @@ export class MeasurementsRepo {
     this.diagStmt = db.query(
       "INSERT INTO diagnostics (at, kind, device_id, capture_id, detail_json) VALUES ($at, $kind, $deviceId, $captureId, $detail)",
     );
+    this.dupStmt = db.query("UPDATE devices SET dup_count = dup_count + 1 WHERE id = ?");
     this.identityUpsertStmt = db.query(`
       INSERT INTO lefu_identities (memberid, userid, device_id, first_seen, last_seen) VALUES ($memberid, $userid, $deviceId, $now, $now)
       ON CONFLICT (memberid) DO UPDATE SET userid = COALESCE($userid, userid), device_id = COALESCE($deviceId, device_id), last_seen = $now
@@ -200,6 +202,26 @@ export class MeasurementsRepo {
     // Its events go to the outbox in this same transaction (issue 17).
     this.outbox.measurementStored(this.byIdStmt.get(row.id)!, m.receivedAt);
     return row.id;
+  }
+
+  /**
+   * The one way device roles store a measurement (call inside a write job): inserts it, or, for a replay
+   * (its idem_key exists), counts the duplicate on its device and, when the replay differs from the stored
+   * row (weight by more than 50 g, or another HMAC when the role sends one), writes a
+   * `conflicting_duplicate` diagnostic. Returns the new row id, or null for a replay.
+   */
+  ingest(m: NewMeasurement, now: number): number | null {
+    const id = this.insert(m);
+    if (id !== null) return id;
+    if (m.deviceId !== null) this.dupStmt.run(m.deviceId);
+    const first = this.byIdemStmt.get(m.idemKey);
+    if (!first) return null;
+    const hmacDiffers = m.hmac !== undefined && (first.hmac ?? null) !== (m.hmac ?? null);
+    if (Math.abs(first.weight_kg - m.weightKg) > 0.05 || hmacDiffers) {
+      const detail = { idemKey: m.idemKey, firstWeightKg: first.weight_kg, replayWeightKg: m.weightKg, ...(m.hmac !== undefined ? { hmacDiffers } : {}) };
+      this.diagnostic("conflicting_duplicate", m.deviceId, m.captureId, detail, now);
+    }
+    return null;
   }
 
   byIdem(key: string): MeasurementRow | null {

@@ -86,6 +86,6 @@ export function createRepos(db: Database, now: () => number): Repos {
     staff: new StaffRepo(db),
     webhooks: new WebhooksRepo(db, outbox),
     yolanda: new YolandaRepo(db),
-    youjiu: new YoujiuRepo(db, seen, outbox),
+    youjiu: new YoujiuRepo(db, outbox),
   };
 }

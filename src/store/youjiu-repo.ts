@@ -1,7 +1,6 @@
 /** Youjiu device credentials, login events and unknown cards (migration 004). */
 import type { Database, Statement } from "bun:sqlite";
 import { secretHash } from "../http/secrets.ts";
-import { seenKey, type SeenThrottle } from "./seen-throttle.ts";
 import type { OutboxRepo } from "./outbox-repo.ts";
 
 export interface YoujiuDeviceRow {
@@ -25,7 +24,8 @@ export interface LoginEvent {
   scene: string | null;
   outcome: "delivered" | "unknown" | "inactive" | "ambiguous" | "unsupported" | "face_unavailable" | "scene_not_allowed" | "rejected_inactive";
   memberId: number | null;
-  extendData: string | null;
+  /** The `extend_data` the device was sent with a member (none for the other outcomes). */
+  extendData?: string | null;
   valueHint: string | null;
   pushedBy?: string | null;
 }
@@ -41,10 +41,8 @@ export interface UnknownCardRow {
 
 export class YoujiuRepo {
   private readonly deviceStmt: Statement<YoujiuDeviceRow, [string]>;
-  private readonly upsertStmt: Statement<YoujiuDeviceRow>;
-  private readonly setSecretStmt: Statement<YoujiuDeviceRow>;
+  private readonly setSecretStmt: Statement<unknown>;
   private readonly tokenAtStmt: Statement<unknown>;
-  private readonly seenStmt: Statement<unknown>;
   private readonly eventStmt: Statement<unknown>;
   private readonly cardStmt: Statement<unknown>;
   private readonly cardsStmt: Statement<UnknownCardRow, [number]>;
@@ -52,24 +50,11 @@ export class YoujiuRepo {
 
   constructor(
     private readonly db: Database,
-    private readonly throttle: SeenThrottle,
     private readonly outbox: OutboxRepo,
   ) {
     this.deviceStmt = db.query("SELECT id, device_key, family, secret, revoked, last_seen, last_ip, name, old_secret_hash FROM devices WHERE vendor = 'youjiu' AND device_key = ?");
-    this.upsertStmt = db.query(`
-      INSERT INTO devices (vendor, device_key, family, sn, first_seen, last_seen, last_ip, secret, secret_set_at)
-      VALUES ('youjiu', $sn, COALESCE($family, 'unknown'), $sn, $now, $now, $ip, $secret, CASE WHEN $secret IS NULL THEN NULL ELSE $now END)
-      ON CONFLICT (vendor, device_key) DO UPDATE SET last_seen = $now, last_ip = COALESCE($ip, last_ip),
-        family = CASE WHEN $family IS NOT NULL AND family = 'unknown' THEN $family ELSE family END
-      RETURNING id, device_key, family, secret, revoked, last_seen, last_ip, name, old_secret_hash`);
-    this.setSecretStmt = db.query(
-      "UPDATE devices SET secret = $secret, secret_set_at = $now WHERE vendor = 'youjiu' AND device_key = $sn RETURNING id, device_key, family, secret, revoked, last_seen, last_ip, name, old_secret_hash",
-    );
+    this.setSecretStmt = db.query("UPDATE devices SET secret = $secret, secret_set_at = $now WHERE vendor = 'youjiu' AND device_key = $sn AND secret IS NULL");
     this.tokenAtStmt = db.query("UPDATE devices SET last_token_at = $now WHERE vendor = 'youjiu' AND device_key = $sn");
-    this.seenStmt = db.query(`
-      UPDATE devices SET last_seen = $now, last_ip = COALESCE($ip, last_ip),
-        family = CASE WHEN $family IS NOT NULL AND family = 'unknown' THEN $family ELSE family END
-      WHERE vendor = 'youjiu' AND device_key = $sn`);
     this.eventStmt = db.query(`
       INSERT INTO login_events (at, sn, remote_ip, type, scene, outcome, member_id, extend_data, value_hint, pushed_by)
       VALUES ($at, $sn, $ip, $type, $scene, $outcome, $memberId, $extendData, $hint, $pushedBy)`);
@@ -88,23 +73,15 @@ export class YoujiuRepo {
   device(sn: string): YoujiuDeviceRow | null {
     return this.deviceStmt.get(sn);
   }
-  /** Creates or touches a device row; a new row gets `secret` (may be null). Call inside a write job. */
-  upsert(sn: string, now: number, ip: string | null, family: string | null, secret: string | null): YoujiuDeviceRow {
-    return this.upsertStmt.get({ sn, now, ip, family, secret } as never)!;
-  }
-  setSecret(sn: string, secret: string, now: number): YoujiuDeviceRow {
-    return this.setSecretStmt.get({ sn, secret, now } as never)!;
+  /**
+   * Stores `secret` for a device that has none (a new one, or one staff reset); a stored secret is never
+   * replaced. The row itself is DevicesRepo.seen's (the one device upsert). Call inside a write job.
+   */
+  setSecretIfNone(sn: string, secret: string, now: number): void {
+    this.setSecretStmt.run({ sn, secret, now } as never);
   }
   tokenIssued(sn: string, now: number): void {
     this.tokenAtStmt.run({ sn, now } as never);
-  }
-  /** Touches the device row, at most once a second when nothing else changed (seen-throttle.ts). */
-  seen(sn: string, now: number, ip: string | null, family: string | null): void {
-    const key = seenKey("youjiu", sn);
-    const sig = `${ip}\u0000${family}`;
-    if (!this.throttle.mustWrite(key, sig, now)) return;
-    this.seenStmt.run({ sn, now, ip, family } as never);
-    this.throttle.written(key, sig, now);
   }
   event(e: LoginEvent): void {
     this.eventStmt.run({
@@ -115,7 +92,7 @@ export class YoujiuRepo {
       scene: e.scene,
       outcome: e.outcome,
       memberId: e.memberId,
-      extendData: e.extendData,
+      extendData: e.extendData ?? null,
       hint: e.valueHint,
       pushedBy: e.pushedBy ?? null,
     } as never);

@@ -11,7 +11,7 @@ function reading(over: Partial<LefuReading>): LefuReading {
 }
 
 function input(r: LefuReading, p = PROFILE): Record<string, unknown> {
-  const out = lefuCoreInput(r, p);
+  const out = lefuCoreInput(r, p, "UTC");
   if (!("input" in out)) throw new Error(out.note);
   return out.input;
 }
@@ -69,7 +69,7 @@ describe("lefuCoreInput builds the core's input document", () => {
     expect(report(reading({ ...none, impedance: ["520"] })).algorithm).toBe("ht-4");
     expect(report(reading({ ...none, impedance: ["506", "478"] })).algorithm).toBe("bh-dual-4");
     expect(report(reading({ ...none, impedance: TORRE })).algorithm).toBe("bia-8");
-    expect(lefuCoreInput(reading({ ...none, impedance: ["1", "2", "3"] }), PROFILE)).toEqual({ note: "composition unavailable: 3 impedances without a scaleType" });
+    expect(lefuCoreInput(reading({ ...none, impedance: ["1", "2", "3"] }), PROFILE, "UTC")).toEqual({ note: "composition unavailable: 3 impedances without a scaleType" });
   });
 
   test("an unsupported scaleType is passed on, so the core answers UNSUPPORTED_SCALE_TYPE", () => {
@@ -81,11 +81,11 @@ describe("lefuCoreInput builds the core's input document", () => {
   });
 
   test("notes instead of an input when a composition cannot be made", () => {
-    expect(lefuCoreInput(reading({ impedance: null }), PROFILE)).toEqual({ note: "composition unavailable: weight-only weighing" });
-    expect(lefuCoreInput(reading({}), { ...PROFILE, sex: "unspecified" })).toHaveProperty("note");
-    expect(lefuCoreInput(reading({}), { ...PROFILE, birthday: null })).toHaveProperty("note");
-    expect(lefuCoreInput(reading({}), { ...PROFILE, heightCm: null })).toHaveProperty("note");
-    expect(lefuCoreInput(reading({ impedance: ["abc"] }), PROFILE)).toHaveProperty("note");
-    expect(lefuCoreInput(reading({ scaleType: 2, impedance: ["400"] }), PROFILE)).toEqual({ note: "composition unavailable: an 8-electrode reading needs 10 impedances, got 1" });
+    expect(lefuCoreInput(reading({ impedance: null }), PROFILE, "UTC")).toEqual({ note: "composition unavailable: weight-only weighing" });
+    expect(lefuCoreInput(reading({}), { ...PROFILE, sex: "unspecified" }, "UTC")).toHaveProperty("note");
+    expect(lefuCoreInput(reading({}), { ...PROFILE, birthday: null }, "UTC")).toHaveProperty("note");
+    expect(lefuCoreInput(reading({}), { ...PROFILE, heightCm: null }, "UTC")).toHaveProperty("note");
+    expect(lefuCoreInput(reading({ impedance: ["abc"] }), PROFILE, "UTC")).toHaveProperty("note");
+    expect(lefuCoreInput(reading({ scaleType: 2, impedance: ["400"] }), PROFILE, "UTC")).toEqual({ note: "composition unavailable: an 8-electrode reading needs 10 impedances, got 1" });
   });
 });

@@ -3,7 +3,7 @@ import { expect, test } from "bun:test";
 import { compute } from "../../src/core/index.ts";
 import { deriverFrom, type Compute, type ProfileSource } from "../../src/devices/yolanda/derive.ts";
 import type { MemberProfile } from "../../src/core/members.ts";
-import { INDICATORS, normaliseItem, type YolandaItem } from "../../src/devices/yolanda/wire.ts";
+import { INDICATORS, normaliseItem, type YolandaItem } from "../../src/devices/yolanda/items.ts";
 
 const NOW = Date.parse("2025-11-06T12:00:00Z");
 
@@ -23,7 +23,7 @@ test("compute is directly usable as Compute, and the deriver's input passes the 
   };
   // The Yolanda WSP Mini mock: 64.8 kg, HR 82, body fat 19.3 %
   const item = normaliseItem({ user_index: 1, timestamp: 1762429000, weight: 64.8, heart_rate: 82, bodyfat: 19.3 }, NOW, true) as YolandaItem;
-  const out = deriverFrom(spy)(item.indicators!, 1, item, db());
+  const out = deriverFrom(spy)(item.indicators!, 1, item, db(), "UTC");
   expect(seen).toHaveLength(1);
   expect(seen[0]).toMatchObject({ algorithm: "bodyfat-only", age: 20, bodyfat: 19.3 });
   expect(out.weight).toBe(64.8);
@@ -39,7 +39,7 @@ test("compute is directly usable as Compute, and the deriver's input passes the 
 
 test("a relay heart rate above the core's 250 bpm still gets the missing fields derived (computed without a heart rate)", () => {
   const item = normaliseItem({ user_index: 1, timestamp: 1762429000, weight: 64.8, heart_rate: 280, bodyfat: 19.3 }, NOW, true) as YolandaItem;
-  const out = deriverFrom(compute)(item.indicators!, 1, item, db());
+  const out = deriverFrom(compute)(item.indicators!, 1, item, db(), "UTC");
   expect(out.derived as string[]).toContain("bmi");
   expect(out.heart_rate).toBe(280); // what the relay sent is kept
   expect(out.cardiac_index).toBe(0); // derived without a heart rate

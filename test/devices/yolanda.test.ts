@@ -7,7 +7,7 @@ import { deriverFrom } from "../../src/devices/yolanda/derive.ts";
 import { LiteReports } from "../../src/devices/yolanda/lite-reports.ts";
 import type { MeasurementRow } from "../../src/store/measurements-repo.ts";
 import { ClaimsRepo } from "../../src/store/claims-repo.ts";
-import { normaliseItem, type YolandaItem } from "../../src/devices/yolanda/wire.ts";
+import { normaliseItem, type YolandaItem } from "../../src/devices/yolanda/items.ts";
 import { DEFAULT_RELAY_SOURCES } from "../../src/config/settings.ts";
 import { seedWorld } from "../fixtures/world.ts";
 import { runtimePerTest } from "../helpers.ts";
@@ -557,8 +557,8 @@ describe("optional fields the relay did not send are derived (bodyfat-only), nev
   test("fills only absent fields, lists them in `derived`, uses the slot member's profile", () => {
     const h = setup();
     calls = [];
-    const out = deriverFrom(fakeCore)(item.indicators!, 1001, item, h.rt.repos.members);
-    expect(calls).toEqual([{ algorithm: "bodyfat-only", sex: "male", birthday: "1995-06-30", measuredAt: 1762429000, heightCm: 180.5, weightKg: 78.5, heartRate: 70, bodyfat: 18.8 }]);
+    const out = deriverFrom(fakeCore)(item.indicators!, 1001, item, h.rt.repos.members, "UTC");
+    expect(calls).toEqual([{ algorithm: "bodyfat-only", sex: "male", age: 30, birthday: "1995-06-30", measuredAt: 1762429000, heightCm: 180.5, weightKg: 78.5, heartRate: 70, bodyfat: 18.8 }]);
     expect(out.bmi).toBe(24.1); // sent by the relay: kept
     expect([out.fat_weight, out.obesity, out.muscle_rate]).toEqual([14.8, 5.2, 70.1]);
     expect(out.derived).toEqual(["fat_weight", "obesity", "muscle_rate"]);
@@ -568,13 +568,13 @@ describe("optional fields the relay did not send are derived (bodyfat-only), nev
     const h = setup();
     calls = [];
     const d = deriverFrom(fakeCore);
-    expect(d(item.indicators!, null, item, h.rt.repos.members)).toEqual(item.indicators!);
+    expect(d(item.indicators!, null, item, h.rt.repos.members, "UTC")).toEqual(item.indicators!);
     const { bodyfat: _bf, ...noBf } = item.indicators!;
-    expect(d(noBf, 1001, item, h.rt.repos.members)).toEqual(noBf);
-    expect(d(item.indicators!, 1005, item, h.rt.repos.members)).toEqual(item.indicators!);
+    expect(d(noBf, 1001, item, h.rt.repos.members, "UTC")).toEqual(noBf);
+    expect(d(item.indicators!, 1005, item, h.rt.repos.members, "UTC")).toEqual(item.indicators!);
     expect(calls.length).toBe(0);
-    expect(deriverFrom(() => ({ error: { code: "OUT_OF_RANGE" } }))(item.indicators!, 1001, item, h.rt.repos.members)).toEqual(item.indicators!);
-    expect(deriverFrom(() => { throw new Error("bug"); })(item.indicators!, 1001, item, h.rt.repos.members)).toEqual(item.indicators!);
+    expect(deriverFrom(() => ({ error: { code: "OUT_OF_RANGE" } }))(item.indicators!, 1001, item, h.rt.repos.members, "UTC")).toEqual(item.indicators!);
+    expect(deriverFrom(() => { throw new Error("bug"); })(item.indicators!, 1001, item, h.rt.repos.members, "UTC")).toEqual(item.indicators!);
   });
 });
 

@@ -3,6 +3,7 @@
  * core's input (computation-core §2.2), and the note staff see when no full
  * report can be made. Pure.
  */
+import { ageOn } from "../../core/age.ts";
 import { compute, weightOnlyReport, type ReportDocument, type WeightOnlyReport } from "../../core/index.ts";
 import type { MemberProfile } from "../../core/members.ts";
 
@@ -33,8 +34,11 @@ function ohms(s: string): number | null {
  * any other scaleType → z50, and the core dispatches or refuses it (UNSUPPORTED_SCALE_TYPE).
  * Without a scaleType the count decides, as the core's inference does (§2.4 step 3):
  * 10 → segments, 2 → z50 + z100, 1 → z50.
+ *
+ * The age is the member's on the gym's calendar date of the weighing (`timeZone`: `gym.timeZone`), not
+ * UTC's: the core takes it as `age`. A birthday after that date is left to the core to refuse.
  */
-export function lefuCoreInput(r: LefuReading, p: CoreProfile): InputOrNote {
+export function lefuCoreInput(r: LefuReading, p: CoreProfile, timeZone: string): InputOrNote {
   if (!r.impedance || r.impedance.length === 0) return { note: "composition unavailable: weight-only weighing" };
   if (p.sex !== "male" && p.sex !== "female") return { note: "composition unavailable: the member's sex is not set" };
   if (!p.birthday) return { note: "composition unavailable: the member's birthday is not set" };
@@ -54,10 +58,12 @@ export function lefuCoreInput(r: LefuReading, p: CoreProfile): InputOrNote {
     if (st === null && z.length !== 1) return { note: `composition unavailable: ${z.length} impedances without a scaleType` };
     impedance = { z50: z[0] };
   }
+  const age = ageOn(p.birthday, r.measuredAt, timeZone);
   return {
     input: {
       ...(st === null ? {} : { scaleType: st }),
       sex: p.sex,
+      ...(age !== null && age >= 0 ? { age } : {}),
       birthday: p.birthday,
       measuredAt: Math.floor(r.measuredAt / 1000), // LefuReading.measuredAt is epoch ms; the core takes Unix seconds
       heightCm: p.heightCm,
@@ -87,7 +93,7 @@ export interface StoredReport {
  * other weight-only fields, with the note that says why. Without a member there is no report
  * (it is computed when staff assign the measurement).
  */
-export function lefuReport(r: LefuReading, p: (CoreProfile & { id: number }) | null, mode: "encrypted" | "ohms"): StoredReport {
+export function lefuReport(r: LefuReading, p: (CoreProfile & { id: number }) | null, mode: "encrypted" | "ohms", timeZone: string): StoredReport {
   if (p === null) return { indicators: null, note: r.impedance === null ? NOTE_NO_IMPEDANCE : mode === "encrypted" ? NOTE_ENCRYPTED : null, profileMemberId: null };
   const partial = (note: string): StoredReport => ({
     indicators: weightOnlyReport({ sex: p.sex, heightCm: p.heightCm, weightKg: r.weightKg, heartRate: r.heartRate }),
@@ -96,7 +102,7 @@ export function lefuReport(r: LefuReading, p: (CoreProfile & { id: number }) | n
   });
   if (r.impedance === null || r.impedance.length === 0) return partial(NOTE_NO_IMPEDANCE);
   if (mode === "encrypted") return partial(NOTE_ENCRYPTED);
-  const built = lefuCoreInput(r, p);
+  const built = lefuCoreInput(r, p, timeZone);
   if ("note" in built) return partial(built.note);
   const doc = compute(built.input);
   if ("error" in doc) return partial(`composition unavailable: ${doc.error.field ? `${doc.error.field}: ` : ""}${doc.error.message} (${doc.error.code})`);

@@ -107,8 +107,6 @@ export function fingerprint(secret: string): string {
   return createHash("sha256").update("bodydock-fingerprint\0" + secret).digest("hex").slice(0, 12);
 }
 
-export { safeEqual } from "../../http/secrets.ts";
-
 // ---- relay source allow-list ----------------------------------------------------------
 
 type Addr = { v: 4 | 6; bytes: number[] };

@@ -10,14 +10,9 @@
  * - WSP-Lite and unknown measurements carry no report.
  */
 import type { MeasurementRow } from "../../store/measurements-repo.ts";
-import { NOTE_LITE, NOTE_UNKNOWN } from "./plugin.ts";
+import { NOTE_LITE, NOTE_UNKNOWN } from "./ingest.ts";
 
-export interface ClaimReport {
-  indicators: unknown | null;
-  note: string | null;
-  /** The member whose profile the indicators were computed for (null when there are none). */
-  profileMemberId: number | null;
-}
+import type { ClaimReport } from "../role.ts";
 
 interface MultiRecord {
   member_id: number | null;

@@ -7,15 +7,19 @@
  * listed in `indicators.derived`; without a profile, a body fat, or when the
  * core refuses the input, nothing is derived.
  */
+import { ageOn } from "../../core/age.ts";
 import type { MemberProfile } from "../../core/members.ts";
 import { compute } from "../../core/index.ts";
-import { INDICATORS, type Indicators, type YolandaItem } from "./wire.ts";
+import { INDICATORS, type Indicators, type YolandaItem } from "./items.ts";
 
 /** The core's compute(input): a report document, or `{error: {...}}` (computation-core §2.1, §2.6). */
 export type Compute = (input: Record<string, unknown>) => unknown;
 
-/** `members` gives the profile the report is for (store/members-repo.ts `profile`). */
-export type Deriver = (indicators: Indicators, profileMemberId: number | null, item: YolandaItem, members: ProfileSource) => Indicators;
+/**
+ * `members` gives the profile the report is for (store/members-repo.ts `profile`); the member's age is
+ * taken on the gym's calendar date of the weighing (`timeZone`: `gym.timeZone`), not UTC's.
+ */
+export type Deriver = (indicators: Indicators, profileMemberId: number | null, item: YolandaItem, members: ProfileSource, timeZone: string) => Indicators;
 
 export interface ProfileSource {
   profile(id: number): MemberProfile | null;
@@ -25,18 +29,20 @@ export interface ProfileSource {
 const NOT_DERIVED = new Set(["weight", "heart_rate", "bodyfat"]);
 
 export function deriverFrom(compute: Compute | null): Deriver {
-  return (indicators, profileMemberId, item, members) => {
+  return (indicators, profileMemberId, item, members, timeZone) => {
     if (!compute || profileMemberId === null) return indicators;
     const missing = INDICATORS.filter((f) => !NOT_DERIVED.has(f) && indicators[f] === undefined);
     const bodyfat = indicators.bodyfat;
     if (missing.length === 0 || typeof bodyfat !== "number") return indicators;
     const p = members.profile(profileMemberId);
     if (!p || (p.sex !== "male" && p.sex !== "female") || p.heightCm === null || !p.birthday) return indicators;
+    const age = ageOn(p.birthday, item.tsSeconds * 1000, timeZone);
     let report: unknown;
     try {
       report = compute({
         algorithm: "bodyfat-only",
         sex: p.sex,
+        ...(age !== null && age >= 0 ? { age } : {}),
         birthday: p.birthday,
         measuredAt: item.tsSeconds,
         heightCm: p.heightCm,

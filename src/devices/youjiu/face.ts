@@ -1,5 +1,5 @@
 /**
- * Youjiu `face_image` (device-protocols §4.6.3; issue 15): face login on the box. plugin.ts
+ * Youjiu `face_image` (device-protocols §4.6.3; issue 15): face login on the box. role.ts (identify.ts)
  * calls faceLogin() and only turns a recognised member into `user_info`; everything else
  * (retry answers, the unrecognised attempts staff can enrol) is decided here.
  */

@@ -1,6 +1,6 @@
 /**
  * The in-memory side of Youjiu logins (device-protocols §4.6.3–§4.7): push
- * waiting records, QR bindings and QR sessions. Polls are answered from here,
+ * waiting records and pushes; QR bindings and sessions are qr.ts's, reached through it. Polls are answered from here,
  * so a `waiting:1` answer touches no disk. A restart loses pending pushes,
  * which is harmless with their 60 s lifetime.
  *
@@ -11,7 +11,8 @@
 import type { SettingKey, SettingValue } from "../../config/settings.ts";
 import type { Deps } from "../../deps.ts";
 import type { MemberLookup } from "./lookup.ts";
-import { qrKey, XONE_SCENES } from "./wire.ts";
+import { QrLogins, type QrSession } from "./qr.ts";
+import { POLL_SESSION_GAP_MS, PRUNE_AFTER_MS, XONE_SCENES } from "./wire.ts";
 
 export type PushStatus = "pending" | "delivering" | "delivered" | "rejected_inactive" | "expired" | "superseded" | "cancelled";
 
@@ -31,24 +32,6 @@ export interface WaitingRecord {
   pendingPush: PendingPush | null;
 }
 
-export interface QrBinding {
-  memberId: number;
-  boundAt: number;
-  expiresAt: number;
-  /** Set once delivered: repeat polls within 10 s get the same answer. */
-  deliveredAt: number | null;
-  answer: unknown;
-}
-
-export interface QrSession {
-  value: string;
-  scene: string | null;
-  firstSeen: number;
-  lastPoll: number;
-  sn: string | null;
-  remoteIp: string | null;
-}
-
 export type YoujiuEvent =
   | { type: "waiting"; sn: string; at: number }
   | { type: "idle"; sn: string; at: number }
@@ -56,12 +39,6 @@ export type YoujiuEvent =
   | { type: "delivered" | "rejected_inactive" | "expired" | "superseded" | "cancelled"; sn: string; memberId: number; scene: string; at: number }
   | { type: "qr_session"; value: string; scene: string | null; at: number };
 
-export const QR_REDELIVERY_MS = 10_000;
-export const QR_SESSION_WINDOW_MS = 30_000;
-/** A poll after this gap starts a new session (its first poll is captured). */
-export const POLL_SESSION_GAP_MS = 10_000;
-/** Waiting records and QR sessions of devices silent this long are dropped (security issue, point 4). */
-export const PRUNE_AFTER_MS = 10 * 60_000;
 /** Remote addresses remembered with their SN, at most. */
 const MAX_ADDRESSES = 10_000;
 
@@ -69,16 +46,18 @@ export type PushResult = "ok" | "error:DEVICE_NOT_WAITING" | "error:MEMBER_NOT_F
 
 export class YoujiuService {
   readonly waiting = new Map<string, WaitingRecord>();
-  readonly qrBindings = new Map<string, QrBinding>();
-  readonly qrSessions = new Map<string, QrSession>();
   /** Last remote IP seen with each verified SN (to tie QR sessions to devices). */
   readonly snByIp = new Map<string, string>();
+  /** QR bindings and the sessions of the codes devices show (qr.ts). */
+  readonly qr: QrLogins;
   private readonly listeners = new Set<(e: YoujiuEvent) => void>();
 
   constructor(
     private readonly deps: Deps,
     private readonly members: MemberLookup,
-  ) {}
+  ) {
+    this.qr = new QrLogins(deps, members, this.snByIp, (e) => this.emit(e));
+  }
 
   private sweeper: ReturnType<typeof setInterval> | null = null;
   private prunedAt = 0;
@@ -94,8 +73,7 @@ export class YoujiuService {
       const live = r.pendingPush && (r.pendingPush.status === "pending" || r.pendingPush.status === "delivering");
       if (now - r.lastPollAt > PRUNE_AFTER_MS && !live) this.waiting.delete(sn);
     }
-    for (const [k, q] of this.qrSessions) if (now - q.lastPoll > PRUNE_AFTER_MS) this.qrSessions.delete(k);
-    for (const [k, b] of this.qrBindings) if (now > b.expiresAt && (b.deliveredAt === null || now - b.deliveredAt > QR_REDELIVERY_MS)) this.qrBindings.delete(k);
+    this.qr.prune(now);
     while (this.snByIp.size > MAX_ADDRESSES) this.snByIp.delete(this.snByIp.keys().next().value!);
   }
 
@@ -118,6 +96,12 @@ export class YoujiuService {
       }
     };
   }
+  /** Stops the live view's sweep (server stop); listeners that subscribe again start it again. */
+  stop(): void {
+    if (this.sweeper) clearInterval(this.sweeper);
+    this.sweeper = null;
+  }
+
   private emit(e: YoujiuEvent): void {
     for (const l of this.listeners) {
       try {
@@ -203,74 +187,16 @@ export class YoujiuService {
     return "ok";
   }
 
-  bindQr(value: string, memberId: number): "ok" | "error:MEMBER_NOT_FOUND" | "error:MEMBER_INACTIVE" {
-    const m = this.members.profile(memberId);
-    if (!m) return "error:MEMBER_NOT_FOUND";
-    if (m.status !== "active") return "error:MEMBER_INACTIVE";
-    const now = this.deps.now();
-    this.qrBindings.set(qrKey(value), {
-      memberId,
-      boundAt: now,
-      expiresAt: now + this.setting("youjiu.qrBindingTtlSeconds") * 1000,
-      deliveredAt: null,
-      answer: null,
-    });
-    return "ok";
+  /** QR logins (qr.ts); a poll also prunes what silent devices left behind. */
+  bindQr(value: string, memberId: number): ReturnType<QrLogins["bind"]> {
+    return this.qr.bind(value, memberId);
   }
-
-  /** A QR poll: the live binding for the value (or a just-delivered one), and the session is refreshed. */
-  qrPoll(value: string, scene: string | null, sn: string | null, remoteIp: string | null): { binding: QrBinding | null; firstOfSession: boolean } {
-    const now = this.deps.now();
-    this.prune(now);
-    const key = qrKey(value);
-    let s = this.qrSessions.get(key);
-    const firstOfSession = !s || now - s.lastPoll > POLL_SESSION_GAP_MS;
-    const deviceSn = sn ?? (remoteIp ? (this.snByIp.get(remoteIp) ?? null) : null);
-    if (!s || firstOfSession) {
-      s = { value: key, scene, firstSeen: now, lastPoll: now, sn: deviceSn, remoteIp };
-      this.qrSessions.set(key, s);
-      this.emit({ type: "qr_session", value: key, scene, at: now });
-    } else {
-      s.lastPoll = now;
-      s.scene = scene ?? s.scene;
-      s.sn = deviceSn ?? s.sn;
-    }
-    const b = this.qrBindings.get(key);
-    if (!b) return { binding: null, firstOfSession };
-    if (b.deliveredAt !== null) {
-      if (now - b.deliveredAt <= QR_REDELIVERY_MS) return { binding: b, firstOfSession };
-      this.qrBindings.delete(key);
-      return { binding: null, firstOfSession };
-    }
-    if (now > b.expiresAt) {
-      this.qrBindings.delete(key);
-      return { binding: null, firstOfSession };
-    }
-    return { binding: b, firstOfSession };
+  qrPoll(value: string, scene: string | null, sn: string | null, remoteIp: string | null): ReturnType<QrLogins["poll"]> {
+    this.prune();
+    return this.qr.poll(value, scene, sn, remoteIp);
   }
-
-  /** The SN of the device whose live QR session shows this value (known from its token), or null. */
-  qrOwner(value: string, now = this.deps.now()): string | null {
-    const s = this.qrSessions.get(qrKey(value));
-    return s && now - s.lastPoll <= QR_SESSION_WINDOW_MS ? s.sn : null;
-  }
-
-  qrDelivered(value: string, answer: unknown): void {
-    const b = this.qrBindings.get(qrKey(value));
-    if (b && b.deliveredAt === null) {
-      b.deliveredAt = this.deps.now();
-      b.answer = answer;
-    }
-  }
-
-  /** Sessions polled in the last 30 s. */
   activeQrSessions(now = this.deps.now()): QrSession[] {
-    const out: QrSession[] = [];
-    for (const [k, s] of this.qrSessions) {
-      if (now - s.lastPoll <= QR_SESSION_WINDOW_MS) out.push(s);
-      else if (now - s.lastPoll > 10 * QR_SESSION_WINDOW_MS) this.qrSessions.delete(k);
-    }
-    return out.sort((a, b) => b.lastPoll - a.lastPoll);
+    return this.qr.active(now);
   }
 
   /** Waiting records with their readiness for push. */

@@ -49,6 +49,11 @@ export function errBody(name: ErrName) {
 
 // ---- scenes and messages ----------------------------------------------------------
 
+/** A poll after this gap starts a new session (its first poll is captured). */
+export const POLL_SESSION_GAP_MS = 10_000;
+/** Waiting records and QR sessions of devices silent this long are dropped (security issue, point 4). */
+export const PRUNE_AFTER_MS = 10 * 60_000;
+
 export const XONE_SCENES = ["meas-composition", "meas-posture", "meas-girth", "meas-balance", "meas-3t"] as const;
 export const UPLUS_SCENES = ["meas-composition", "meas-composition-posture", "meas-composition-postpartum"] as const;
 export const ALL_SCENES = [...new Set<string>([...XONE_SCENES, ...UPLUS_SCENES])];

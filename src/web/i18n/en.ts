@@ -543,7 +543,7 @@ const en = {
   "setk.youjiu.countryCallingCode": "Country calling code",
   "seth.youjiu.countryCallingCode": "Used to match phone numbers typed with or without it, e.g. 86.",
   "setk.youjiu.extendData": "Send a login reference to devices",
-  "seth.youjiu.extendData": "The device keeps it with the measurement, so reports can be traced back.",
+  "seth.youjiu.extendData": "The member's integration data when it is set, otherwise a login reference. The device keeps it with the measurement, so reports can be traced back.",
   "setk.face.enabled": "Face login on XONE",
   "seth.face.enabled": "Recognise enrolled members by face, on this box. Off: the device is told face login is not available.",
   "setk.face.threshold": "Face match distance",

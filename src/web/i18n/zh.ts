@@ -544,7 +544,7 @@ const zh: Record<Key, string> = {
   "setk.youjiu.countryCallingCode": "国家区号",
   "seth.youjiu.countryCallingCode": "用于匹配带或不带区号输入的手机号，例如 86。",
   "setk.youjiu.extendData": "向设备发送登录关联信息",
-  "seth.youjiu.extendData": "设备会将其与测量一同保存，便于追溯报告。",
+  "seth.youjiu.extendData": "会员填写了对接数据时发送对接数据，否则发送登录关联信息。设备会将其与测量一同保存，便于追溯报告。",
   "setk.face.enabled": "XONE 人脸登录",
   "seth.face.enabled": "在本机上通过人脸识别已登记的会员。关闭时：设备会被告知不支持人脸登录。",
   "setk.face.threshold": "人脸匹配距离",
