@@ -1,7 +1,7 @@
 /**
  * What the staff page needs from /api/v1 that no other staff plugin serves (issue 8):
  *   GET /api/v1/members/:id/measurements   ?from&to&limit  a member's history from every source
- *   GET /api/v1/measurements/:id           one measurement with its report, its member and their last ones
+ *   GET /api/v1/measurements/:id           one measurement with its report, its member (and their age then, on the gym's calendar) and their last ones
  *   GET /api/v1/dashboard                  ?since&limit&offset  measurements made that day (newest first, paged), the claim queue size
  *   GET /api/v1/settings                   (admin) every setting in SETTING_DEFS with its schema (secrets masked)
  *   PUT /api/v1/settings/:key              (admin) change any of them: validated against its schema, audited (secrets as set/unset only)
@@ -14,6 +14,7 @@ import type { HistoryRow } from "../store/page-repo.ts";
 import { SECRET_MASK, SettingError } from "../store/settings-repo.ts";
 import { SETTING_DEFS, isSettingKey, settingDef, type SettingKey } from "../config/settings.ts";
 import { actor, type StaffGuard } from "./guard.ts";
+import { ageOn } from "../core/age.ts";
 
 export function measurementView(r: MeasurementRow & { device_name?: string | null; device_model?: string | null }) {
   return {
@@ -87,7 +88,9 @@ export const webSupportApi = (deps: Deps, guard: StaffGuard) => {
         if (!r) throw new AppError(404, "not_found", `measurement ${params.id} does not exist`);
         const member = r.member_id ? members.get(r.member_id) : null;
         const history = r.member_id ? page.lastBefore(r.member_id, r.measured_at + 1, 8).map(measurementView) : [];
-        return { measurement: measurementView(r), member, history };
+        // The member's age on the day of the weighing, on the gym's calendar (core/age.ts: the one age function).
+        const ageAtMeasurement = member?.birthday ? ageOn(member.birthday, r.measured_at, deps.settings.get("gym.timeZone")) : null;
+        return { measurement: measurementView(r), member, history, ageAtMeasurement };
       },
       { params: t.Object({ id: t.Integer({ minimum: 1 }) }), detail: { summary: "One measurement, its report, its member and their last ones", tags: ["measurements"] } },
     )

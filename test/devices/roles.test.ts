@@ -3,6 +3,7 @@
  * they arrive later (a receive time leaking into an idempotency key is caught), a Youjiu push survives a
  * failed delivery write, ages are taken on the gym's calendar, and a member's extend data reaches the device.
  */
+import { signIn } from "../staff/session.ts";
 import { describe, expect, test } from "bun:test";
 import { SignJWT } from "jose";
 import { seedWorld } from "../fixtures/world.ts";
@@ -155,6 +156,10 @@ describe("ages on the gym's calendar", () => {
       const row = h.rt.repos.measurements.byId(h.q("SELECT id FROM measurements")[0]!.id as number)!;
       const claimed = h.rt.roles.map((r) => r.claimReport?.(row, 1002)).find((r) => r) as { indicators: { age: number } };
       expect(claimed.indicators.age).toBe(age);
+      // The result sheet's age (GET /measurements/:id) is the same calendar's, not the browser's.
+      const staff = await signIn(h.rt, h.app, { role: "staff" });
+      const sheet = (await staff.call("GET", `/api/v1/measurements/${row.id}`)).body as { ageAtMeasurement: number | null };
+      expect(sheet.ageAtMeasurement).toBe(age);
     });
 
     test(`Yolanda derived fields: ${tz} → ${age}`, async () => {

@@ -60,15 +60,6 @@ function boneRange(sex: string, w: number): Range | null {
 }
 const scale = (r: Range | null, w: number): Range | null => (r ? [(r[0] * w) / 100, (r[1] * w) / 100] : null);
 
-function ageOn(birthday: string | null, at: number): number | null {
-  if (!birthday) return null;
-  const b = new Date(birthday + "T00:00:00");
-  const d = new Date(at);
-  let a = d.getFullYear() - b.getFullYear();
-  if (d.getMonth() < b.getMonth() || (d.getMonth() === b.getMonth() && d.getDate() < b.getDate())) a--;
-  return a;
-}
-
 /** The column heads over a group of bars. */
 function ScaleHead() {
   return (
@@ -136,13 +127,13 @@ export function Report({ id }: { id: number }) {
   const r = useLoad(() => call(() => api.measurements({ id }).get()), [id]);
   if (r.error) return <ErrorMsg error={r.error} />;
   if (!r.data) return <p>{t("common.loading")}</p>;
-  const { measurement: m, member, history } = r.data;
+  const { measurement: m, member, history, ageAtMeasurement } = r.data;
   const rep = m.report as Record<string, unknown> | null;
   const g = (k: string) => rnum(rep, k);
   const W = g("weight") ?? m.weightKg;
   const sex = member?.sex ?? "unspecified";
   const H = member?.heightCm ?? null;
-  const age = (rep && typeof rep.age === "number" ? rep.age : null) ?? ageOn(member?.birthday ?? null, m.measuredAt);
+  const age = (rep && typeof rep.age === "number" ? rep.age : null) ?? ageAtMeasurement;
   const SW = g("standard_weight") ?? (H ? 22 * (H / 100) ** 2 : null);
   const fatKg = g("fat_weight");
   const waterKg = g("water_content") ?? (g("water") != null ? (W * g("water")!) / 100 : null);
