@@ -4,34 +4,18 @@
  * is test/foundation/http.test.ts's 503 with a closed database.)
  */
 import { describe, expect, test } from "bun:test";
-import type { MemberInput } from "../../src/store/members-repo.ts";
+import { withDefaults } from "../../src/staff/member-input.ts";
 import { runtimePerTest } from "../helpers.ts";
 
 const fresh = runtimePerTest();
 
-const blank: MemberInput = {
-  memberNo: null,
-  name: "x",
-  nickname: null,
-  phone: null,
-  email: null,
-  sex: "unspecified",
-  birthday: null,
-  heightCm: null,
-  referenceWeightKg: null,
-  goalWeightKg: null,
-  athlete: false,
-  avatarUrl: null,
-  notes: null,
-  extendData: null,
-};
 
 describe("DevicesRepo.update (PATCH /devices/:id)", () => {
   test("writes exactly the fields given: left out kept, null cleared, booleans and zero stored as such", async () => {
     const h = fresh();
     const { devices, members } = h.rt.repos;
     const id = await h.rt.writes.enqueue(() => devices.seen({ vendor: "lefu", deviceKey: "AA", approveNew: false }, h.rt.now()).id);
-    const member = await h.rt.writes.enqueue(() => members.create({ ...blank, name: "Ann" }, 0).id);
+    const member = await h.rt.writes.enqueue(() => members.create(withDefaults({ name: "Ann" }), 0).id);
     const pick = () => {
       const d = devices.byId(id)!;
       return { name: d.name, notes: d.notes, approved: d.approved, blocked: d.blocked, mode: d.impedance_mode, def: d.default_member_id, unit: d.unit_override };
@@ -61,9 +45,9 @@ describe("MembersRepo login look-ups (devices/youjiu/lookup.ts)", () => {
     const h = fresh();
     const { members } = h.rt.repos;
     const [a, b, c] = await h.rt.writes.enqueue(() => {
-      const a = members.create({ ...blank, name: "A", phone: "07700 900123", email: " Ann@Example.org ", memberNo: "GY-1" }, 0);
-      const b = members.create({ ...blank, name: "B", phone: "+44 7700 900123" }, 0);
-      const c = members.create({ ...blank, name: "C", phone: "13800138000" }, 0);
+      const a = members.create(withDefaults({ name: "A", phone: "07700 900123", email: " Ann@Example.org ", memberNo: "GY-1" }), 0);
+      const b = members.create(withDefaults({ name: "B", phone: "+44 7700 900123" }), 0);
+      const c = members.create(withDefaults({ name: "C", phone: "13800138000" }), 0);
       members.addCredential(a.id, "card", "3735928559", null, 0);
       members.addCredential(c.id, "code", "QR-Seven", null, 0);
       return [a.id, b.id, c.id] as const;
