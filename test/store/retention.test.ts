@@ -1,16 +1,24 @@
 /** Issue 18 §5: capture retention in small batches that let device writes through, then space given back. */
 import { expect, test } from "bun:test";
-import { CapturesRepo } from "../../src/store/captures-repo.ts";
 import { MAX_BATCH, pruneCaptures } from "../../src/store/retention.ts";
 import { runtimePerTest } from "../helpers.ts";
 
 const fresh = runtimePerTest();
 const DAY = 86_400_000;
 
+/** 3,000 captures of 3 KB each, 40 days old: past a 30-day retention, and enough pages to give back in many steps. */
+function oldCaptures(h: ReturnType<typeof fresh>, now: number): void {
+  const { captures } = h.rt.repos;
+  h.rt.db.transaction(() => {
+    for (let i = 0; i < 3000; i++)
+      captures.insert({ receivedAt: now - 40 * DAY + i, remoteIp: null, method: "POST", rawPath: "/lefu/wifi/record", router: "lefu", routeKey: "record", pathPrefix: null, headers: { a: "b" }, bodyText: "x".repeat(3000), bodyBytes: 3000, parseStatus: "ok", authResult: null, responseStatus: 200, responseBody: "{}", deviceId: null });
+  })();
+}
+
 test("old ordinary captures go in batches, flagged and recent ones stay, measurements keep their rows; device writes interleave; pages are freed", async () => {
   const h = fresh();
   const db = h.rt.db;
-  const captures = new CapturesRepo(db);
+  const { captures } = h.rt.repos;
   const now = h.clock.now();
   const cap = (receivedAt: number, flags: { unknownPath?: boolean; quarantine?: boolean } = {}) =>
     captures.insert({ receivedAt, remoteIp: null, method: "POST", rawPath: "/lefu/wifi/record", router: "lefu", routeKey: "record", pathPrefix: null, headers: { a: "b" }, bodyText: "x".repeat(2000), bodyBytes: 2000, parseStatus: "ok", authResult: null, responseStatus: 200, responseBody: "{}", deviceId: null, ...flags });
@@ -111,12 +119,8 @@ test("freed pages go back in steps that stay short: no step moves more than VACU
   const { VACUUM_PAGES } = await import("../../src/store/retention.ts");
   const h = fresh();
   const db = h.rt.db;
-  const captures = new CapturesRepo(db);
   const now = h.clock.now();
-  db.transaction(() => {
-    for (let i = 0; i < 3000; i++)
-      captures.insert({ receivedAt: now - 40 * DAY + i, remoteIp: null, method: "POST", rawPath: "/lefu/wifi/record", router: "lefu", routeKey: "record", pathPrefix: null, headers: { a: "b" }, bodyText: "x".repeat(3000), bodyBytes: 3000, parseStatus: "ok", authResult: null, responseStatus: 200, responseBody: "{}", deviceId: null });
-  })();
+  oldCaptures(h, now);
   const report = await pruneCaptures(db, h.rt.writes, now - 30 * DAY, { pauseMs: 0 });
   expect(report.pagesFreed).toBeGreaterThan(2000);
   expect(db.query("PRAGMA freelist_count").get()).toEqual({ freelist_count: 0 });
@@ -130,12 +134,8 @@ test("a server stopping in the middle of giving pages back ends the prune quietl
   const { until } = await import("../helpers.ts");
   const h = fresh();
   const db = h.rt.db;
-  const captures = new CapturesRepo(db);
   const now = h.clock.now();
-  db.transaction(() => {
-    for (let i = 0; i < 3000; i++)
-      captures.insert({ receivedAt: now - 40 * DAY + i, remoteIp: null, method: "POST", rawPath: "/lefu/wifi/record", router: "lefu", routeKey: "record", pathPrefix: null, headers: { a: "b" }, bodyText: "x".repeat(3000), bodyBytes: 3000, parseStatus: "ok", authResult: null, responseStatus: 200, responseBody: "{}", deviceId: null });
-  })();
+  oldCaptures(h, now);
   const free = db.query("PRAGMA freelist_count");
   let most = 0;
   const prune = pruneCaptures(db, h.rt.writes, now - 30 * DAY).then(
