@@ -17,11 +17,12 @@ import { healthPlugin } from "./http/health.ts";
 import { HostAllowList } from "./http/hosts.ts";
 import { remoteAddress } from "./http/remote.ts";
 import { checkStaffBody, setBodyDeadline } from "./http/body-deadline.ts";
-import { deviceRouter } from "./devices/pipeline.ts";
+import { deviceDispatcher, deviceRouter, type DeviceDispatch } from "./devices/pipeline.ts";
 import { claimReportOf } from "./devices/role.ts";
 import { metricsPlugin } from "./http/metrics.ts";
 import { webhookMetrics } from "./integrations/sender.ts";
 import { noteStart, observe } from "./http/observe.ts";
+import { API_HEADERS, isApiPath } from "./http/api-headers.ts";
 import { auditApi } from "./staff/audit.ts";
 import { authApi } from "./staff/auth.ts";
 import { claimsApi } from "./staff/claims.ts";
@@ -38,23 +39,7 @@ import { webSupportApi } from "./staff/web-support.ts";
 import { pageApi } from "./staff/page-api.ts";
 import { webPlugin } from "./web/plugin.ts";
 
-/** Headers of every answer under /api (issue 13, point 10); Elysia adds set.headers to returned Responses too. */
-export const API_HEADERS = { "cache-control": "no-store", "x-content-type-options": "nosniff" } as const;
-
-/** Over-inclusive on purpose (decoded, any case, any slashes): extra headers on a non-API answer harm nothing. */
-function isApiPath(request: Request): boolean {
-  const url = request.url;
-  const q = url.indexOf("?");
-  let path = q < 0 ? url : url.slice(0, q);
-  try {
-    path = decodeURIComponent(path);
-  } catch {
-    /* keep it raw */
-  }
-  return /\/api(?:[/?#]|$)/i.test(path);
-}
-
-export function createApp(deps: Deps) {
+export function createApp(deps: Deps, devices: DeviceDispatch = deviceDispatcher(deps, deps.roles)) {
   const { log, config } = deps;
   const audit = deps.repos.audit;
   const staffOptions = { actor, audit: audit.record.bind(audit) };
@@ -71,7 +56,7 @@ export function createApp(deps: Deps) {
     })
     // The device roles (deps.roles, devices/roles.ts) answer in one onRequest hook, in the order of
     // device-protocols §1.3, with their own body limits and error envelopes (devices/pipeline.ts).
-    .use(deviceRouter(deps, deps.roles))
+    .use(deviceRouter(deps, deps.roles, devices))
     // Past the device routers: only the box's own names (DNS rebinding defence, http/hosts.ts).
     .onRequest(({ request, set }) => {
       if (!hosts.allowed(request.headers.get("host") ?? new URL(request.url).host)) {

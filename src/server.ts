@@ -4,6 +4,12 @@
  * `bodydock serve` and tests call it; it does not import the CLI (main.ts does).
  */
 import { createApp } from "./app.ts";
+import { deviceDispatcher } from "./devices/pipeline.ts";
+import { API_HEADERS, isApiPath } from "./http/api-headers.ts";
+import { setBodyDeadline } from "./http/body-deadline.ts";
+import { errorResponse } from "./http/errors.ts";
+import { noteStart } from "./http/observe.ts";
+import { remoteAddress } from "./http/remote.ts";
 import type { Config } from "./config/config.ts";
 import type { Logger } from "./log.ts";
 import { openRuntime, type Runtime } from "./runtime.ts";
@@ -52,6 +58,11 @@ function startMaintenance(rt: Runtime): ReturnType<typeof setInterval> {
   return timer;
 }
 
+function withHeaders(res: Response, headers: Record<string, string>): Response {
+  for (const [k, v] of Object.entries(headers)) res.headers.set(k, v);
+  return res;
+}
+
 /** A start-up refusal with a plain message for the operator (exit code 1): port taken, data folder in use. */
 export class ListenError extends Error {}
 
@@ -74,11 +85,47 @@ export async function startServer(config: Config, opts: { log?: Logger; now?: ()
   }
   const { log } = runtime;
   if (runtime.migration.applied.length) log.info("database migrated", { from: runtime.migration.from, to: runtime.migration.to });
-  const app = createApp(runtime);
+  const devices = deviceDispatcher(runtime, runtime.roles);
+  const app = createApp(runtime, devices);
+  // Elysia's handler, compiled now rather than on the first request.
+  const elysia = app.fetch;
+  const bodyTimeoutMs = config.bodyTimeout * 1000;
+  let server: Bun.Server<undefined>;
   try {
+    // The server is Bun's, not Elysia's listen(): device requests (most of a box's traffic) go straight
+    // to the device roles, with the bookkeeping app.ts's first hook does for everything else (remote
+    // address, start time, body deadline, /api headers); everything else is Elysia's. The same dispatcher
+    // is mounted in the app, so app.handle (tests) answers device requests alike.
     // reusePort: false. Elysia asks for SO_REUSEPORT by default, and then a second server on the
     // same port starts happily and the kernel splits the traffic (push logins included) between them.
-    app.listen({ port: config.port, hostname: config.host, maxRequestBodySize: SERVER_MAX_BODY, reusePort: false });
+    server = Bun.serve({
+      port: config.port,
+      hostname: config.host,
+      maxRequestBodySize: SERVER_MAX_BODY,
+      reusePort: false,
+      idleTimeout: 30,
+      development: false,
+      fetch(request, srv) {
+        let answer: Promise<Response> | null;
+        try {
+          const remote = remoteAddress(srv, request);
+          noteStart(request, remote);
+          setBodyDeadline(request, bodyTimeoutMs);
+          answer = devices(request, remote);
+        } catch (e) {
+          return errorResponse("UNKNOWN", e, request, log);
+        }
+        if (answer === null) return elysia(request);
+        return answer.then(
+          (res) => (isApiPath(request) ? withHeaders(res, API_HEADERS) : res),
+          (e: unknown) => errorResponse("UNKNOWN", e, request, log),
+        );
+      },
+    });
+    // Elysia's context (`server` in handlers: the client's address) reads the server through getServer()
+    // (private in its types). Not app.server: Elysia's compile() would reload a server it finds there with
+    // its own fetch, and the device path would silently go through the framework again.
+    (app as unknown as { getServer(): unknown }).getServer = () => server;
   } catch (e) {
     await runtime.close();
     lock.release();
@@ -87,7 +134,7 @@ export async function startServer(config: Config, opts: { log?: Logger; now?: ()
       `cannot listen on ${config.host}:${config.port}: ${code === "EADDRINUSE" ? "the port is already in use (is bodydock already running?)" : (e as Error).message}`,
     );
   }
-  const port = app.server!.port!;
+  const port = server.port!;
   log.info("listening", { version: runtime.version, host: config.host, port, dataDir: config.dataDir });
   const maintenance = startMaintenance(runtime);
   // The device roles' background work (Yolanda: WSP-Lite reports from the on-site relay, spec §3.7.2).
@@ -98,12 +145,12 @@ export async function startServer(config: Config, opts: { log?: Logger; now?: ()
     runtime,
     port,
     get pendingRequests() {
-      return app.server?.pendingRequests ?? 0;
+      return server.pendingRequests;
     },
     async stop() {
       clearInterval(maintenance);
       for (const stop of stopRoles) stop?.();
-      await app.server?.stop(false);
+      await server.stop(false);
       await stopIntegrations();
       await runtime.close();
       lock.release();

@@ -96,22 +96,42 @@ export async function runRole<R>(deps: Deps, role: DeviceRole<R>, route: R, info
   return r.response;
 }
 
+/** Answers a device request, or returns null when no role takes its path (it is not a device request). */
+export type DeviceDispatch = (request: Request, remote: string | null) => Promise<Response> | null;
+
 /**
- * The device router: one onRequest hook, before Elysia's body parser can reject a device's odd
- * Content-Type (§1.3). The first role whose matcher takes the normalised path answers, in list order.
+ * The device roles' dispatcher: the first role whose matcher takes the normalised path answers, in
+ * list order (§1.3). The server (server.ts) calls it before Elysia sees the request: device traffic is
+ * most of a box's requests and needs nothing of the framework. `deviceRouter` mounts the same
+ * dispatcher in Elysia for `app.handle` (tests, in process).
  */
-export function deviceRouter(deps: Deps, roles: readonly AnyRole[]) {
-  return new Elysia({ name: "device-roles" }).onRequest(async ({ request, server, set }) => {
+export function deviceDispatcher(deps: Deps, roles: readonly AnyRole[]): DeviceDispatch {
+  return (request, remote) => {
     const path = devicePath(request);
     for (const role of roles) {
       const route = role.match(path);
       if (route === null) continue;
       const info = role.describe(route);
-      const res = await runRole(deps, role, route, info, request, remoteAddress(server, request));
-      set.status = res.status;
-      observe(deps, request, info.label, res.status);
-      return res;
+      return runRole(deps, role, route, info, request, remote).then((res) => {
+        observe(deps, request, info.label, res.status);
+        return res;
+      });
     }
+    return null;
+  };
+}
+
+/**
+ * The device router inside Elysia: one onRequest hook, before Elysia's body parser can reject a
+ * device's odd Content-Type (§1.3). Over a socket, server.ts has answered device requests already.
+ */
+export function deviceRouter(deps: Deps, roles: readonly AnyRole[], dispatch: DeviceDispatch = deviceDispatcher(deps, roles)) {
+  return new Elysia({ name: "device-roles" }).onRequest(async ({ request, server, set }) => {
+    const answer = dispatch(request, remoteAddress(server, request));
+    if (answer === null) return;
+    const res = await answer;
+    set.status = res.status;
+    return res;
   });
 }
 
@@ -136,7 +156,7 @@ export async function commitDeviceRequest(deps: Deps, request: Request, remote: 
       let captureId = 0;
       // Jobs run one after another, so the first overflow of the minute makes the row the others share.
       const overflowId = decision.kind === "overflow" ? budget.overflowId(remote) : null;
-      if (overflowId !== null && captures.byId(overflowId)) {
+      if (overflowId !== null && captures.exists(overflowId)) {
         captureId = overflowId;
       } else if (!h.skipCapture) {
         const limited = decision.kind !== "full";

@@ -58,7 +58,8 @@ export const errorHandler = (log: Logger) =>
     return res;
   });
 
-function errorResponse(code: string | number, error: unknown, request: Request, log: Logger): Response {
+/** The answer to an error: a known one gets its status, anything else 500 (and an error log line). */
+export function errorResponse(code: string | number, error: unknown, request: Request, log: Logger): Response {
   if (error instanceof AppError) return jsonError(error.status, error.code, error.message, error.extra, error.headers);
   // A device body that ran past its deadline (devices/common/body.ts): 408 and the connection closed.
   if (error instanceof BodyTimeoutError) return bodyTimeout();
