@@ -54,6 +54,7 @@ export interface CaptureRow {
 export class CapturesRepo {
   private readonly insertStmt: Statement<{ id: number }>;
   private readonly byIdStmt: Statement<CaptureRow, [number]>;
+  private readonly existsStmt: Statement<{ one: number }, [number]>;
   private readonly flaggedStmt: Statement<CaptureRow, [number]>;
   private readonly dismissStmt: Statement<unknown, [number]>;
   private readonly pruneStmt: Statement<unknown, [number, number]>;
@@ -68,6 +69,7 @@ export class CapturesRepo {
         $parseStatus, $authResult, $responseStatus, $responseBody, $deviceId, $unknownPath, $quarantine, $authFailure, $duplicate)
       RETURNING id`);
     this.byIdStmt = db.query("SELECT * FROM captures WHERE id = ?");
+    this.existsStmt = db.query("SELECT 1 AS one FROM captures WHERE id = ?");
     this.flaggedStmt = db.query(
       "SELECT * FROM captures WHERE (unknown_path = 1 OR quarantine = 1) AND dismissed = 0 ORDER BY id DESC LIMIT ?",
     );
@@ -116,6 +118,10 @@ export class CapturesRepo {
 
   byId(id: number): CaptureRow | null {
     return this.byIdStmt.get(id);
+  }
+  /** Whether the row exists (without reading its headers and bodies). */
+  exists(id: number): boolean {
+    return this.existsStmt.get(id) !== null;
   }
   /** Unknown-path and quarantine captures that staff have not dismissed. */
   flagged(limit = 100): CaptureRow[] {

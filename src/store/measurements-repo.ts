@@ -101,7 +101,7 @@ export interface LefuIdentityRow {
 }
 
 export class MeasurementsRepo {
-  private readonly insertStmt: Statement<{ id: number }>;
+  private readonly insertStmt: Statement<MeasurementRow>;
   private readonly byIdemStmt: Statement<MeasurementRow, [string]>;
   private readonly byIdStmt: Statement<MeasurementRow, [number]>;
   private readonly quarantineStmt: Statement<unknown>;
@@ -128,7 +128,7 @@ export class MeasurementsRepo {
         $backlogCurrent, $rssi, $dataType, $lefuMemberid, $lefuUserid, $captureId, $rawItem, $indicators, $indicatorsNote,
         $profileMemberId, $hmac, $resistance, $secResistance, $modelId, $userIndex, $definiteFlag, $resistanceFlag, CASE WHEN $memberId IS NULL THEN NULL ELSE $receivedAt END)
       ON CONFLICT (idem_key) DO NOTHING
-      RETURNING id`);
+      RETURNING *`);
     this.byIdemStmt = db.query("SELECT * FROM measurements WHERE idem_key = ?");
     this.byIdStmt = db.query("SELECT * FROM measurements WHERE id = ?");
     this.quarantineStmt = db.query(
@@ -199,8 +199,8 @@ export class MeasurementsRepo {
       resistanceFlag: m.resistanceFlag ?? null,
     } as never);
     if (!row) return null;
-    // Its events go to the outbox in this same transaction (issue 17).
-    this.outbox.measurementStored(this.byIdStmt.get(row.id)!, m.receivedAt);
+    // Its events go to the outbox in this same transaction (issue 17); RETURNING * is the row as stored.
+    this.outbox.measurementStored(row, m.receivedAt);
     return row.id;
   }
 
