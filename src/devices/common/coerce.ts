@@ -4,8 +4,17 @@
  */
 export type Obj = Record<string, unknown>;
 
+/** Normalised keys seen so far: devices send the same few dozen keys on every request. Bounded (crafted keys). */
+const normalised = new Map<string, string>();
+
 export function keynorm(k: string): string {
-  return k.toLowerCase().replace(/[\s_-]/g, "");
+  let n = normalised.get(k);
+  if (n === undefined) {
+    n = k.toLowerCase().replace(/[\s_-]/g, "");
+    if (normalised.size >= 4096) normalised.clear();
+    normalised.set(k, n);
+  }
+  return n;
 }
 
 export function isObj(v: unknown): v is Obj {
