@@ -10,9 +10,13 @@
  *   backup-vacuum  the same with VACUUM INTO (the method it replaced; another process at nice 10);
  *   prune-alone  the same prune in this process with nothing else running: batches, the longest one,
  *             pages freed (how long the write queue is held at most).
+ * The scales upload in a closed loop (each sends its next upload as soon as it has the answer: the box
+ * saturated, latency mostly queueing), or with --rate N at N uploads/s in all, spread over the scales
+ * (each scale waits for its answer, then for its next turn): a busy gym's real traffic, where the
+ * latency shows what the housekeeping itself costs an upload.
  * For each: uploads/s and p50 / p99 / max of the uploads made during that window, the window's length.
  *
- * Usage: bun bench/housekeeping.ts [--dataset DIR] [--conns 32] [--only baseline,prune,backup,backup-vacuum,prune-alone]
+ * Usage: bun bench/housekeeping.ts [--dataset DIR] [--conns 32] [--rate N] [--only baseline,prune,backup,backup-vacuum,prune-alone]
  */
 import { Database } from "bun:sqlite";
 import { copyFileSync, existsSync, mkdirSync, mkdtempSync, rmSync, statSync } from "node:fs";
@@ -26,13 +30,15 @@ import { percentile, waitReady } from "./load.ts";
 
 const { values } = parseArgs({
   args: process.argv.slice(2),
-  options: { "backup-opts": { type: "string" }, slices: { type: "boolean" }, dataset: { type: "string" }, conns: { type: "string", default: "32" }, only: { type: "string", default: "baseline,prune,backup,prune-alone" } },
+  options: { "backup-opts": { type: "string" }, slices: { type: "boolean" }, dataset: { type: "string" }, conns: { type: "string", default: "32" }, rate: { type: "string" }, only: { type: "string", default: "baseline,prune,backup,prune-alone" } },
 });
 const root = join(import.meta.dir, "..");
 const bin = join(root, "dist/bodydock");
 if (!existsSync(bin)) throw new Error("build the binary first: npm run build");
 const datasetDir = resolve(values.dataset ?? join(root, ".bench-data/gym-20000m-3y-1000000"));
 const conns = Number(values.conns);
+/** Uploads per second in all (--rate), or 0 for a closed loop. */
+const rate = Number(values.rate ?? 0);
 const only = values.only!.split(",");
 const seed = (await Bun.file(join(root, "../shared/fixtures/lefu/torre-record-seed-example.json")).json()).request.body;
 const work = mkdtempSync(join(tmpdir(), "bodydock-housekeeping-"));
@@ -53,14 +59,23 @@ function setRetention(dir: string, days: number) {
   void rt.close();
 }
 
-/** Closed-loop uploads until stop() says so; each sample is [start ms, latency ms]. */
+/** Uploads (closed loop, or paced with --rate) until stop() says so; each sample is [start ms, latency ms]. */
 async function upload(url: string, stop: () => boolean): Promise<Array<[number, number]>> {
   runNo++;
   const samples: Array<[number, number]> = [];
   await Promise.all(
     Array.from({ length: conns }, async (_, client) => {
       let seq = 0;
+      // Paced: scale `client` starts at its own offset, then every conns / rate seconds (later when an answer was late).
+      const every = rate > 0 ? (conns / rate) * 1000 : 0;
+      let next = performance.now() + (every * client) / conns;
       while (!stop()) {
+        if (every > 0) {
+          const wait = next - performance.now();
+          if (wait > 0) await Bun.sleep(wait);
+          next = Math.max(next + every, performance.now());
+          if (stop()) break;
+        }
         const body = structuredClone(seed);
         body.sn = `CFE80508${String(client).padStart(4, "0")}`;
         body.list[0].timestamp = 1600000000 + runNo * 10_000_000 + seq++ * 64 + client;
@@ -89,7 +104,7 @@ async function serve(dir: string) {
   return { url: `http://127.0.0.1:${p}/lefu/wifi/torre/record`, stop: async () => (proc.kill("SIGTERM"), await proc.exited) };
 }
 
-console.log(`housekeeping at size: ${datasetDir}, ${conns} scales uploading; load average ${(await Bun.file("/proc/loadavg").text()).split(" ").slice(0, 3).join(" ")}`);
+console.log(`housekeeping at size: ${datasetDir}, ${conns} scales uploading ${rate > 0 ? `${rate} uploads/s in all` : "in a closed loop"}; load average ${(await Bun.file("/proc/loadavg").text()).split(" ").slice(0, 3).join(" ")}`);
 
 if (only.includes("baseline")) {
   const dir = copyDataset("baseline");
