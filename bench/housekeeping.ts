@@ -19,14 +19,14 @@
  * Usage: bun bench/housekeeping.ts [--dataset DIR] [--conns 32] [--rate N] [--only baseline,prune,backup,backup-vacuum,prune-alone]
  */
 import { Database } from "bun:sqlite";
-import { copyFileSync, existsSync, mkdirSync, mkdtempSync, rmSync, statSync } from "node:fs";
+import { existsSync, mkdirSync, mkdtempSync, rmSync, statSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join, resolve } from "node:path";
 import { parseArgs } from "node:util";
 import { memoryLogger } from "../src/log.ts";
 import { openRuntime } from "../src/runtime.ts";
 import { pruneCaptures } from "../src/store/retention.ts";
-import { percentile, waitReady } from "./load.ts";
+import { copyForBench, percentile, waitReady } from "./load.ts";
 
 const { values } = parseArgs({
   args: process.argv.slice(2),
@@ -49,7 +49,7 @@ let runNo = 0;
 function copyDataset(name: string): string {
   const dir = join(work, name);
   mkdirSync(dir, { recursive: true });
-  copyFileSync(join(datasetDir, "bodydock.sqlite"), join(dir, "bodydock.sqlite"));
+  copyForBench(join(datasetDir, "bodydock.sqlite"), join(dir, "bodydock.sqlite"));
   return dir;
 }
 

@@ -14,12 +14,12 @@
  *   (npm run build first; the dataset is built with bench/dataset.ts when DIR has none)
  */
 import { Database } from "bun:sqlite";
-import { copyFileSync, existsSync, mkdirSync, mkdtempSync, rmSync } from "node:fs";
+import { existsSync, mkdirSync, mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join, resolve } from "node:path";
 import { parseArgs } from "node:util";
 import { buildDataset } from "./dataset.ts";
-import { closedLoop, type LoadResult, waitReady } from "./load.ts";
+import { closedLoop, copyForBench, type LoadResult, waitReady } from "./load.ts";
 
 const { values } = parseArgs({
   args: process.argv.slice(2),
@@ -79,7 +79,7 @@ async function one(server: string, concurrency: number): Promise<LoadResult & { 
   } else {
     const data = join(dir, "data");
     mkdirSync(data);
-    if (server === "dataset") copyFileSync(join(datasetDir, "bodydock.sqlite"), join(data, "bodydock.sqlite"));
+    if (server === "dataset") copyForBench(join(datasetDir, "bodydock.sqlite"), join(data, "bodydock.sqlite"));
     cmd = [bin, "serve", "--port", String(p), "--host", "127.0.0.1", "--data-dir", data, "--log-level", "warn"];
   }
   const proc = Bun.spawn(cmd, { cwd: dir, env, stdout: "ignore", stderr: "inherit" });

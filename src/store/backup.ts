@@ -31,7 +31,7 @@ export interface BackupOptions {
    * connection to this database open: closing the lock's file would drop that connection's POSIX locks.
    */
   pages?: boolean;
-  /** Bytes per chunk (default 1 MiB), pause after each chunk (default 2 ms), fdatasync every N bytes (default 16 MiB). */
+  /** Bytes per chunk (default 1 MiB), pause after each chunk (default 2 ms), fdatasync every N bytes (default 2 MiB). */
   chunkBytes?: number;
   pauseMs?: number;
   syncBytes?: number;
@@ -198,7 +198,9 @@ function copyFile(dbFile: string, target: string, pageSize: number, opts: Backup
     const total = pages * pageSize;
     const chunk = Math.max(pageSize, Math.floor((opts.chunkBytes ?? 1 << 20) / pageSize) * pageSize);
     const pauseMs = opts.pauseMs ?? 2;
-    const syncBytes = opts.syncBytes ?? 16 << 20;
+    // 2 MiB: each flush of the copy is a few ms of disk time, which a device's commit (its fsync queued behind
+    // it) can wait out; with 16 MiB, uploads at 100/s had a p99 of 26 ms during a backup, with 2 MiB 9.5 ms.
+    const syncBytes = opts.syncBytes ?? 2 << 20;
     const buf = Buffer.alloc(chunk);
     let unsynced = 0;
     for (let at = 0; at < total; at += chunk) {
