@@ -35,7 +35,7 @@ export class FaceWorkerError extends Error {
 export class FaceWorker {
   private proc: Subprocess | null = null;
   private nextId = 1;
-  private readonly pending = new Map<number, { resolve(r: FaceResult | null): void; reject(e: Error): void; timer: Timer }>();
+  private readonly pending = new Map<number, { proc: Subprocess; resolve(r: FaceResult | null): void; reject(e: Error): void; timer: Timer }>();
   /** Resolves when the models are loaded. */
   ready: Promise<void> | null = null;
 
@@ -52,13 +52,14 @@ export class FaceWorker {
     return this.proc?.pid ?? null;
   }
 
-  private failAll(err: Error): void {
-    for (const [, p] of this.pending) (clearTimeout(p.timer), p.reject(err));
-    this.pending.clear();
+  /** Fails the requests sent to `proc` (a worker that exited; not those of the one started after it). */
+  private failAll(proc: Subprocess, err: Error): void {
+    for (const [id, p] of this.pending) if (p.proc === proc) (this.pending.delete(id), clearTimeout(p.timer), p.reject(err));
   }
 
   private start(): Subprocess {
-    if (this.proc) return this.proc;
+    // A worker that exited but whose exit is not handled yet is not used again.
+    if (this.proc && this.proc.exitCode === null && this.proc.signalCode === null) return this.proc;
     let readyResolve!: () => void, readyReject!: (e: Error) => void;
     this.ready = new Promise<void>((res, rej) => ((readyResolve = res), (readyReject = rej)));
     this.ready.catch(() => {});
@@ -79,7 +80,7 @@ export class FaceWorker {
         // A worker that died fails everything waiting and is spawned again on the next request.
         if (this.proc === proc) this.proc = null;
         const err = new FaceWorkerError("engine_failed", `the face worker exited (${signal ?? `code ${code}`})`);
-        this.failAll(err);
+        this.failAll(proc, err);
         readyReject(err);
       },
     });
@@ -104,8 +105,15 @@ export class FaceWorker {
         this.pending.delete(id);
         reject(new FaceWorkerError("timeout", "the face worker did not answer in time"));
       }, REQUEST_TIMEOUT_MS);
-      this.pending.set(id, { resolve, reject, timer });
-      proc.send({ id, bytes } satisfies WorkerRequest);
+      this.pending.set(id, { proc, resolve, reject, timer });
+      try {
+        proc.send({ id, bytes } satisfies WorkerRequest);
+      } catch (e) {
+        // The channel closed under us: the worker is exiting (its exit starts a new one next time).
+        this.pending.delete(id);
+        clearTimeout(timer);
+        reject(new FaceWorkerError("engine_failed", `the face worker could not be reached: ${String(e)}`));
+      }
     });
   }
 
