@@ -10,7 +10,7 @@ const outfile = process.argv[2] ?? "dist/bodydock";
 mkdirSync("dist", { recursive: true });
 const t0 = performance.now();
 // --splitting: the staff page's lazily imported modules (uPlot) become chunks of their own.
-// src/face/worker.ts is a second entry point: the face worker thread (new Worker) needs it in the binary.
-await $`bun build ./src/main.ts ./src/face/worker.ts --compile --minify --splitting --sourcemap --no-compile-autoload-dotenv --no-compile-autoload-bunfig --outfile ${outfile}`;
+// The face worker (src/face/worker.ts, the binary's `face-worker` command) is main.ts's lazily imported chunk.
+await $`bun build ./src/main.ts --compile --minify --splitting --sourcemap --no-compile-autoload-dotenv --no-compile-autoload-bunfig --outfile ${outfile}`;
 const mb = statSync(outfile).size / 1024 / 1024;
 console.log(`built ${outfile} (${mb.toFixed(1)} MiB) in ${((performance.now() - t0) / 1000).toFixed(1)} s`);

@@ -1,38 +1,35 @@
 /**
- * The face worker thread: decodes an image and describes its largest face with the engine.
- * Started lazily by FaceWorker (worker-client.ts) and kept warm; the main thread (device polls,
- * staff API) never runs inference. One request at a time, in arrival order.
+ * The face worker process: decodes an image and describes its largest face with the engine.
+ * Spawned lazily by FaceWorker (worker-client.ts) and kept warm; the server (device polls, staff
+ * API) never runs inference. One request at a time, in arrival order, over the IPC channel.
+ *
+ * A process of its own, not a thread of the server: the runtime's threads that inference keeps
+ * busy (JIT compilers, GC helpers, the allocator's scavenger, the image thread pool) are then this
+ * process's, and all of them are lowered (priority.ts), instead of being shared with the server at
+ * normal priority. Started from source as `bun src/face/worker.ts`, in the binary as
+ * `bodydock face-worker` (main.ts). It exits when the server's channel closes.
  */
 import { decodeRgba } from "./image.ts";
 import { describeLargest, initEngine } from "./engine.ts";
-import { FACE_WORKER_NICE, type WorkerReply, type WorkerRequest } from "./worker-client.ts";
+import { lowerProcess } from "./priority.ts";
+import type { WorkerReply, WorkerRequest } from "./worker-client.ts";
 
-declare const self: Worker;
+const send = (r: WorkerReply) => process.send!(r);
 
-/**
- * Linux keeps the nice value per thread, and setpriority(PRIO_PROCESS, 0, n) sets the calling
- * thread's: only inference is lowered, not the process. Best effort: elsewhere (or without a
- * glibc to open) the worker keeps the normal priority.
- */
-function lowerPriority(): void {
-  if (process.platform !== "linux") return;
-  try {
-    const { dlopen, FFIType } = require("bun:ffi") as typeof import("bun:ffi");
-    const libc = dlopen("libc.so.6", { setpriority: { args: [FFIType.i32, FFIType.u32, FFIType.i32], returns: FFIType.i32 } });
-    libc.symbols.setpriority(0, 0, FACE_WORKER_NICE);
-  } catch {
-    /* no libc.so.6 (musl) or no FFI: normal priority */
-  }
+if (!process.send) {
+  console.error("the face worker runs as a child of bodydock (it needs an IPC channel)");
+  process.exit(2);
 }
-lowerPriority();
+process.on("disconnect", () => process.exit(0));
+lowerProcess();
 
 let chain: Promise<unknown> = initEngine().then(
-  () => postMessage({ id: 0, ok: true, result: null, ms: 0 } satisfies WorkerReply),
-  (e: unknown) => postMessage({ id: 0, ok: false, error: "engine_failed", detail: String(e) } satisfies WorkerReply),
+  () => (lowerProcess(), send({ id: 0, ok: true, result: null, ms: 0 })),
+  (e: unknown) => send({ id: 0, ok: false, error: "engine_failed", detail: String(e) }),
 );
 
-self.onmessage = (ev: MessageEvent<WorkerRequest>) => {
-  const { id, bytes } = ev.data;
+process.on("message", (msg: WorkerRequest) => {
+  const { id, bytes } = msg;
   chain = chain.then(async () => {
     const t0 = performance.now();
     let reply: WorkerReply;
@@ -47,6 +44,8 @@ self.onmessage = (ev: MessageEvent<WorkerRequest>) => {
     } catch {
       reply = { id, ok: false, error: "decode_failed", detail: "the image could not be decoded" };
     }
-    postMessage(reply, reply.ok && reply.result ? [reply.result.thumbnailJpeg.buffer as ArrayBuffer] : []);
+    send(reply);
+    // Threads the runtime started meanwhile from a thread of normal priority (rare): lowered too.
+    lowerProcess();
   });
-};
+});

@@ -7,7 +7,9 @@ import { beforeAll, describe, expect, test } from "bun:test";
 import { SignJWT } from "jose";
 import { seedWorld } from "../fixtures/world.ts";
 import { everyStoredText } from "../fixtures/then.ts";
-import { runtimePerTest } from "../helpers.ts";
+import { existsSync, readFileSync, readdirSync } from "node:fs";
+import { join } from "node:path";
+import { REPO_ROOT, runtimePerTest, until } from "../helpers.ts";
 import { signIn, type Session } from "../staff/session.ts";
 import { allFaces, cameraFrame, dataUrl, faceImage, photoBytes, type Face } from "./photos.ts";
 import { descriptorToBlob } from "../../src/face/match.ts";
@@ -292,5 +294,66 @@ describe("it never slows the other devices", () => {
     pollLatencies.sort((a, b) => a - b);
     expect(pollLatencies.length).toBeGreaterThan(40);
     expect(pollLatencies[Math.floor(pollLatencies.length * 0.99)]!).toBeLessThan(150);
+  }, 60_000);
+});
+
+/** Scheduling policy of every thread of a process (/proc/<pid>/task/<tid>/stat field 41; 5 = SCHED_IDLE). */
+function policies(pid: number): number[] {
+  return readdirSync(`/proc/${pid}/task`).map((tid) => {
+    const stat = readFileSync(`/proc/${pid}/task/${tid}/stat`, "utf8");
+    return Number(stat.slice(stat.lastIndexOf(")") + 2).split(" ")[38]);
+  });
+}
+/** A process that still runs (not gone, not a zombie waiting to be reaped). */
+function running(pid: number): boolean {
+  if (!existsSync(`/proc/${pid}/stat`)) return false;
+  const stat = readFileSync(`/proc/${pid}/stat`, "utf8");
+  return stat.slice(stat.lastIndexOf(")") + 2, stat.lastIndexOf(")") + 3) !== "Z";
+}
+
+describe("the face worker process", () => {
+  test.if(process.platform === "linux")("inference runs in a process of its own, every thread of it at SCHED_IDLE; the server's threads stay normal", async () => {
+    const h = await setup();
+    expect((await h.third(dataUrl(await cameraFrame(alex), "image/jpeg"))).status).toBe(200);
+    const pid = faceWorker().pid;
+    expect(pid).toEqual(expect.any(Number));
+    expect(pid).not.toBe(process.pid);
+    const worker = policies(pid!);
+    expect(worker.length).toBeGreaterThan(3); // the runtime's JIT, GC and allocator threads are lowered with it
+    expect(new Set(worker)).toEqual(new Set([5]));
+    expect(policies(process.pid)[0]).toBe(0);
+  }, 60_000);
+
+  test("a worker that dies fails its request with the retry answer (never a 5xx); the next face starts a new one", async () => {
+    const h = await setup();
+    expect((await h.enrol(h.admin, 1001, { image: dataUrl(await faceImage(alex)), consent: true })).status).toBe(201);
+    const w = faceWorker();
+    const first = w.pid!;
+    const pending = h.third(dataUrl(await cameraFrame(alex), "image/jpeg"));
+    await until(() => w.queued > 0, "the face request reached the worker");
+    process.kill(first, "SIGKILL");
+    const r = await pending;
+    expect([r.status, r.body]).toEqual([200, RETRY_EN]);
+    expect(h.events().at(-1)!.hint).toBe("face:engine_failed");
+    const again = await h.third(dataUrl(await cameraFrame(alex), "image/jpeg"));
+    expect(again.body.result.user_info?.uid).toBe(1001);
+    expect(w.pid).not.toBe(first);
+  }, 60_000);
+
+  test("the worker does not keep the server's process alive, and exits with it", async () => {
+    // A process that starts the worker, waits for its models, prints its pid and ends on its own.
+    const script = `
+      import { faceWorker } from ${JSON.stringify(join(REPO_ROOT, "src/face/worker-client.ts"))};
+      const w = faceWorker();
+      w.describe(new Uint8Array([0xff, 0xd8, 0xff, 0, 1, 2])).catch(() => {});
+      await w.ready;
+      console.log(w.pid);
+    `;
+    const p = Bun.spawn([process.execPath, "-e", script], { stdout: "pipe", stderr: "inherit" });
+    const [out, code] = await Promise.all([new Response(p.stdout).text(), p.exited]);
+    expect(code).toBe(0);
+    const pid = Number(out.trim());
+    expect(pid).toBeGreaterThan(0);
+    await until(() => !running(pid), "the face worker exited after its server", 10_000);
   }, 60_000);
 });
