@@ -199,7 +199,8 @@ function copyFile(dbFile: string, target: string, pageSize: number, opts: Backup
     const chunk = Math.max(pageSize, Math.floor((opts.chunkBytes ?? 1 << 20) / pageSize) * pageSize);
     const pauseMs = opts.pauseMs ?? 2;
     // 2 MiB: each flush of the copy is a few ms of disk time, which a device's commit (its fsync queued behind
-    // it) can wait out; with 16 MiB, uploads at 100/s had a p99 of 26 ms during a backup, with 2 MiB 9.5 ms.
+    // it) can wait out. Uploads at 100/s during a backup of the 1M database: p99 22 and 21 ms with 16 MiB, 13 and
+    // 10.5 ms with 2 MiB (bench/README.md, "Backups at size").
     const syncBytes = opts.syncBytes ?? 2 << 20;
     const buf = Buffer.alloc(chunk);
     let unsynced = 0;
