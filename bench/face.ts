@@ -43,7 +43,7 @@ function children(pid: number): number[] {
  * CPU time of every thread of a process so far, ms (/proc/<pid>/task/<tid>/schedstat, ns): a measure
  * the other processes on a shared machine do not move. For the server: with its face worker process.
  */
-function cpuMs(pid: number | "self"): number {
+function cpuMs(pid: number): number {
   let ns = 0;
   for (const tid of readdirSync(`/proc/${pid}/task`)) {
     try {
@@ -52,7 +52,7 @@ function cpuMs(pid: number | "self"): number {
       /* the thread ended */
     }
   }
-  return ns / 1e6 + (pid === "self" ? 0 : children(pid).reduce((a, c) => a + cpuMs(c), 0));
+  return ns / 1e6 + children(pid).reduce((a, c) => a + cpuMs(c), 0);
 }
 const median = (xs: number[]) => percentile([...xs].sort((a, b) => a - b), 50);
 const rssOf = async (pid: number) => Number((await Bun.file(`/proc/${pid}/status`).text()).match(/VmRSS:\s+(\d+)/)?.[1] ?? 0) / 1024;

@@ -15,7 +15,6 @@ import { readdirSync } from "node:fs";
 
 /** Nice value set as well (where SCHED_IDLE is refused, it is what lowers the worker). */
 export const FACE_WORKER_NICE = 10;
-const SCHED_OTHER = 0;
 const SCHED_IDLE = 5;
 
 type Libc = {
@@ -61,11 +60,4 @@ export function lowerProcess(): void {
     return;
   }
   for (const tid of tids) lowerThread(Number(tid));
-}
-
-/** The calling thread back at normal priority (needs CAP_SYS_NICE; the bench's bare inference). */
-export function restoreThread(): boolean {
-  const c = load();
-  if (!c) return false;
-  return c.sched_setscheduler(0, SCHED_OTHER, new Int32Array([0])) === 0 && c.setpriority(0, 0, 0) === 0;
 }
