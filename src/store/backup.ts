@@ -13,7 +13,8 @@
  * binary); the replaced database is kept as a dated copy.
  */
 import { Database } from "bun:sqlite";
-import { existsSync, renameSync, copyFileSync, unlinkSync, openSync, closeSync, readSync, rmSync, writeSync, fdatasyncSync, fstatSync } from "node:fs";
+import { existsSync, renameSync, copyFileSync, unlinkSync, openSync, closeSync, readSync, rmSync, writeSync, fdatasyncSync, fstatSync, fsyncSync } from "node:fs";
+import { dirname } from "node:path";
 import { LATEST_VERSION, SchemaTooNewError } from "./migrations/index.ts";
 import { applyPragmas } from "./db.ts";
 
@@ -23,6 +24,30 @@ export class BackupError extends Error {
     this.name = "BackupError";
   }
 }
+
+/**
+ * How a backup or a restore makes its file, and then the directory entry that names it, durable. A copy
+ * that is only in the page cache is lost with the power, and a rename is only durable once its directory
+ * is flushed. Tests pass their own to see what is flushed, and when.
+ */
+export interface Flush {
+  file(path: string): void;
+  dir(path: string): void;
+}
+
+function fsyncPath(path: string, flags: "r" | "r+"): void {
+  const fd = openSync(path, flags);
+  try {
+    fsyncSync(fd);
+  } finally {
+    closeSync(fd);
+  }
+}
+
+export const DISK: Flush = {
+  file: (path) => fsyncPath(path, "r+"),
+  dir: (path) => fsyncPath(path, "r"),
+};
 
 export interface BackupOptions {
   /**
@@ -35,6 +60,7 @@ export interface BackupOptions {
   chunkBytes?: number;
   pauseMs?: number;
   syncBytes?: number;
+  flush?: Flush;
 }
 
 export interface BackupReport {
@@ -49,13 +75,18 @@ export function backupTo(dbFile: string, target: string, opts: BackupOptions = {
   if (!existsSync(dbFile)) throw new BackupError(`no database at ${dbFile}`);
   if (existsSync(target)) throw new BackupError(`${target} already exists; choose a new file name`);
   const t0 = performance.now();
+  const flush = opts.flush ?? DISK;
   // Created empty and 0600 first (VACUUM INTO accepts an empty file): a backup holds the same health data as the database.
   closeSync(openSync(target, "wx", 0o600));
   let fallback: string | undefined;
   try {
     if (opts.pages) {
       const r = copyPages(dbFile, target, opts);
-      if (typeof r === "number") return { method: "pages", bytes: r, ms: performance.now() - t0 };
+      if (typeof r === "number") {
+        // copyFile flushed the pages; the new file's name is flushed here.
+        flush.dir(dirname(target));
+        return { method: "pages", bytes: r, ms: performance.now() - t0 };
+      }
       fallback = r.why;
     }
     const db = new Database(dbFile, { readonly: false });
@@ -68,6 +99,9 @@ export function backupTo(dbFile: string, target: string, opts: BackupOptions = {
     } finally {
       db.close();
     }
+    // Whatever of VACUUM INTO's output is still in the page cache goes to disk, then the new name.
+    flush.file(target);
+    flush.dir(dirname(target));
     return { method: "vacuum", fallback, bytes: fstatSize(target), ms: performance.now() - t0 };
   } catch (e) {
     rmSync(target, { force: true });
@@ -289,7 +323,7 @@ function stamp(d: Date): string {
 }
 
 /** Replaces dbFile with the backup; returns the path of the kept previous database (or null). */
-export function restoreFrom(dbFile: string, backup: string, now = new Date()): string | null {
+export function restoreFrom(dbFile: string, backup: string, now = new Date(), flush: Flush = DISK): string | null {
   checkBackup(backup);
   if (databaseInUse(dbFile)) throw new BackupError("the database is in use: stop the bodydock server first, then restore");
   let kept: string | null = null;
@@ -308,6 +342,12 @@ export function restoreFrom(dbFile: string, backup: string, now = new Date()): s
   }
   const tmp = `${dbFile}.restoring`;
   copyFileSync(backup, tmp);
+  // On disk before it takes the database's name: a power cut after the restore must not leave an empty or
+  // partial database. It also spares the server's first checkpoint a wait of seconds behind the
+  // write-back of the whole copy (bench/README.md, "Session 6").
+  flush.file(tmp);
   renameSync(tmp, dbFile);
+  // Both renames (the old database to its kept name, the copy to the database's) are durable together.
+  flush.dir(dirname(dbFile));
   return kept;
 }

@@ -1,8 +1,8 @@
 import { Database } from "bun:sqlite";
 import { describe, expect, test } from "bun:test";
-import { existsSync, readdirSync, writeFileSync } from "node:fs";
+import { existsSync, readdirSync, statSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
-import { backupTo, BackupError, checkBackup, restoreFrom } from "../../src/store/backup.ts";
+import { backupTo, BackupError, checkBackup, DISK, type Flush, restoreFrom } from "../../src/store/backup.ts";
 import { openDatabase } from "../../src/store/db.ts";
 import { LATEST_VERSION, SchemaTooNewError } from "../../src/store/migrations/index.ts";
 import { SettingError, SettingsRepo } from "../../src/store/settings-repo.ts";
@@ -158,6 +158,36 @@ describe("backup and restore", () => {
     const old = new Database(kept!);
     expect(old.query("SELECT v FROM t").all()).toEqual([{ v: "later" }]);
     old.close();
+  });
+
+  test("a restore is on disk before it takes the database's name, and both renames are flushed after", () => {
+    const { dir, file, db } = freshDb();
+    db.run("CREATE TABLE t (v TEXT)");
+    db.run("INSERT INTO t VALUES ('backed-up')");
+    const target = join(dir, "copy.sqlite");
+    const seen: string[] = [];
+    // What a power cut would find at each flush: is the copy complete, and under which name?
+    const recording: Flush = {
+      file: (path) => {
+        seen.push(`file ${path.slice(dir.length + 1)} db=${existsSync(file)} bytes=${statSync(path).size}`);
+        DISK.file(path);
+      },
+      dir: (path) => {
+        seen.push(`dir ${path === dir ? "<data dir>" : path} db=${existsSync(file)}`);
+        DISK.dir(path);
+      },
+    };
+    backupTo(file, target, { flush: recording });
+    const size = statSync(target).size;
+    expect(seen).toEqual([`file copy.sqlite db=true bytes=${size}`, "dir <data dir> db=true"]);
+    db.close();
+    seen.length = 0;
+    restoreFrom(file, target, new Date("2026-11-22T10:00:00Z"), recording);
+    // The copy is flushed whole under its temporary name (the old database already moved aside), then the directory.
+    expect(seen).toEqual([`file bodydock.sqlite.restoring db=false bytes=${size}`, "dir <data dir> db=true"]);
+    const now = new Database(file);
+    expect(now.query("SELECT v FROM t").all()).toEqual([{ v: "backed-up" }]);
+    now.close();
   });
 
   test("the CLI commands work end to end", async () => {
