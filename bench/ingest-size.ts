@@ -4,13 +4,16 @@
  *     and one row per item, WAL + synchronous=FULL, group commit, answer after COMMIT, Connection: close);
  *   - bodydock (the compiled binary) on an empty database;
  *   - bodydock on a copy of the dataset database (bench/dataset.ts, default 5,000 members / 3 years);
- *   - the non-durable floor (bench/floor-server.ts, one insert, synchronous=NORMAL), for the record.
+ *   - the non-durable floor (bench/floor-server.ts, one insert, synchronous=NORMAL), for the record;
+ *   - with `--servers ...,echo`: a bare Bun.serve that stores nothing (bench/echo-server.ts), the latency
+ *     this machine and this client give a server that does no work at all.
  * Rounds are interleaved (floor, empty, dataset, non-durable, floor, ...) so that the other work on the
  * machine hits every server alike; each server gets a fresh copy of its database every round. Medians of
  * the rounds, and the ratios of the medians. Also the server's own CPU time per upload (/proc/PID/stat),
  * which other work on the machine disturbs much less than throughput does.
  *
  * Usage: bun bench/ingest-size.ts [--dataset DIR] [--rounds 3] [--seconds 8] [--conns 32,8,4]
+ *          [--servers floor,empty,dataset,nondurable[,echo]]
  *   (npm run build first; the dataset is built with bench/dataset.ts when DIR has none)
  */
 import { Database } from "bun:sqlite";
@@ -73,6 +76,8 @@ async function one(server: string, concurrency: number): Promise<LoadResult & { 
     cmd = [process.execPath, floorDurable];
     env = { ...env, PORT: String(p), DB: join(dir, "floor.sqlite") };
     path = "/lefu/wifi/torre/record";
+  } else if (server === "echo") {
+    cmd = [process.execPath, join(root, "bench/echo-server.ts"), String(p)];
   } else if (server === "nondurable") {
     cmd = [process.execPath, join(root, "bench/floor-server.ts"), String(p), join(dir, "floor.sqlite")];
     path = "/";
@@ -126,6 +131,9 @@ for (const c of conns) {
   const ratio = (a: string, b: string) => (med[a] && med[b] ? (med[a]!.rps / med[b]!.rps).toFixed(2) : "-");
   const cpuRatio = (a: string, b: string) => (med[a] && med[b] ? (med[b]!.cpu / med[a]!.cpu).toFixed(2) : "-");
   console.log(`throughput ratios: dataset/empty ${ratio("dataset", "empty")}, dataset/floor ${ratio("dataset", "floor")}, empty/floor ${ratio("empty", "floor")}, dataset/non-durable ${ratio("dataset", "nondurable")}`);
+  // With `concurrency` clients in a closed loop the mean latency is concurrency / throughput; p99 over that mean
+  // says how much of the tail is the server's and how much the machine's (the echo's is the machine's).
+  console.log(`p99 / mean latency: ${servers.map((s) => `${s} ${(med[s]!.p99 / ((c / med[s]!.rps) * 1000)).toFixed(2)}`).join(", ")}`);
   console.log(`CPU-per-upload ratios (the second's CPU per upload / the first's: read like throughput ratios): dataset vs empty ${cpuRatio("dataset", "empty")}, dataset vs floor ${cpuRatio("dataset", "floor")}, empty vs floor ${cpuRatio("empty", "floor")}\n`);
 }
 console.log(`load average at end: ${(await Bun.file("/proc/loadavg").text()).split(" ").slice(0, 3).join(" ")}`);
