@@ -1,7 +1,7 @@
 /**
  * The machine's own floor for latency: a bare Bun.serve that reads the body and answers a Lefu success
- * with `Connection: close`, storing nothing. Whatever p99 it shows at N closed-loop connections, no
- * server that writes anything can beat on this machine (issue 18, bench/README.md "Session 6").
+ * with `Connection: close`, storing nothing. Its p99 at N closed-loop connections is the tail this machine
+ * and this client give a server that does no work (issue 18, bench/README.md "Session 6").
  * Usage: bun bench/echo-server.ts <port>
  */
 export {};

@@ -343,8 +343,8 @@ export function restoreFrom(dbFile: string, backup: string, now = new Date(), fl
   const tmp = `${dbFile}.restoring`;
   copyFileSync(backup, tmp);
   // On disk before it takes the database's name: a power cut after the restore must not leave an empty or
-  // partial database. It also spares the server's first checkpoint a wait of seconds behind the
-  // write-back of the whole copy (bench/README.md, "Session 6").
+  // partial database. It also keeps the write-back of the whole copy out of the server's first seconds
+  // (bench/README.md, "Session 6": answering 0.43 s after a 460 MiB restore instead of 0.74 s).
   flush.file(tmp);
   renameSync(tmp, dbFile);
   // Both renames (the old database to its kept name, the copy to the database's) are durable together.
