@@ -35,18 +35,34 @@ export interface Flush {
   dir(path: string): void;
 }
 
-function fsyncPath(path: string, flags: "r" | "r+"): void {
+function fsyncPath(path: string, flags: "r" | "r+", fsync: (fd: number) => void = fsyncSync): void {
   const fd = openSync(path, flags);
   try {
-    fsyncSync(fd);
+    fsync(fd);
   } finally {
     closeSync(fd);
   }
 }
 
+/**
+ * Flushes a directory. Some file systems a box may keep its data on (network shares, some container
+ * volume drivers) refuse fsync on a directory (EINVAL, ENOTSUP); there the rename is as durable as
+ * that file system makes it, and the restore or backup must not report a failure it did not have
+ * (PostgreSQL's fsync_fname does the same). A real I/O error still throws.
+ */
+export function flushDir(path: string, fsync: (fd: number) => void = fsyncSync): void {
+  try {
+    fsyncPath(path, "r", fsync);
+  } catch (e) {
+    const code = (e as NodeJS.ErrnoException).code;
+    if (code === "EINVAL" || code === "ENOTSUP" || code === "EOPNOTSUPP" || code === "EISDIR" || code === "EBADF") return;
+    throw e;
+  }
+}
+
 export const DISK: Flush = {
   file: (path) => fsyncPath(path, "r+"),
-  dir: (path) => fsyncPath(path, "r"),
+  dir: (path) => flushDir(path),
 };
 
 export interface BackupOptions {

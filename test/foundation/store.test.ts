@@ -2,7 +2,7 @@ import { Database } from "bun:sqlite";
 import { describe, expect, test } from "bun:test";
 import { existsSync, readdirSync, statSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
-import { backupTo, BackupError, checkBackup, DISK, type Flush, restoreFrom } from "../../src/store/backup.ts";
+import { backupTo, BackupError, checkBackup, DISK, type Flush, flushDir, restoreFrom } from "../../src/store/backup.ts";
 import { openDatabase } from "../../src/store/db.ts";
 import { LATEST_VERSION, SchemaTooNewError } from "../../src/store/migrations/index.ts";
 import { SettingError, SettingsRepo } from "../../src/store/settings-repo.ts";
@@ -188,6 +188,17 @@ describe("backup and restore", () => {
     const now = new Database(file);
     expect(now.query("SELECT v FROM t").all()).toEqual([{ v: "backed-up" }]);
     now.close();
+  });
+
+  test("a file system that refuses fsync on a directory does not fail a restore; an I/O error does", () => {
+    const dir = tempDir();
+    const refuse = (code: string) => () => {
+      throw Object.assign(new Error(`fsync: ${code}`), { code });
+    };
+    expect(() => flushDir(dir, refuse("EINVAL"))).not.toThrow();
+    expect(() => flushDir(dir, refuse("ENOTSUP"))).not.toThrow();
+    expect(() => flushDir(dir, refuse("EIO"))).toThrow(/EIO/);
+    expect(() => flushDir(dir)).not.toThrow();
   });
 
   test("the CLI commands work end to end", async () => {
