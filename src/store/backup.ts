@@ -13,7 +13,7 @@
  * binary); the replaced database is kept as a dated copy.
  */
 import { Database } from "bun:sqlite";
-import { existsSync, renameSync, copyFileSync, unlinkSync, openSync, closeSync, readSync, rmSync, writeSync, fdatasyncSync, fstatSync, fsyncSync } from "node:fs";
+import { existsSync, linkSync, renameSync, copyFileSync, unlinkSync, openSync, closeSync, readSync, rmSync, writeSync, fdatasyncSync, fstatSync, fsyncSync } from "node:fs";
 import { dirname } from "node:path";
 import { LATEST_VERSION, SchemaTooNewError } from "./migrations/index.ts";
 import { applyPragmas } from "./db.ts";
@@ -342,28 +342,50 @@ function stamp(d: Date): string {
 export function restoreFrom(dbFile: string, backup: string, now = new Date(), flush: Flush = DISK): string | null {
   checkBackup(backup);
   if (databaseInUse(dbFile)) throw new BackupError("the database is in use: stop the bodydock server first, then restore");
+  // The copy is made, and on disk, before the live database is touched: a copy that fails (a full disk, an
+  // I/O error) leaves the database where it was, so the server does not start on an empty one. On disk
+  // before it takes the database's name: a power cut after the restore must not leave an empty or partial
+  // database. It also keeps the write-back of the whole copy out of the server's first seconds
+  // (bench/README.md, "Session 6": answering 0.43 s after a 460 MiB restore instead of 0.74 s).
+  const tmp = `${dbFile}.restoring`;
+  try {
+    copyFileSync(backup, tmp);
+    flush.file(tmp);
+  } catch (e) {
+    rmSync(tmp, { force: true });
+    throw e;
+  }
   let kept: string | null = null;
   if (existsSync(dbFile)) {
     // Fold any WAL into the main file so the kept copy is complete.
-    const old = new Database(dbFile);
     try {
-      applyPragmas(old);
-      old.run("PRAGMA wal_checkpoint(TRUNCATE)");
-    } finally {
-      old.close();
+      const old = new Database(dbFile);
+      try {
+        applyPragmas(old);
+        old.run("PRAGMA wal_checkpoint(TRUNCATE)");
+      } finally {
+        old.close();
+      }
+    } catch (e) {
+      rmSync(tmp, { force: true });
+      throw e;
     }
+    // A second restore within the same second must not replace the first one's kept database.
     kept = `${dbFile}.replaced-${stamp(now)}`;
-    renameSync(dbFile, kept);
+    for (let n = 2; existsSync(kept); n++) kept = `${dbFile}.replaced-${stamp(now)}-${n}`;
+    // The old database gets its kept name as a second link, so the live name always names a whole
+    // database: the old one until the rename below replaces it in one step. A file system without hard
+    // links gets two renames, with an instant between them where the live name names nothing.
+    try {
+      linkSync(dbFile, kept);
+    } catch {
+      renameSync(dbFile, kept);
+    }
+    // Checkpointed and closed above: its -wal is empty and its -shm stale; neither may meet the new file.
     for (const ext of ["-wal", "-shm"]) if (existsSync(dbFile + ext)) unlinkSync(dbFile + ext);
   }
-  const tmp = `${dbFile}.restoring`;
-  copyFileSync(backup, tmp);
-  // On disk before it takes the database's name: a power cut after the restore must not leave an empty or
-  // partial database. It also keeps the write-back of the whole copy out of the server's first seconds
-  // (bench/README.md, "Session 6": answering 0.43 s after a 460 MiB restore instead of 0.74 s).
-  flush.file(tmp);
   renameSync(tmp, dbFile);
-  // Both renames (the old database to its kept name, the copy to the database's) are durable together.
+  // The kept name and the restored database are durable together.
   flush.dir(dirname(dbFile));
   return kept;
 }

@@ -160,7 +160,7 @@ describe("backup and restore", () => {
     old.close();
   });
 
-  test("a restore is on disk before it takes the database's name, and both renames are flushed after", () => {
+  test("a restore is on disk before it takes the database's name, and the directory is flushed after", () => {
     const { dir, file, db } = freshDb();
     db.run("CREATE TABLE t (v TEXT)");
     db.run("INSERT INTO t VALUES ('backed-up')");
@@ -183,11 +183,53 @@ describe("backup and restore", () => {
     db.close();
     seen.length = 0;
     restoreFrom(file, target, new Date("2026-11-22T10:00:00Z"), recording);
-    // The copy is flushed whole under its temporary name (the old database already moved aside), then the directory.
-    expect(seen).toEqual([`file bodydock.sqlite.restoring db=false bytes=${size}`, "dir <data dir> db=true"]);
+    // The copy is flushed whole under its temporary name while the live database is still in place, then the directory.
+    expect(seen).toEqual([`file bodydock.sqlite.restoring db=true bytes=${size}`, "dir <data dir> db=true"]);
     const now = new Database(file);
     expect(now.query("SELECT v FROM t").all()).toEqual([{ v: "backed-up" }]);
     now.close();
+  });
+
+  test("two restores in the same second keep both replaced databases", () => {
+    const { dir, file, db } = freshDb();
+    db.run("CREATE TABLE t (v TEXT)");
+    db.run("INSERT INTO t VALUES ('original')");
+    const target = join(dir, "copy.sqlite");
+    backupTo(file, target);
+    db.run("UPDATE t SET v = 'newest'");
+    db.close();
+    const at = new Date("2026-11-22T10:00:00Z");
+    const first = restoreFrom(file, target, at)!;
+    const second = restoreFrom(file, target, at)!;
+    expect(second).not.toBe(first);
+    const values = [first, second].map((f) => {
+      const d = new Database(f, { readonly: true });
+      const v = (d.query("SELECT v FROM t").get() as { v: string }).v;
+      d.close();
+      return v;
+    });
+    // The database that was live before the first restore is still kept.
+    expect(values).toEqual(["newest", "original"]);
+  });
+
+  test("a copy that fails (disk full, I/O error) leaves the live database in place and no partial file", () => {
+    const { dir, file, db } = freshDb();
+    db.run("CREATE TABLE t (v TEXT)");
+    db.run("INSERT INTO t VALUES ('live')");
+    const target = join(dir, "copy.sqlite");
+    backupTo(file, target);
+    db.close();
+    const failing: Flush = {
+      file: () => {
+        throw Object.assign(new Error("ENOSPC: no space left on device, fsync"), { code: "ENOSPC" });
+      },
+      dir: () => {},
+    };
+    expect(() => restoreFrom(file, target, new Date(), failing)).toThrow(/ENOSPC/);
+    expect(readdirSync(dir).filter((x) => x.includes("restoring") || x.includes("replaced"))).toEqual([]);
+    const live = new Database(file);
+    expect(live.query("SELECT v FROM t").all()).toEqual([{ v: "live" }]);
+    live.close();
   });
 
   test("a file system that refuses fsync on a directory does not fail a restore; an I/O error does", () => {
