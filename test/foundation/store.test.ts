@@ -1,7 +1,7 @@
 import { Database } from "bun:sqlite";
 import { describe, expect, test } from "bun:test";
 import { existsSync, readdirSync, statSync, writeFileSync } from "node:fs";
-import { join } from "node:path";
+import { basename, dirname, join } from "node:path";
 import { backupTo, BackupError, checkBackup, DISK, type Flush, flushDir, restoreFrom } from "../../src/store/backup.ts";
 import { openDatabase } from "../../src/store/db.ts";
 import { LATEST_VERSION, SchemaTooNewError } from "../../src/store/migrations/index.ts";
@@ -12,6 +12,26 @@ function freshDb() {
   const dir = tempDir();
   const file = join(dir, "bodydock.sqlite");
   return { dir, file, db: openDatabase(file).db };
+}
+
+/** A database whose table t holds `v`, and a backup of it beside it (`target`); the database stays open. */
+function backedUp(v: string, opts: Parameters<typeof backupTo>[2] = {}) {
+  const x = freshDb();
+  x.db.run("CREATE TABLE t (v TEXT)");
+  x.db.run("INSERT INTO t VALUES (?)", [v]);
+  const target = join(x.dir, "copy.sqlite");
+  backupTo(x.file, target, opts);
+  return { ...x, target };
+}
+
+/** The value in table t of a database file. */
+function valueIn(file: string): string {
+  const d = new Database(file, { readonly: true });
+  try {
+    return (d.query("SELECT v FROM t").get() as { v: string }).v;
+  } finally {
+    d.close();
+  }
 }
 
 describe("settings repository", () => {
@@ -141,11 +161,7 @@ describe("backup and restore", () => {
   });
 
   test("restore replaces the database and keeps the old one as a dated copy", () => {
-    const { dir, file, db } = freshDb();
-    db.run("CREATE TABLE t (v TEXT)");
-    db.run("INSERT INTO t VALUES ('backed-up')");
-    const target = join(dir, "copy.sqlite");
-    backupTo(file, target);
+    const { file, db, target } = backedUp("backed-up");
     db.run("DELETE FROM t");
     db.run("INSERT INTO t VALUES ('later')");
     db.close();
@@ -161,63 +177,44 @@ describe("backup and restore", () => {
   });
 
   test("a restore is on disk before it takes the database's name, and the directory is flushed after", () => {
-    const { dir, file, db } = freshDb();
-    db.run("CREATE TABLE t (v TEXT)");
-    db.run("INSERT INTO t VALUES ('backed-up')");
-    const target = join(dir, "copy.sqlite");
     const seen: string[] = [];
-    // What a power cut would find at each flush: is the copy complete, and under which name?
+    // What a power cut would find at each flush: is the copy complete, under which name, and is the live database there?
+    const live = (dir: string) => existsSync(join(dir, "bodydock.sqlite"));
     const recording: Flush = {
       file: (path) => {
-        seen.push(`file ${path.slice(dir.length + 1)} db=${existsSync(file)} bytes=${statSync(path).size}`);
+        seen.push(`file ${basename(path)} db=${live(dirname(path))} bytes=${statSync(path).size}`);
         DISK.file(path);
       },
       dir: (path) => {
-        seen.push(`dir ${path === dir ? "<data dir>" : path} db=${existsSync(file)}`);
+        seen.push(`dir ${basename(path)} db=${live(path)}`);
         DISK.dir(path);
       },
     };
-    backupTo(file, target, { flush: recording });
+    const { dir, file, db, target } = backedUp("backed-up", { flush: recording });
     const size = statSync(target).size;
-    expect(seen).toEqual([`file copy.sqlite db=true bytes=${size}`, "dir <data dir> db=true"]);
+    expect(seen).toEqual([`file copy.sqlite db=true bytes=${size}`, `dir ${basename(dir)} db=true`]);
     db.close();
     seen.length = 0;
     restoreFrom(file, target, new Date("2026-11-22T10:00:00Z"), recording);
     // The copy is flushed whole under its temporary name while the live database is still in place, then the directory.
-    expect(seen).toEqual([`file bodydock.sqlite.restoring db=true bytes=${size}`, "dir <data dir> db=true"]);
-    const now = new Database(file);
-    expect(now.query("SELECT v FROM t").all()).toEqual([{ v: "backed-up" }]);
-    now.close();
+    expect(seen).toEqual([`file bodydock.sqlite.restoring db=true bytes=${size}`, `dir ${basename(dir)} db=true`]);
+    expect(valueIn(file)).toBe("backed-up");
   });
 
   test("two restores in the same second keep both replaced databases", () => {
-    const { dir, file, db } = freshDb();
-    db.run("CREATE TABLE t (v TEXT)");
-    db.run("INSERT INTO t VALUES ('original')");
-    const target = join(dir, "copy.sqlite");
-    backupTo(file, target);
+    const { file, db, target } = backedUp("original");
     db.run("UPDATE t SET v = 'newest'");
     db.close();
     const at = new Date("2026-11-22T10:00:00Z");
     const first = restoreFrom(file, target, at)!;
     const second = restoreFrom(file, target, at)!;
     expect(second).not.toBe(first);
-    const values = [first, second].map((f) => {
-      const d = new Database(f, { readonly: true });
-      const v = (d.query("SELECT v FROM t").get() as { v: string }).v;
-      d.close();
-      return v;
-    });
     // The database that was live before the first restore is still kept.
-    expect(values).toEqual(["newest", "original"]);
+    expect([first, second].map(valueIn)).toEqual(["newest", "original"]);
   });
 
   test("a copy that fails (disk full, I/O error) leaves the live database in place and no partial file", () => {
-    const { dir, file, db } = freshDb();
-    db.run("CREATE TABLE t (v TEXT)");
-    db.run("INSERT INTO t VALUES ('live')");
-    const target = join(dir, "copy.sqlite");
-    backupTo(file, target);
+    const { dir, file, db, target } = backedUp("live");
     db.close();
     const failing: Flush = {
       file: () => {
@@ -227,9 +224,7 @@ describe("backup and restore", () => {
     };
     expect(() => restoreFrom(file, target, new Date(), failing)).toThrow(/ENOSPC/);
     expect(readdirSync(dir).filter((x) => x.includes("restoring") || x.includes("replaced"))).toEqual([]);
-    const live = new Database(file);
-    expect(live.query("SELECT v FROM t").all()).toEqual([{ v: "live" }]);
-    live.close();
+    expect(valueIn(file)).toBe("live");
   });
 
   test("a file system that refuses fsync on a directory does not fail a restore; an I/O error does", () => {
